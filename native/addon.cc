@@ -1,8 +1,10 @@
-// Placeholder entry point; the VRRP socket primitives are added here.
+// lvsd's native primitives: what Node's standard library cannot do.
 #include <napi.h>
 
+#include "netns.h"
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  lvsd::InitNetns(env, exports);
   return exports;
 }
 
