@@ -1,0 +1,69 @@
+// The minimal set of kernel changes that turns the current IPVS table into the
+// desired one. Untouched entries are never re-created, so their connections
+// survive a reload.
+import type { IpvsOp } from '../ipvs/client';
+import { SVC_F_HASHED, SVC_F_PERSISTENT, type RealServer, type Service } from '../ipvs/types';
+import { realServerId, serviceId } from './ids';
+
+/** One virtual service with the real servers it should have, as a table row. */
+export interface TableEntry {
+  service: Service;
+  realServers: RealServer[];
+}
+
+function sameService(a: Service, b: Service): boolean {
+  const flags = (s: Service) => s.flags & ~SVC_F_HASHED;
+  if (a.scheduler !== b.scheduler || flags(a) !== flags(b) || a.peName !== b.peName) return false;
+  // Timeout and granularity only mean something for a persistent service.
+  if ((a.flags & SVC_F_PERSISTENT) === 0) return true;
+  return a.timeout === b.timeout && a.netmask === b.netmask;
+}
+
+function sameRealServer(a: RealServer, b: RealServer): boolean {
+  if (a.forward !== b.forward || a.weight !== b.weight
+    || a.upperThreshold !== b.upperThreshold || a.lowerThreshold !== b.lowerThreshold) return false;
+  if (a.forward !== 'tunnel') return true;
+  if (a.tunnelType !== b.tunnelType || a.tunnelFlags !== b.tunnelFlags) return false;
+  return a.tunnelType !== 'gue' || a.tunnelPort === b.tunnelPort;
+}
+
+function byId<T>(items: readonly T[], id: (t: T) => string): Map<string, T> {
+  return new Map(items.map((t) => [id(t), t]));
+}
+
+/**
+ * Plans the changes from `current` (what the kernel holds) to `desired`.
+ * Services in the kernel that are not desired are deleted only when their id is
+ * in `owned`: lvsd leaves alone what it never managed.
+ */
+export function planChanges(
+  desired: readonly TableEntry[],
+  current: readonly TableEntry[],
+  owned: ReadonlySet<string> = new Set(),
+): IpvsOp[] {
+  const ops: IpvsOp[] = [];
+  const want = byId(desired, (e) => serviceId(e.service));
+  const have = byId(current, (e) => serviceId(e.service));
+
+  for (const [id, entry] of have) {
+    if (!want.has(id) && owned.has(id)) ops.push({ op: 'deleteService', key: entry.service });
+  }
+  for (const [id, entry] of want) {
+    const existing = have.get(id);
+    const key = entry.service;
+    if (!existing) ops.push({ op: 'addService', service: entry.service });
+    else if (!sameService(entry.service, existing.service)) ops.push({ op: 'editService', service: entry.service });
+
+    const wantRs = byId(entry.realServers, realServerId);
+    const haveRs = byId(existing?.realServers ?? [], realServerId);
+    for (const [rsId, rs] of haveRs) {
+      if (!wantRs.has(rsId)) ops.push({ op: 'deleteRealServer', key, server: rs });
+    }
+    for (const [rsId, rs] of wantRs) {
+      const old = haveRs.get(rsId);
+      if (!old) ops.push({ op: 'addRealServer', key, server: rs });
+      else if (!sameRealServer(rs, old)) ops.push({ op: 'editRealServer', key, server: rs });
+    }
+  }
+  return ops;
+}

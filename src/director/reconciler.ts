@@ -1,0 +1,108 @@
+// Keeps the kernel's IPVS table equal to the desired table: on start it adopts
+// what is there (no flush), on each change it applies the minimal diff, and on
+// a timer it puts back what was changed behind its back.
+import { EventEmitter } from 'node:events';
+import type { IpvsClient, IpvsOp } from '../ipvs/client';
+import type { IpvsError } from '../ipvs/errors';
+import { planChanges, type TableEntry } from './diff';
+import { serviceId } from './ids';
+
+/** The part of the IPVS client the reconciler needs; a fake stands in for it in unit tests. */
+export type IpvsTable = Pick<IpvsClient, 'listServices' | 'listRealServers' | 'apply'>;
+
+export interface ReconcileFailure { op: IpvsOp; error: IpvsError }
+
+export interface ReconcileReport {
+  /** Why this pass ran: "start", "reload", "health", "api", "resync", ... */
+  cause: string;
+  applied: IpvsOp[];
+  failed: ReconcileFailure[];
+}
+
+export interface ReconcilerEvents {
+  reconciled: [ReconcileReport];
+  error: [Error];
+}
+
+export async function readKernelTable(table: Pick<IpvsTable, 'listServices' | 'listRealServers'>): Promise<TableEntry[]> {
+  const services = await table.listServices();
+  return await Promise.all(services.map(async ({ service }) => ({
+    service,
+    realServers: (await table.listRealServers(service)).map((r) => r.server),
+  })));
+}
+
+export class Reconciler extends EventEmitter<ReconcilerEvents> {
+  private desired: TableEntry[] = [];
+  /** Services lvsd has managed: only these are ever deleted when no longer desired. */
+  private readonly owned = new Set<string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly table: IpvsTable) {
+    super();
+  }
+
+  /** Replaces the desired table and brings the kernel to it. Passes never overlap. */
+  setDesired(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
+    return this.serialize(async () => {
+      this.desired = desired;
+      for (const e of desired) this.owned.add(serviceId(e.service));
+      return await this.pass(cause);
+    });
+  }
+
+  /** Re-reads the kernel and repairs any drift from the desired table. */
+  resync(): Promise<ReconcileReport> {
+    return this.serialize(() => this.pass('resync'));
+  }
+
+  /** The changes that `desired` would make to the running table, without making them. */
+  async plan(desired: TableEntry[]): Promise<IpvsOp[]> {
+    const owned = new Set([...this.owned, ...desired.map((e) => serviceId(e.service))]);
+    return planChanges(desired, await readKernelTable(this.table), owned);
+  }
+
+  startResync(intervalMs: number): void {
+    this.stopResync();
+    this.timer = setInterval(() => {
+      this.resync().catch((e: Error) => this.emit('error', e));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopResync(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Waits for any pass under way. */
+  async idle(): Promise<void> {
+    await this.queue.catch(() => undefined);
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.catch(() => undefined).then(work);
+    this.queue = next;
+    return next;
+  }
+
+  private async pass(cause: string): Promise<ReconcileReport> {
+    const ops = planChanges(this.desired, await readKernelTable(this.table), this.owned);
+    const results = ops.length ? await this.table.apply(ops) : [];
+    const report: ReconcileReport = { cause, applied: [], failed: [] };
+    results.forEach((r, i) => {
+      const op = ops[i] as IpvsOp;
+      if (r.ok) report.applied.push(op);
+      else report.failed.push({ op, error: r.error });
+    });
+    // A service stays owned until it is desired no more and its deletion went through.
+    const wanted = new Set(this.desired.map((e) => serviceId(e.service)));
+    const stuck = new Set(report.failed.flatMap((f) => (f.op.op === 'deleteService' ? [serviceId(f.op.key)] : [])));
+    for (const id of [...this.owned]) {
+      if (!wanted.has(id) && !stuck.has(id)) this.owned.delete(id);
+    }
+    this.emit('reconciled', report);
+    return report;
+  }
+}
