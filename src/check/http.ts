@@ -1,0 +1,58 @@
+// HTTP_GET and SSL_GET: every url must answer with an accepted status code
+// and, when a digest is configured, a body whose MD5 matches it.
+import type { ConnectOptions, HttpCheck, StatusRange, UrlCheck } from './types';
+import { httpFetch, type HttpTarget } from './http-fetch';
+import type { Cancel, Probe, ProbeDone } from './probe';
+
+export function httpProbe(spec: HttpCheck & ConnectOptions): Probe {
+  return (done: ProbeDone): Cancel => {
+    let cancelCurrent: Cancel = () => undefined;
+    let cancelled = false;
+    const step = (index: number): void => {
+      if (cancelled) return;
+      if (index === spec.urls.length) {
+        done({ ok: true, reason: `${spec.urls.length} url(s) answered as expected` });
+        return;
+      }
+      const url = spec.urls[index]!;
+      const virtualhost = url.virtualhost ?? spec.virtualhost;
+      const target: HttpTarget = {
+        ip: spec.connectIp,
+        port: spec.connectPort,
+        bindTo: spec.bindTo,
+        bindPort: spec.bindPort,
+        tls: spec.kind === 'SSL_GET',
+        servername: spec.enableSni ? virtualhost : undefined,
+        timeoutMs: spec.connectTimeoutMs,
+      };
+      cancelCurrent = httpFetch(
+        target,
+        { path: url.path, virtualhost, protocol: spec.httpProtocol, digest: url.digest !== undefined },
+        (err, res) => {
+          if (cancelled) return;
+          if (err) { done({ ok: false, reason: err.message }); return; }
+          const verdict = judge(url, res!.status, res!.digest);
+          if (verdict) { done({ ok: false, reason: `GET ${url.path}: ${verdict}` }); return; }
+          step(index + 1);
+        },
+      );
+    };
+    step(0);
+    return () => { cancelled = true; cancelCurrent(); };
+  };
+}
+
+/** Why a response is not acceptable, or undefined when it is. */
+export function judge(url: UrlCheck, status: number, digest: string | undefined): string | undefined {
+  if (!statusAccepted(url.statusCodes, status)) return `status ${status} not in ${formatRanges(url.statusCodes)}`;
+  if (url.digest !== undefined && digest !== url.digest) return `body digest ${digest} differs from expected ${url.digest}`;
+  return undefined;
+}
+
+export function statusAccepted(ranges: StatusRange[], status: number): boolean {
+  return ranges.some((r) => status >= r.min && status <= r.max);
+}
+
+function formatRanges(ranges: StatusRange[]): string {
+  return ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(' ');
+}

@@ -1,0 +1,94 @@
+// MISC_CHECK: runs the operator's program, never through a shell, in its own
+// process group so that a timeout kills everything it started.
+import { spawn } from 'node:child_process';
+import type { ConnectOptions, MiscCheck } from './types';
+import { errorCode, type Probe } from './probe';
+
+export function miscProbe(spec: MiscCheck & ConnectOptions): Probe {
+  const argv = splitCommandLine(spec.miscPath);
+  const program = argv[0]!;
+  return (done) => {
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const killGroup = (): void => {
+      if (child.pid === undefined) return;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group is already gone */ }
+    };
+    const finish = (ok: boolean, reason: string, weight?: number): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      done(weight === undefined ? { ok, reason } : { ok, reason, weight });
+    };
+    const child = spawn(program, argv.slice(1), {
+      shell: false,
+      detached: true,
+      stdio: 'ignore',
+      uid: spec.uid,
+      gid: spec.gid,
+    });
+    child.once('error', (err) => finish(false, `${program}: cannot run: ${errorCode(err)}`));
+    child.once('exit', (code, signal) => {
+      if (code === null) { finish(false, `${program}: killed by ${signal}`); return; }
+      const verdict = exitVerdict(code, spec.miscDynamic);
+      finish(verdict.ok, `${program}: exit ${code}`, verdict.weight);
+    });
+    timer = setTimeout(() => {
+      killGroup();
+      finish(false, `${program}: still running after misc_timeout ${spec.miscTimeoutMs} ms, process group killed`);
+    }, spec.miscTimeoutMs);
+    return () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      killGroup();
+    };
+  };
+}
+
+/** keepalived's meaning of an exit code; dynamic: 0 up, 1 down, 2-255 up with weight code - 2. */
+export function exitVerdict(code: number, dynamic: boolean): { ok: boolean; weight?: number } {
+  if (!dynamic) return { ok: code === 0 };
+  if (code === 0) return { ok: true };
+  if (code === 1) return { ok: false };
+  return { ok: true, weight: code - 2 };
+}
+
+/**
+ * Splits misc_path into argv the way an operator expects from a command line:
+ * whitespace separates words, single quotes keep text as is, double quotes
+ * keep spaces and honour backslash escapes. No expansion of any kind.
+ */
+export function splitCommandLine(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '' | "'" | '"' = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = ''; else word += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = '';
+      else if (c === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) word += line[++i];
+      else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      word += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote !== '') throw new Error(`misc_path ${JSON.stringify(line)}: unterminated ${quote} quote`);
+  if (inWord) words.push(word);
+  if (words.length === 0) throw new Error('misc_path is empty');
+  return words;
+}

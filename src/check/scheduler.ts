@@ -1,0 +1,265 @@
+// Runs many checks on one event loop: one timer per check, a cap on attempts
+// in flight (the rest wait in a FIFO), and keepalived's retry rules plus
+// HAProxy-style rise/fall to turn attempts into up/down verdicts. It publishes
+// 'change' events (CheckEvent) and never touches IPVS.
+import { EventEmitter } from 'node:events';
+import type { CheckEvent, CheckKind, CheckSpec, CheckStatus, ProbeResult } from './types';
+import { createProbe, type Cancel, type Probe, type ProbeFactory } from './probe';
+
+/** Time source; injectable so tests can step time deterministically. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface SchedulerOptions {
+  /** Attempts allowed in flight at once; the rest queue. Default 2048. */
+  maxInFlight?: number;
+  /** Each delay_loop wait is spread by +/- this fraction so checks drift apart. Default 0.05. */
+  jitter?: number;
+  clock?: Clock;
+  /** Uniform in [0, 1); injectable for tests. */
+  random?: () => number;
+  probeFactory?: ProbeFactory;
+}
+
+/** Per-check state; kept to a handful of primitives because there may be tens of thousands. */
+class CheckState {
+  up: boolean;
+  weight: number | undefined = undefined;
+  successes = 0;
+  /** Consecutive failed attempts, for display. */
+  failures = 0;
+  /** Consecutive failed attempts within the current round. */
+  failedAttempts = 0;
+  /** Consecutive failed rounds. */
+  failedRounds = 0;
+  attempts = 0;
+  timer: unknown = undefined;
+  cancel: Cancel | undefined = undefined;
+  queued = false;
+  removed = false;
+  startedAt = 0;
+  lastOk: boolean | undefined = undefined;
+  lastReason = '';
+  lastLatencyMs = 0;
+  lastAt = 0;
+  readonly run: () => void;
+
+  constructor(readonly id: string, readonly spec: CheckSpec, readonly probe: Probe, scheduler: CheckScheduler) {
+    this.up = !spec.alpha;
+    this.run = () => scheduler.dispatch(this);
+  }
+}
+
+export class CheckScheduler extends EventEmitter {
+  private readonly checks = new Map<string, CheckState>();
+  private readonly queue: CheckState[] = [];
+  private queueHead = 0;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  private readonly jitter: number;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly probeFactory: ProbeFactory;
+
+  constructor(options: SchedulerOptions = {}) {
+    super();
+    this.maxInFlight = options.maxInFlight ?? 2048;
+    this.jitter = options.jitter ?? 0.05;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.probeFactory = options.probeFactory ?? createProbe;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
+      throw new Error(`maxInFlight must be a positive integer, got ${options.maxInFlight}`);
+    }
+    if (!(this.jitter >= 0 && this.jitter < 1)) throw new Error(`jitter must be in [0, 1), got ${options.jitter}`);
+  }
+
+  /** Starts checking; the first attempt comes after a random part of warmup. */
+  add(checkId: string, spec: CheckSpec): void {
+    if (this.checks.has(checkId)) throw new Error(`check ${JSON.stringify(checkId)} already exists`);
+    const state = new CheckState(checkId, spec, this.probeFactory(spec), this);
+    this.checks.set(checkId, state);
+    this.arm(state, spec.warmupMs > 0 ? Math.floor(this.random() * spec.warmupMs) : 0);
+  }
+
+  /** Stops a check, aborting its attempt in flight. Returns false when unknown. */
+  remove(checkId: string): boolean {
+    const state = this.checks.get(checkId);
+    if (!state) return false;
+    this.checks.delete(checkId);
+    state.removed = true;
+    this.clock.clearTimeout(state.timer);
+    if (state.cancel) {
+      state.cancel();
+      state.cancel = undefined;
+      this.inFlight--;
+      this.drain();
+    }
+    return true;
+  }
+
+  /** Removes every check. */
+  close(): void {
+    for (const id of [...this.checks.keys()]) this.remove(id);
+    this.queue.length = 0;
+    this.queueHead = 0;
+  }
+
+  has(checkId: string): boolean {
+    return this.checks.has(checkId);
+  }
+
+  get size(): number {
+    return this.checks.size;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  status(checkId: string): CheckStatus | undefined {
+    const s = this.checks.get(checkId);
+    return s && snapshot(s);
+  }
+
+  statuses(): CheckStatus[] {
+    return [...this.checks.values()].map(snapshot);
+  }
+
+  override on(event: 'change', listener: (e: CheckEvent) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  /** Internal (called by a check's timer): runs its attempt now, or queues it at the in-flight cap. */
+  dispatch(state: CheckState): void {
+    state.timer = undefined;
+    if (state.removed) return;
+    if (this.inFlight >= this.maxInFlight) {
+      state.queued = true;
+      this.queue.push(state);
+      return;
+    }
+    this.start(state);
+  }
+
+  private start(state: CheckState): void {
+    this.inFlight++;
+    state.startedAt = this.clock.now();
+    let settled = false;
+    const cancel = state.probe((result) => {
+      if (settled) return;
+      settled = true;
+      state.cancel = undefined;
+      this.inFlight--;
+      this.settle(state, result);
+      this.drain();
+    });
+    if (!settled) state.cancel = cancel;
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.maxInFlight && this.queueHead < this.queue.length) {
+      const next = this.queue[this.queueHead++]!;
+      next.queued = false;
+      if (!next.removed) this.start(next);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  private settle(state: CheckState, result: ProbeResult): void {
+    const now = this.clock.now();
+    const spec = state.spec;
+    state.attempts++;
+    state.lastOk = result.ok;
+    state.lastReason = result.reason;
+    state.lastLatencyMs = now - state.startedAt;
+    state.lastAt = now;
+
+    if (result.ok) {
+      state.failures = 0;
+      state.failedAttempts = 0;
+      state.failedRounds = 0;
+      state.successes++;
+      const weightChanged = result.weight !== undefined && result.weight !== state.weight;
+      if (result.weight !== undefined) state.weight = result.weight;
+      if (!state.up && state.successes >= spec.rise) {
+        state.up = true;
+        this.publish(state);
+      } else if (state.up && weightChanged) {
+        this.publish(state);
+      }
+      this.arm(state, this.loopDelay(spec.delayLoopMs));
+      return;
+    }
+
+    state.successes = 0;
+    state.failures++;
+    state.failedAttempts++;
+    // keepalived retries only a server it still believes up.
+    if (state.up && state.failedAttempts <= spec.retry) {
+      this.arm(state, spec.delayBeforeRetryMs);
+      return;
+    }
+    state.failedAttempts = 0;
+    state.failedRounds++;
+    if (state.up && state.failedRounds >= spec.fall) {
+      state.up = false;
+      this.publish(state);
+    }
+    this.arm(state, this.loopDelay(spec.delayLoopMs));
+  }
+
+  private publish(state: CheckState): void {
+    const event: CheckEvent = {
+      checkId: state.id,
+      up: state.up,
+      reason: state.lastReason,
+      latencyMs: state.lastLatencyMs,
+      at: state.lastAt,
+    };
+    if (state.weight !== undefined) event.weight = state.weight;
+    this.emit('change', event);
+  }
+
+  private arm(state: CheckState, delayMs: number): void {
+    if (state.removed) return;
+    state.timer = this.clock.setTimeout(state.run, delayMs);
+  }
+
+  private loopDelay(ms: number): number {
+    if (this.jitter === 0) return ms;
+    return Math.max(0, Math.round(ms * (1 + this.jitter * (2 * this.random() - 1))));
+  }
+}
+
+function snapshot(s: CheckState): CheckStatus {
+  const status: CheckStatus = {
+    checkId: s.id,
+    kind: s.spec.kind as CheckKind,
+    up: s.up,
+    consecutiveSuccesses: s.successes,
+    consecutiveFailures: s.failures,
+    attempts: s.attempts,
+  };
+  if (s.weight !== undefined) status.weight = s.weight;
+  if (s.lastOk !== undefined) {
+    status.last = { ok: s.lastOk, reason: s.lastReason, latencyMs: s.lastLatencyMs, at: s.lastAt };
+  }
+  return status;
+}
