@@ -29,3 +29,18 @@ export function masterDownIntervalUs(
 export function initialMasterWaitUs(version: 2 | 3, masterAdvertIntervalUs: number): number {
   return masterAdvertIntervalUs + skewTimeUs(version, 255, masterAdvertIntervalUs);
 }
+
+/**
+ * The configured advert_int (seconds) in microseconds, rounded half-up to the wire unit as
+ * keepalived does: whole seconds for v2 (1..255), centiseconds for v3 (0.01..40.95).
+ */
+export function advertIntervalUs(version: 2 | 3, seconds: number): number {
+  const unit = version === 2 ? US_PER_SECOND : US_PER_CENTISECOND;
+  const max = version === 2 ? 255 : 0x0fff;
+  const units = Math.floor((seconds * US_PER_SECOND + unit / 2) / unit);
+  if (!Number.isFinite(seconds) || units < 1 || units > max) {
+    const range = version === 2 ? '1..255 s' : '0.01..40.95 s';
+    throw new RangeError(`advert_int ${seconds} is outside ${range} for VRRP version ${version}`);
+  }
+  return units * unit;
+}
