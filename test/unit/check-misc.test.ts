@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCheckSpec, type CheckInput } from '../../src/check/spec';
+import { probeOnce } from '../../src/check/probe';
+import { exitVerdict, splitCommandLine } from '../../src/check/misc';
+
+const dir = mkdtempSync(join(tmpdir(), 'check-misc-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+function script(name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function misc(miscPath: string, extra: Partial<CheckInput> = {}) {
+  return buildCheckSpec({ kind: 'MISC_CHECK', server: { address: '127.0.0.1', port: 80 }, miscPath, ...extra });
+}
+
+test('exit codes: 0 is up, anything else down; dynamic maps 2-255 to weight code - 2', () => {
+  assert.deepEqual(exitVerdict(0, false), { ok: true });
+  assert.deepEqual(exitVerdict(1, false), { ok: false });
+  assert.deepEqual(exitVerdict(7, false), { ok: false });
+  assert.deepEqual(exitVerdict(0, true), { ok: true });
+  assert.deepEqual(exitVerdict(1, true), { ok: false });
+  assert.deepEqual(exitVerdict(2, true), { ok: true, weight: 0 });
+  assert.deepEqual(exitVerdict(12, true), { ok: true, weight: 10 });
+  assert.deepEqual(exitVerdict(255, true), { ok: true, weight: 253 });
+});
+
+test('misc_path is split into argv without any shell expansion', () => {
+  assert.deepEqual(splitCommandLine('/usr/local/bin/script.sh arg1  arg2'), ['/usr/local/bin/script.sh', 'arg1', 'arg2']);
+  assert.deepEqual(splitCommandLine(`/bin/check "a b" 'c "d"' e\\ f "x\\"y" $HOME;rm`), ['/bin/check', 'a b', 'c "d"', 'e f', 'x"y', '$HOME;rm']);
+  assert.deepEqual(splitCommandLine('/bin/true ""'), ['/bin/true', '']);
+  assert.throws(() => splitCommandLine('/bin/x "open'), /unterminated " quote/);
+  assert.throws(() => splitCommandLine('   '), /empty/);
+  assert.throws(() => misc('/bin/x \'open'), /MISC_CHECK of 127.0.0.1:80: misc_path .*unterminated/);
+});
+
+test('MISC_CHECK runs the program with its arguments, never through a shell', async () => {
+  const out = join(dir, 'args.txt');
+  const p = script('args.sh', `printf '%s\\n' "$@" > ${out}; exit 0`);
+  const r = await probeOnce(misc(`${p} "two words" ';' '$(id)'`));
+  assert.equal(r.ok, true, r.reason);
+  assert.deepEqual(readFileSync(out, 'utf8').split('\n').slice(0, -1), ['two words', ';', '$(id)']);
+});
+
+test('MISC_CHECK verdicts from exit codes, plain and dynamic', async () => {
+  const exit = (code: number) => script(`exit${code}.sh`, `exit ${code}`);
+  let r = await probeOnce(misc(exit(0)));
+  assert.equal(r.ok, true);
+  assert.equal(r.weight, undefined);
+  r = await probeOnce(misc(exit(1)));
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /exit 1/);
+  r = await probeOnce(misc(exit(5)));
+  assert.equal(r.ok, false, 'without misc_dynamic any non-zero code is down');
+  r = await probeOnce(misc(exit(5), { miscDynamic: true }));
+  assert.deepEqual([r.ok, r.weight], [true, 3]);
+  r = await probeOnce(misc(exit(1), { miscDynamic: true }));
+  assert.equal(r.ok, false);
+});
+
+test('MISC_CHECK reports a program that cannot be run', async () => {
+  const r = await probeOnce(misc(join(dir, 'missing-program')));
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /cannot run: ENOENT/);
+});
+
+test('misc_timeout kills the whole process group', async () => {
+  const pidFile = join(dir, 'grandchild.pid');
+  const p = script('slow.sh', `sleep 30 & echo $! > ${pidFile}; wait`);
+  const r = await probeOnce(misc(p, { miscTimeout: 0.5 }));
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /misc_timeout 500 ms, process group killed/);
+  assert.ok(existsSync(pidFile));
+  const grandchild = Number(readFileSync(pidFile, 'utf8'));
+  // The kill lands asynchronously; a zombie awaiting its reaper counts as dead.
+  const alive = (): boolean => {
+    try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${grandchild}/stat`, 'utf8')); } catch { return false; }
+  };
+  for (let i = 0; i < 50 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(alive(), false, `grandchild ${grandchild} must be killed with its group`);
+});
+
+test('MISC_CHECK runs as the configured uid/gid', { skip: process.getuid?.() !== 0 && 'needs root to switch users' }, async () => {
+  const out = join(dir, 'id.txt');
+  chmodSync(dir, 0o777);
+  const p = script('id.sh', `id -u > ${out}; id -g >> ${out}`);
+  const r = await probeOnce(misc(p, { uid: 65534, gid: 65534 }));
+  assert.equal(r.ok, true, r.reason);
+  assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n'), ['65534', '65534']);
+});
