@@ -1,0 +1,230 @@
+// A generic netlink socket with many requests in flight. Requests queue in
+// order and leave in batches (several messages per sendmsg) while at most
+// `window` await their replies, so the kernel's acks always fit the receive
+// buffer. A dump runs alone: the kernel continues it as we read, and acks
+// of other requests would otherwise interleave with its parts.
+import { RawNetlinkSocket, type ErrnoException } from 'netlink';
+import { constants as osConstants } from 'node:os';
+import { inNetns } from '../net/netns';
+import { readS32h } from './attrs';
+import { NETLINK_GENERIC, NlmFlag, NlmsgType } from './constants';
+import { IpvsError, IpvsProtocolError } from './errors';
+import { frame, parseAck, parseMessages, type NetlinkMessage } from './message';
+
+export interface TransportRequest {
+  /** Netlink message type: the generic netlink family id. */
+  type: number;
+  /** Generic netlink header + attributes. */
+  payload: Buffer;
+  dump: boolean;
+  command: string;
+  target: string;
+}
+
+interface Pending extends TransportRequest {
+  seq: number;
+  frame: Buffer;
+  parts: Buffer[];
+  resolve: (parts: Buffer[]) => void;
+  reject: (err: Error) => void;
+}
+
+export interface TransportOptions {
+  netns?: string;
+  window: number;
+  recvBufferBytes: number;
+}
+
+/** Upper bound of one sendmsg; well below the default socket send buffer. */
+const MAX_BATCH_BYTES = 32 * 1024;
+
+export class Transport {
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private readonly inflight = new Map<number, Pending>();
+  private dumpActive = false;
+  private closed = false;
+  private seq = 1;
+
+  private constructor(private readonly socket: RawNetlinkSocket, private readonly window: number) {
+    socket.on('message', (buf, rinfo) => { if (rinfo.port === 0) this.receive(buf); });
+    socket.on('error', (err) => this.socketError(err));
+    socket.unref();
+  }
+
+  /** @throws ErrnoException when the socket cannot be created (the caller words it) */
+  static open(opts: TransportOptions): Transport {
+    const socket = inNetns(opts.netns, () => new RawNetlinkSocket(NETLINK_GENERIC, {
+      recvBufferSize: opts.recvBufferBytes, sendBufferSize: 0,
+    }));
+    return new Transport(socket, Math.max(1, Math.floor(opts.window)));
+  }
+
+  /** Bytes the kernel really granted for replies. */
+  recvBufferBytes(): number {
+    return this.socket.getRecvBufferSize();
+  }
+
+  request(req: TransportRequest): Promise<Buffer[]> {
+    return this.enqueue(req).promise;
+  }
+
+  enqueue(req: TransportRequest): { seq: number; promise: Promise<Buffer[]> } {
+    const seq = this.nextSeq();
+    const flags = NlmFlag.REQUEST | (req.dump ? NlmFlag.DUMP : NlmFlag.ACK);
+    let resolve!: (parts: Buffer[]) => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<Buffer[]>((res, rej) => { resolve = res; reject = rej; });
+    if (this.closed) {
+      reject(this.closedError(req));
+      return { seq, promise };
+    }
+    this.queue.push({ ...req, seq, frame: frame(req.type, flags, seq, req.payload), parts: [], resolve, reject });
+    this.pump();
+    return { seq, promise };
+  }
+
+  /** Withdraws requests not yet sent; each is rejected with the error the caller makes for it. */
+  cancelUnsent(seqs: Set<number>, error: (req: TransportRequest) => Error): void {
+    const kept: Pending[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const p = this.queue[i]!;
+      if (seqs.has(p.seq)) p.reject(error(p)); else kept.push(p);
+    }
+    this.queue.length = 0;
+    this.head = 0;
+    this.queue.push(...kept);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+    this.failAll((p) => this.closedError(p));
+  }
+
+  private nextSeq(): number {
+    const s = this.seq;
+    this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
+    return s;
+  }
+
+  private closedError(req: TransportRequest): IpvsError {
+    return new IpvsError({ errno: osConstants.errno.ECANCELED, command: req.command, target: req.target, reason: 'the IPVS client is closed' });
+  }
+
+  private pump(): void {
+    while (!this.closed && !this.dumpActive && this.head < this.queue.length) {
+      const first = this.queue[this.head]!;
+      if (first.dump) {
+        if (this.inflight.size > 0) break;
+        this.dumpActive = true;
+        this.sendBatch([this.takeNext()]);
+        break;
+      }
+      const batch: Pending[] = [];
+      let bytes = 0;
+      while (this.head < this.queue.length && this.inflight.size + batch.length < this.window) {
+        const next = this.queue[this.head]!;
+        if (next.dump || (batch.length > 0 && bytes + next.frame.length > MAX_BATCH_BYTES)) break;
+        bytes += next.frame.length;
+        batch.push(this.takeNext());
+      }
+      if (batch.length === 0) break;
+      this.sendBatch(batch);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.inflight.size > 0) this.socket.ref(); else this.socket.unref();
+  }
+
+  private takeNext(): Pending {
+    const p = this.queue[this.head]!;
+    this.head++;
+    this.inflight.set(p.seq, p);
+    return p;
+  }
+
+  private sendBatch(batch: Pending[]): void {
+    this.socket.send(batch.map((p) => p.frame), { port: 0 }, (err) => {
+      if (!err) return;
+      for (const p of batch) {
+        if (this.inflight.get(p.seq) !== p) continue;
+        this.settle(p, new IpvsError({ errno: err.errno, command: p.command, target: p.target, reason: `sending to the kernel failed: ${err.message}` }));
+      }
+      this.pump();
+    });
+  }
+
+  private receive(buf: Buffer): void {
+    let messages: NetlinkMessage[];
+    try {
+      messages = parseMessages(buf);
+    } catch (e) {
+      this.failAll(() => e as IpvsProtocolError);
+      return;
+    }
+    for (const msg of messages) {
+      const p = this.inflight.get(msg.seq);
+      if (p) this.handle(p, msg);
+    }
+    this.pump();
+  }
+
+  private handle(p: Pending, msg: NetlinkMessage): void {
+    try {
+      if (msg.type === NlmsgType.ERROR) {
+        const ack = parseAck(msg);
+        if (ack.errno === 0) this.settle(p);
+        else this.settle(p, new IpvsError({ errno: ack.errno, command: p.command, target: p.target, ...(ack.kernelMessage ? { kernelMessage: ack.kernelMessage } : {}) }));
+      } else if (msg.type === NlmsgType.DONE) {
+        const status = msg.data.length >= 4 ? readS32h(msg.data, 0) : 0;
+        if (status < 0) this.settle(p, new IpvsError({ errno: -status, command: p.command, target: p.target }));
+        else this.settle(p);
+      } else if (msg.type === p.type) {
+        p.parts.push(msg.data);
+      } else if (msg.type !== NlmsgType.NOOP) {
+        throw new IpvsProtocolError(p.command, `reply of unexpected type ${msg.type}`);
+      }
+    } catch (e) {
+      this.settle(p, e as Error);
+    }
+  }
+
+  private settle(p: Pending, err?: Error): void {
+    this.inflight.delete(p.seq);
+    if (p.dump) this.dumpActive = false;
+    if (err) p.reject(err); else p.resolve(p.parts);
+  }
+
+  private socketError(err: ErrnoException): void {
+    if (err.errno === osConstants.errno.ENOBUFS) {
+      // Replies were dropped: nobody can tell which requests took effect.
+      const lost = [...this.inflight.values()];
+      this.inflight.clear();
+      this.dumpActive = false;
+      for (const p of lost) {
+        p.reject(new IpvsError({
+          errno: err.errno, command: p.command, target: p.target,
+          reason: 'the kernel dropped replies (netlink receive buffer overflow); the outcome is unknown',
+        }));
+      }
+      this.pump();
+      return;
+    }
+    this.closed = true;
+    this.failAll((p) => new IpvsError({ errno: err.errno, command: p.command, target: p.target, reason: `netlink socket failed: ${err.message}` }));
+  }
+
+  private failAll(error: (p: Pending) => Error): void {
+    const all = [...this.inflight.values(), ...this.queue.slice(this.head)];
+    this.inflight.clear();
+    this.queue.length = 0;
+    this.head = 0;
+    this.dumpActive = false;
+    for (const p of all) p.reject(error(p));
+    if (!this.closed) this.socket.unref();
+  }
+}
