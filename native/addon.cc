@@ -1,10 +1,14 @@
 // lvsd's native primitives: what Node's standard library cannot do.
 #include <napi.h>
 
+#include "link.h"
 #include "netns.h"
+#include "vrrp_socket.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lvsd::InitNetns(env, exports);
+  lvsd::InitLink(env, exports);
+  lvsd::InitVrrpSocket(env, exports);
   return exports;
 }
 

@@ -1,9 +1,50 @@
 // Typed access to the native addon built by `npm ci` (build/Release/lvsd_native.node).
 import { join } from 'node:path';
 
+export interface NativeInterfaceInfo {
+  index: number;
+  mac: string;
+  up: boolean;
+  /** ARPHRD_ETHER: frames can be sent on it with sendFrame(). */
+  ethernet: boolean;
+}
+
+/**
+ * One received datagram. hopLimit is -1 for IPv4, whose TTL is in the IP
+ * header that raw IPv4 sockets hand up in front of the payload.
+ */
+export type NativePacketHandler = (
+  data: Buffer, hopLimit: number, source: string, destination: string, ifindex: number,
+) => void;
+
+export interface NativeVrrpSocket {
+  send(payload: Buffer, destination: string): void;
+  close(): void;
+}
+
+export interface NativeVrrpSocketConstructor {
+  new (
+    family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean,
+    onPacket: NativePacketHandler, onError: (err: Error) => void,
+  ): NativeVrrpSocket;
+}
+
+/** Errors thrown by system calls in the addon. */
+export interface NativeSystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  interface?: string;
+  address?: string;
+}
+
 export interface NativeAddon {
   enterNetns(path: string): number;
   leaveNetns(fd: number): void;
+  interfaceInfo(ifname: string): NativeInterfaceInfo;
+  /** Sends a complete Ethernet frame, header included, without blocking. */
+  sendFrame(ifname: string, frame: Buffer): void;
+  VrrpSocket: NativeVrrpSocketConstructor;
 }
 
 let cached: NativeAddon | undefined;
