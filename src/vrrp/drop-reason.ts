@@ -8,6 +8,7 @@ export const DROP_REASONS = [
   'length-mismatch',
   'auth-type-invalid',
   'auth-ah-unsupported',
+  'bad-advert-interval',
   'bad-envelope',
   'bad-checksum',
   // The packet against the instance that receives it (receive-check.ts).

@@ -138,6 +138,10 @@ export function decodeAdvertisement(payload: Buffer, envelope: Envelope): Decode
   if (!envelopeValid(envelope)) {
     return drop('bad-envelope', `source ${envelope.source} / destination ${envelope.destination} are not ${envelope.family}`);
   }
+  if (payload[1] === 0) return drop('unknown-vrid', 'VRID 0 is never valid');
+  // An interval of 0 would make a backup's down timer zero: refuse it rather than learn it.
+  const interval = version === 2 ? payload[5]! : payload.readUInt16BE(4) & 0x0fff;
+  if (interval === 0) return drop('bad-advert-interval', 'advertisement interval 0');
   const stored = payload.readUInt16BE(6);
   const computed = checksumOf(version as 2 | 3, payload, envelope);
   if (stored !== computed) {
@@ -155,14 +159,14 @@ export function decodeAdvertisement(payload: Buffer, envelope: Envelope): Decode
       ok: true,
       advert: {
         version: 2, vrid, priority, addresses,
-        advertIntervalSec: payload[5]!,
+        advertIntervalSec: interval,
         authType: payload[4] === AUTH_CODES.pass ? 'pass' : 'none',
         authData: Buffer.from(payload.subarray(payload.length - AUTH_DATA_LENGTH)),
       },
     };
   }
   // The top 4 bits of the interval field are reserved: ignored on receipt.
-  return { ok: true, advert: { version: 3, vrid, priority, addresses, advertIntervalCs: payload.readUInt16BE(4) & 0x0fff } };
+  return { ok: true, advert: { version: 3, vrid, priority, addresses, advertIntervalCs: interval } };
 }
 
 function hex4(n: number): string {
