@@ -1,0 +1,326 @@
+// Listings byte for byte as ipvsadm 1.31 prints them: -L in all its
+// variants, -S rules, -c connections, --timeout and --daemon.
+import type { IpvsInfo, RealServerStatus, ServiceStatus, SyncDaemon, Timeouts } from '../../ipvs/types';
+import type { Format } from './args';
+import { fromText, inetPton4, inetPton6, ntop, v4FromNumber, ntop4, type Family, type InetAddr } from './inet';
+import type { Names } from './resolve';
+
+export interface ServiceListing { status: ServiceStatus; servers: RealServerStatus[] }
+
+const PROTOCOL_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, sctp: 132 };
+const FORWARD_NAMES: Record<string, string> = { masq: 'Masq', local: 'Local', tunnel: 'Tunnel', route: 'Route' };
+const FORWARD_SWITCHES: Record<string, string> = { masq: '-m', tunnel: '-i', local: '-g', route: '-g' };
+const TUNNEL_FLAG_MARKS = ['-c', '+c', 'r+c'];
+const TUNNEL_FLAG_OPTIONS = ['--tun-nocsum', '--tun-csum', '--tun-remcsum'];
+const SCHED_FLAGS_MASK = 0x38;
+
+const familyOf = (af: number): Family => (af === 10 ? 6 : 4);
+
+/** Address of a listed service; fwmark services have none (all zero, like the kernel's dump). */
+export function serviceAddr(s: ServiceStatus): InetAddr {
+  const svc = s.service;
+  if (svc.fwmark !== undefined) return { family: familyOf(svc.family), bytes: new Uint8Array(16) };
+  return fromText(familyOf(svc.family), svc.address);
+}
+
+export function serverAddr(r: RealServerStatus): InetAddr {
+  return fromText(familyOf(r.server.family), r.server.address);
+}
+
+function serviceProtocol(s: ServiceStatus): number {
+  return s.service.fwmark !== undefined ? 0 : PROTOCOL_NUMBERS[s.service.protocol];
+}
+
+/** C's `int r = a - b` on unsigned 32-bit values. */
+const wrap = (a: number, b: number): number => (a - b) | 0;
+
+function word(bytes: Uint8Array, i: number): number {
+  return ((bytes[i * 4] << 24) | (bytes[i * 4 + 1] << 16) | (bytes[i * 4 + 2] << 8) | bytes[i * 4 + 3]) >>> 0;
+}
+
+function compareAddr(family: Family, a: Uint8Array, b: Uint8Array): number {
+  let r = 0;
+  for (let i = 0; r === 0 && i < (family === 6 ? 4 : 1); i++) r = wrap(word(a, i), word(b, i));
+  return r;
+}
+
+export function compareServices(a: ServiceStatus, b: ServiceStatus): number {
+  let r = wrap(a.service.fwmark ?? 0, b.service.fwmark ?? 0);
+  if (r) return r;
+  r = a.service.family - b.service.family;
+  if (r) return r;
+  r = serviceProtocol(a) - serviceProtocol(b);
+  if (r) return r;
+  r = compareAddr(familyOf(a.service.family), serviceAddr(a).bytes, serviceAddr(b).bytes);
+  if (r) return r;
+  return (a.service.port ?? 0) - (b.service.port ?? 0);
+}
+
+export function compareServers(a: RealServerStatus, b: RealServerStatus): number {
+  const r = compareAddr(familyOf(a.server.family), serverAddr(a).bytes, serverAddr(b).bytes);
+  return r || a.server.port - b.server.port;
+}
+
+/** glibc's qsort (a top-down merge sort): same result as ipvsadm even for its non-transitive comparisons. */
+export function msort<T>(items: T[], cmp: (a: T, b: T) => number): T[] {
+  if (items.length <= 1) return items.slice();
+  const n1 = items.length >> 1;
+  const left = msort(items.slice(0, n1), cmp);
+  const right = msort(items.slice(n1), cmp);
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length && j < right.length) out.push(cmp(left[i], right[j]) <= 0 ? left[i++] : right[j++]);
+  return out.concat(left.slice(i), right.slice(j));
+}
+
+/** addrport_to_anyname: "[v6]:port" / "v4:port", names unless numeric, cut to 59 bytes. */
+export function addrPortName(addr: InetAddr, port: number, protocol: number, numeric: boolean, names: Names): string {
+  const host = numeric ? ntop(addr) : names.addrToHost(addr) ?? ntop(addr);
+  const service = numeric ? String(port) : names.portToService(port, protocol) ?? String(port);
+  const text = addr.family === 4 ? `${host}:${service}` : `[${host}]:${service}`;
+  return text.slice(0, 59);
+}
+
+const padEnd = (s: string, n: number): string => s.padEnd(n);
+const padStart = (s: string, n: number): string => s.padStart(n);
+
+function largeNumber(v: bigint, format: Format): string {
+  if (format.exact) {
+    const s = v.toString();
+    return padStart(s, s.length <= 8 ? 9 : s.length + 1);
+  }
+  if (v < 100000000n) return padStart(v.toString(), 9);
+  if (v < 1000000000n) return `${padStart((v / 1000n).toString(), 8)}K`;
+  if (v < 100000000000n) return `${padStart((v / 1000000n).toString(), 8)}M`;
+  if (v < 100000000000000n) return `${padStart((v / 1000000000n).toString(), 8)}G`;
+  return `${padStart((v / 1000000000000n).toString(), 8)}T`;
+}
+
+function schedFlags(scheduler: string, flags: number): string {
+  const names = scheduler === 'sh' ? ['sh-fallback', 'sh-port'] : scheduler === 'mh' ? ['mh-fallback', 'mh-port']
+    : ['flag-1', 'flag-2', 'flag-3'];
+  return names.filter((_, i) => flags & (0x8 << i)).join(',');
+}
+
+function title(format: Format): string {
+  const head = padEnd('Prot LocalAddress:Port', 33);
+  if (format.stats) {
+    return `${head} ${['Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes'].map((s) => padStart(s, 8)).join(' ')}\n  -> RemoteAddress:Port\n`;
+  }
+  if (format.rate) {
+    return `${head} ${['CPS', 'InPPS', 'OutPPS', 'InBPS', 'OutBPS'].map((s) => padStart(s, 8)).join(' ')}\n  -> RemoteAddress:Port\n`;
+  }
+  if (format.thresholds) {
+    return `${head} ${['Uthreshold', 'Lthreshold', 'ActiveConn', 'InActConn'].map((s) => padEnd(s, 10)).join(' ')}\n  -> RemoteAddress:Port\n`;
+  }
+  if (format.persistentConn) {
+    return `${head} ${padEnd('Weight', 9)} ${padEnd('PersistConn', 11)} ${padEnd('ActiveConn', 10)} ${padEnd('InActConn', 10)}\n  -> RemoteAddress:Port\n`;
+  }
+  if (format.tunInfo) {
+    return 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n';
+  }
+  if (!format.rule) {
+    return 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n';
+  }
+  return '';
+}
+
+function tunnelInfo(r: RealServerStatus): string | undefined {
+  const s = r.server;
+  if (s.forward !== 'tunnel') return undefined;
+  const mark = TUNNEL_FLAG_MARKS[s.tunnelFlags] ?? '';
+  if (s.tunnelType === 'ipip') return 'ipip';
+  if (s.tunnelType === 'gue') return `gue:${s.tunnelPort}:${mark}`.slice(0, 15);
+  if (s.tunnelType === 'gre') return `gre:${mark}`;
+  return undefined;
+}
+
+function tunnelRule(svcName: string, dest: string, r: RealServerStatus): string {
+  const s = r.server;
+  const base = `-a ${svcName} -r ${dest} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}`;
+  const opt = TUNNEL_FLAG_OPTIONS[s.tunnelFlags] ?? '';
+  if (s.tunnelType === 'gre') return `${base} --tun-type gre ${opt}\n`;
+  if (s.tunnelType === 'gue') return `${base} --tun-type gue --tun-port ${s.tunnelPort} ${opt}\n`;
+  if (s.tunnelType === 'ipip') return `${base} --tun-type ipip\n`;
+  return `${base}\n`;
+}
+
+function serviceEntry(entry: ServiceListing, format: Format, names: Names): string {
+  const svc = entry.status.service;
+  const family = familyOf(svc.family);
+  const protocol = serviceProtocol(entry.status);
+  let svcName: string;
+  if (svc.fwmark !== undefined) {
+    const mark = svc.fwmark | 0;
+    if (format.rule) svcName = family === 6 ? `-f ${mark} -6` : `-f ${mark}`;
+    else svcName = family === 6 ? `FWM  ${mark} IPv6` : `FWM  ${mark}`;
+  } else {
+    const vname = addrPortName(serviceAddr(entry.status), svc.port, protocol, format.numeric, names);
+    if (format.rule) {
+      svcName = `${{ tcp: '-t', udp: '-u', sctp: '--sctp-service' }[svc.protocol] ?? '--xxx-service'} ${vname}`;
+    } else {
+      svcName = `${padEnd({ tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' }[svc.protocol] ?? '?', 4)} ${vname}`;
+      if (family !== 6) svcName = svcName.slice(0, 33);
+    }
+  }
+  const persistent = (svc.flags & 0x1) !== 0;
+  const stats = entry.status.stats64;
+  let text: string;
+  if (format.rule) {
+    text = `-A ${svcName} -s ${svc.scheduler}`;
+    if (persistent) {
+      text += ` -p ${svc.timeout >>> 0}`;
+      if (family === 4 && svc.netmask >>> 0 !== 0xffffffff) text += ` -M ${ntop4(v4FromNumber(svc.netmask >>> 0).bytes)}`;
+      if (family === 6 && svc.netmask !== 128) text += ` -M ${svc.netmask | 0}`;
+    }
+    if (svc.peName) text += ` --pe ${svc.peName}`;
+    if (svc.flags & 0x4) text += ' -o';
+    if (svc.flags & SCHED_FLAGS_MASK) text += ` -b ${schedFlags(svc.scheduler, svc.flags)}`;
+  } else if (format.stats) {
+    text = padEnd(svcName, 33) + [stats.conns, stats.inPkts, stats.outPkts, stats.inBytes, stats.outBytes]
+      .map((v) => largeNumber(v, format)).join('');
+  } else if (format.rate) {
+    text = padEnd(svcName, 33) + [stats.cps, stats.inPps, stats.outPps, stats.inBps, stats.outBps]
+      .map((v) => largeNumber(v, format)).join('');
+  } else {
+    text = `${svcName} ${svc.scheduler}`;
+    if (svc.flags & SCHED_FLAGS_MASK) text += ` (${schedFlags(svc.scheduler, svc.flags)})`;
+    if (persistent) {
+      text += ` persistent ${svc.timeout >>> 0}`;
+      if (family === 4 && svc.netmask >>> 0 !== 0xffffffff) text += ` mask ${ntop4(v4FromNumber(svc.netmask >>> 0).bytes)}`;
+      if (family === 6 && svc.netmask !== 128) text += ` mask ${svc.netmask | 0}`;
+      if (svc.peName) text += ` pe ${svc.peName}`;
+    }
+    if (svc.flags & 0x4) text += ' ops';
+  }
+  text += '\n';
+
+  const servers = format.noSort ? entry.servers : msort(entry.servers, compareServers);
+  for (const r of servers) {
+    const s = r.server;
+    let dname = addrPortName(serverAddr(r), s.port, protocol, format.numeric, names);
+    if (!format.rule && s.family !== 10) dname = dname.slice(0, 28);
+    const ds = r.stats64;
+    const fwd = FORWARD_NAMES[s.forward] ?? '(null)';
+    if (format.rule) {
+      text += s.forward === 'tunnel' ? tunnelRule(svcName, dname, r)
+        : `-a ${svcName} -r ${dname} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}\n`;
+    } else if (format.stats) {
+      text += `  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`;
+    } else if (format.rate) {
+      text += `  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
+        + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`;
+    } else if (format.thresholds) {
+      text += `  -> ${padEnd(dname, 28)} ${[s.upperThreshold, s.lowerThreshold, r.activeConns, r.inactiveConns].map((v) => padEnd(String(v >>> 0), 10)).join(' ')}\n`;
+    } else if (format.persistentConn) {
+      text += `  -> ${padEnd(dname, 28)} ${padEnd(String(s.weight), 9)} ${padEnd(String(r.persistConns >>> 0), 11)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+    } else if (format.tunInfo) {
+      text += `  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+    } else {
+      text += `  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+    }
+  }
+  return text;
+}
+
+/** Every address a listing would name, for Names.prefetchHosts. */
+export function listingAddrs(entries: ServiceListing[]): InetAddr[] {
+  const addrs: InetAddr[] = [];
+  for (const e of entries) {
+    if (e.status.service.fwmark === undefined) addrs.push(serviceAddr(e.status));
+    for (const r of e.servers) addrs.push(serverAddr(r));
+  }
+  return addrs;
+}
+
+export function versionHeader(info: IpvsInfo): string {
+  const v = info.version;
+  return `IP Virtual Server version ${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff} (size=${info.connTableSize})\n`;
+}
+
+/** -L / -S of the whole table (header included unless saving). */
+export function formatTable(info: IpvsInfo, entries: ServiceListing[], format: Format, names: Names): string {
+  const sorted = format.noSort ? entries : msort(entries, (a, b) => compareServices(a.status, b.status));
+  let text = format.rule ? '' : versionHeader(info);
+  text += title(format);
+  for (const e of sorted) text += serviceEntry(e, format, names);
+  return text;
+}
+
+/** -L with one service given. */
+export function formatService(entry: ServiceListing, format: Format, names: Names): string {
+  return title(format) + serviceEntry(entry, format, names);
+}
+
+export function formatTimeouts(t: Timeouts): string {
+  return `Timeout (tcp tcpfin udp): ${t.tcp} ${t.tcpFin} ${t.udp}\n`;
+}
+
+export function formatDaemons(daemons: SyncDaemon[]): string {
+  let text = '';
+  for (const d of daemons) {
+    text += `${d.state} sync daemon (mcast=${d.interface}, syncid=${d.syncId}`;
+    if (d.syncMaxLen) text += `, maxlen=${d.syncMaxLen}`;
+    if (d.mcastGroup) text += `, group=${ntop(fromText(d.mcastGroup.includes(':') ? 6 : 4, d.mcastGroup))}`;
+    if (d.mcastPort) text += `, port=${d.mcastPort}`;
+    if (d.mcastTtl) text += `, ttl=${d.mcastTtl}`;
+    text += ')\n';
+  }
+  return text;
+}
+
+interface ConnLine {
+  protocolName: string; protocol: number; expires: number; state: string;
+  client: InetAddr; cport: number; virtual: InetAddr; vport: number; dest: InetAddr; dport: number;
+  pe?: { name: string; data: string };
+}
+
+function procAddr(text: string): InetAddr {
+  const v6 = inetPton6(text);
+  if (v6) return { family: 6, bytes: v6 };
+  const v4 = inetPton4(text);
+  const bytes = new Uint8Array(16);
+  if (v4) bytes.set(v4);
+  else bytes.set(v4FromNumber(parseInt(text, 16) >>> 0).bytes);
+  return { family: 4, bytes };
+}
+
+/** Reads /proc/net/ip_vs_conn lines (without its header). */
+export function parseConnections(text: string): ConnLine[] {
+  const lines: ConnLine[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 9) continue;
+    const client = procAddr(f[1]);
+    // ipvsadm takes the client's family for the virtual address too.
+    const virtualAddr = client.family === 6 ? procAddr(f[3]) : { family: 4 as const, bytes: procAddr(f[3]).bytes };
+    lines.push({
+      protocolName: f[0], protocol: PROTOCOL_NUMBERS[f[0].toLowerCase()] ?? 0, state: f[7],
+      expires: Number(f[8]) | 0, client, cport: parseInt(f[2], 16) & 0xffff, virtual: virtualAddr,
+      vport: parseInt(f[4], 16) & 0xffff, dest: procAddr(f[5]), dport: parseInt(f[6], 16) & 0xffff,
+      ...(f.length >= 11 ? { pe: { name: f[9], data: f[10] } } : {}),
+    });
+  }
+  return lines;
+}
+
+export function connectionAddrs(lines: ConnLine[]): InetAddr[] {
+  return lines.flatMap((l) => [l.client, l.virtual, l.dest]);
+}
+
+export function formatConnections(lines: ConnLine[], format: Format, names: Names): string {
+  let text = 'IPVS connection entries\n';
+  text += format.persistentConn
+    ? `pro expire ${padEnd('state', 11)} ${padEnd('source', 18)} ${padEnd('virtual', 18)} ${padEnd('destination', 18)} ${padEnd('pe name', 16)} pe_data\n`
+    : `pro expire ${padEnd('state', 11)} ${padEnd('source', 18)} ${padEnd('virtual', 18)} destination\n`;
+  for (const l of lines) {
+    const c = addrPortName(l.client, l.cport, l.protocol, format.numeric, names);
+    const v = addrPortName(l.virtual, l.vport, l.protocol, format.numeric, names);
+    const d = addrPortName(l.dest, l.dport, l.protocol, format.numeric, names);
+    const expire = `${String(Math.trunc(l.expires / 60)).padStart(2, '0')}:${String(l.expires % 60).padStart(2, '0')}`;
+    const head = `${padEnd(l.protocolName, 3)} ${padEnd(expire, 6)} ${padEnd(l.state, 11)} ${padEnd(c, 18)} ${padEnd(v, 18)}`;
+    text += format.persistentConn && l.pe ? `${head} ${padEnd(d, 16)} ${padEnd(l.pe.name, 18)} ${l.pe.data}\n` : `${head} ${d}\n`;
+  }
+  return text;
+}

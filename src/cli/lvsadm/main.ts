@@ -1,0 +1,326 @@
+// lvsadm: ipvsadm 1.31's command line on lvsd's IPVS client. Same
+// arguments, same kernel requests, same listings, errors and exit statuses.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { IpvsInfo, RealServer, RealServerKey, SyncDaemonState, RealServerStatus, Service, ServiceKey, ServiceStatus, SyncDaemon, Timeouts } from '../../ipvs/types';
+import {
+  emptyFormat, parseCommandLine, tryHelpExit, FWD_MASQ, FWD_TUNNEL, IPPROTO_UDP, IPPROTO_SCTP, TUNNEL_NAMES,
+  type ParsedCommand, type ServiceSpec, type ServerSpec,
+} from './args';
+import { EXIT_ERROR, EXIT_LIST_ERROR, Exit, Output } from './exit';
+import { ipvsMessage, type Request } from './errors';
+import { toClientText } from './inet';
+import { SystemNames, type Names } from './resolve';
+import { restoreLines } from './restore-lines';
+import {
+  connectionAddrs, formatConnections, formatDaemons, formatService, formatTable, formatTimeouts, listingAddrs,
+  parseConnections, type ServiceListing,
+} from './format';
+
+/** The batched requests of IpvsClient.apply(). */
+export type IpvsOp =
+  | { op: 'addService'; service: Service } | { op: 'editService'; service: Service }
+  | { op: 'deleteService'; key: ServiceKey } | { op: 'addRealServer'; key: ServiceKey; server: RealServer }
+  | { op: 'editRealServer'; key: ServiceKey; server: RealServer }
+  | { op: 'deleteRealServer'; key: ServiceKey; server: RealServerKey } | { op: 'zero'; key?: ServiceKey }
+  | { op: 'flush' } | { op: 'setTimeouts'; timeouts: Timeouts } | { op: 'startDaemon'; daemon: SyncDaemon }
+  | { op: 'stopDaemon'; state: SyncDaemonState };
+export type IpvsOpResult = { ok: true } | { ok: false; error: { errno: number } };
+
+/** The part of IpvsClient lvsadm uses. */
+export interface IpvsTable {
+  getInfo(): Promise<IpvsInfo>;
+  getTimeouts(): Promise<Timeouts>;
+  listServices(): Promise<ServiceStatus[]>;
+  getService(key: ServiceKey): Promise<ServiceStatus>;
+  listRealServers(key: ServiceKey): Promise<RealServerStatus[]>;
+  listDaemons(): Promise<SyncDaemon[]>;
+  apply(ops: IpvsOp[], opts?: { stopOnError?: boolean }): Promise<IpvsOpResult[]>;
+  close(): void;
+}
+
+export interface LvsadmIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** -R input: text, or a stream read to its end. */
+  stdin?: string | NodeJS.ReadableStream;
+  /** Network namespace whose IPVS table to drive. */
+  netns?: string;
+  /** A ready table (tests); otherwise IpvsClient.open() is used. */
+  table?: IpvsTable;
+  names?: Names;
+  /** /proc/net/ip_vs_conn text for -c (tests); otherwise read from the namespace. */
+  readConnections?: () => string;
+}
+
+interface Run {
+  table: IpvsTable;
+  names: Names;
+  out: Output;
+  io: LvsadmIo;
+  program: string;
+  pending: Pending[];
+}
+
+type Pending = { op: IpvsOp; request: Request } | { message: string };
+
+const errnoOf = (e: unknown): number | undefined => {
+  const n = (e as { errno?: unknown }).errno;
+  return typeof n === 'number' ? Math.abs(n) : undefined;
+};
+
+function familyCode(f: 0 | 4 | 6): 2 | 10 {
+  return f === 6 ? 10 : 2;
+}
+
+function protocolName(p: number): 'tcp' | 'udp' | 'sctp' {
+  return p === IPPROTO_UDP ? 'udp' : p === IPPROTO_SCTP ? 'sctp' : 'tcp';
+}
+
+function serviceKey(s: ServiceSpec): ServiceKey {
+  const family = familyCode(s.family);
+  if (s.fwmark) return { family, fwmark: s.fwmark };
+  return { family, protocol: protocolName(s.protocol), address: toClientText(s.addr), port: s.port };
+}
+
+function service(s: ServiceSpec): Service {
+  return { ...serviceKey(s), scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask >>> 0, peName: s.pe };
+}
+
+function server(d: ServerSpec): RealServer {
+  const forward = d.forward === FWD_MASQ ? 'masq' : d.forward === FWD_TUNNEL ? 'tunnel' : 'route';
+  return {
+    family: familyCode(d.family), address: toClientText(d.addr), port: d.port, forward, weight: d.weight,
+    upperThreshold: d.upperThreshold, lowerThreshold: d.lowerThreshold, tunnelType: TUNNEL_NAMES[d.tunnelType],
+    tunnelPort: d.tunnelPort, tunnelFlags: d.tunnelFlags,
+  };
+}
+
+function daemon(c: ParsedCommand): SyncDaemon {
+  const d = c.daemon;
+  return {
+    state: d.state, interface: d.interface, syncId: d.syncId,
+    ...(d.syncMaxLen ? { syncMaxLen: d.syncMaxLen } : {}),
+    ...(d.mcastGroup ? { mcastGroup: d.mcastGroup } : {}),
+    ...(d.mcastPort ? { mcastPort: d.mcastPort } : {}),
+    ...(d.mcastTtl ? { mcastTtl: d.mcastTtl } : {}),
+  };
+}
+
+/** The kernel request a table-changing command makes, or undefined for the others. */
+function requestOf(c: ParsedCommand): { op: IpvsOp; request: Request } | undefined {
+  switch (c.command) {
+    case 'flush': return { op: { op: 'flush' }, request: 'flush' };
+    case 'add-service': return { op: { op: 'addService', service: service(c.service) }, request: 'add-service' };
+    case 'edit-service': return { op: { op: 'editService', service: service(c.service) }, request: 'edit-service' };
+    case 'delete-service': return { op: { op: 'deleteService', key: serviceKey(c.service) }, request: 'delete-service' };
+    case 'zero': {
+      const s = c.service;
+      const any = s.fwmark || s.port || s.addr.bytes.some((b) => b !== 0);
+      return { op: any ? { op: 'zero', key: serviceKey(s) } : { op: 'zero' }, request: 'zero' };
+    }
+    case 'add-server':
+      return { op: { op: 'addRealServer', key: serviceKey(c.service), server: server(c.server) }, request: 'add-server' };
+    case 'edit-server':
+      return { op: { op: 'editRealServer', key: serviceKey(c.service), server: server(c.server) }, request: 'edit-server' };
+    case 'delete-server': {
+      const { family, address, port } = server(c.server);
+      return { op: { op: 'deleteRealServer', key: serviceKey(c.service), server: { family, address, port } }, request: 'delete-server' };
+    }
+    case 'set': return { op: { op: 'setTimeouts', timeouts: c.timeouts }, request: 'set' };
+    case 'start-daemon': return { op: { op: 'startDaemon', daemon: daemon(c) }, request: 'start-daemon' };
+    case 'stop-daemon': return { op: { op: 'stopDaemon', state: c.daemon.state }, request: 'stop-daemon' };
+    default: return undefined;
+  }
+}
+
+/** Sends queued requests in one pipelined batch and reports failures in order; returns the last status. */
+async function flush(run: Run): Promise<number> {
+  const pending = run.pending.splice(0);
+  if (pending.length === 0) return 0;
+  const ops = pending.flatMap((p) => ('op' in p ? [p.op] : []));
+  const results = ops.length ? await run.table.apply(ops, { stopOnError: false }) : [];
+  let next = 0;
+  let status = 0;
+  for (const p of pending) {
+    if ('message' in p) {
+      run.out.err(p.message);
+      status = EXIT_ERROR;
+      continue;
+    }
+    const r = results[next++];
+    if (r && !r.ok) {
+      run.out.err(`${ipvsMessage(p.request, errnoOf(r.error) ?? 0)}\n`);
+      status = EXIT_ERROR;
+    } else {
+      status = 0;
+    }
+  }
+  return status;
+}
+
+async function withServers(run: Run, services: ServiceStatus[]): Promise<ServiceListing[]> {
+  return await Promise.all(services.map(async (status) => ({
+    status,
+    servers: await run.table.listRealServers(status.service as ServiceKey).catch((e: unknown) => listFailure(run, 'list-servers', e)),
+  })));
+}
+
+function listFailure(run: Run, request: Request, e: unknown): never {
+  const errno = errnoOf(e);
+  if (errno === undefined) throw e;
+  run.out.err(`${ipvsMessage(request, errno)}\n`);
+  throw new Exit(EXIT_LIST_ERROR);
+}
+
+async function list(run: Run, c: ParsedCommand): Promise<void> {
+  const { table, out, names } = run;
+  const format = c.format;
+  if (c.options.has('connection')) {
+    const lines = parseConnections((run.io.readConnections ?? (() => readConnections(run.io.netns)))());
+    if (!format.numeric) await names.prefetchHosts(connectionAddrs(lines));
+    out.out(formatConnections(lines, format, names));
+  } else if (c.options.has('service-address')) {
+    const status = await table.getService(serviceKey(c.service)).catch((e: unknown) => listFailure(run, 'get-service', e));
+    const [entry] = await withServers(run, [status]);
+    if (!format.numeric) await names.prefetchHosts(listingAddrs([entry]));
+    out.out(formatService(entry, format, names));
+  } else if (c.options.has('timeout')) {
+    out.out(formatTimeouts(await table.getTimeouts().catch((e: unknown) => listFailure(run, 'get-timeouts', e))));
+  } else if (c.options.has('daemon')) {
+    out.out(formatDaemons(await table.listDaemons().catch((e: unknown) => listFailure(run, 'list-daemons', e))));
+  } else {
+    await listAll(run, c.format);
+  }
+}
+
+async function listAll(run: Run, format: ParsedCommand['format']): Promise<void> {
+  const info = await run.table.getInfo();
+  const services = await run.table.listServices().catch((e: unknown) => listFailure(run, 'list-services', e));
+  const entries = await withServers(run, services);
+  if (!format.numeric) await run.names.prefetchHosts(listingAddrs(entries));
+  run.out.out(formatTable(info, entries, format, run.names));
+}
+
+function readConnections(netns: string | undefined): string {
+  const read = (): string => readFileSync('/proc/net/ip_vs_conn', 'utf8');
+  if (netns === undefined) return read();
+  const { inNetns } = require('../../net/netns') as typeof import('../../net/netns');
+  return inNetns(netns, read);
+}
+
+/** Handles one command line; table changes are queued in run.pending. Returns a status, or 'queued'. */
+async function execute(run: Run, argv: string[], fromRestore: boolean): Promise<number | 'queued'> {
+  const parsed = await parseCommandLine(argv, run.out, run.names);
+  if ('failure' in parsed) {
+    run.pending.push({ message: parsed.failure });
+    return 'queued';
+  }
+  const request = requestOf(parsed);
+  if (request) {
+    run.pending.push(request);
+    return 'queued';
+  }
+  await flush(run);
+  switch (parsed.command) {
+    case 'list':
+      await list(run, parsed);
+      return 0;
+    case 'save':
+      await listAll(run, { ...parsed.format, rule: true });
+      return 0;
+    default:
+      if (fromRestore) tryHelpExit(run.out, run.program);
+      return await restore(run);
+  }
+}
+
+async function readAll(input: LvsadmIo['stdin']): Promise<string> {
+  if (input === undefined) return '';
+  if (typeof input === 'string') return input;
+  let text = '';
+  for await (const chunk of input) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+  return text;
+}
+
+/** -R: each input line is a command line of its own; the status is the last line's. */
+async function restore(run: Run): Promise<number> {
+  let status: number | 'queued' = 0;
+  for (const words of restoreLines(await readAll(run.io.stdin))) {
+    status = await execute(run, [run.program, ...words], true);
+  }
+  const last = await flush(run);
+  return status === 'queued' ? last : status;
+}
+
+function loadClient(): { open(opts: { netns?: string }): Promise<IpvsTable>; unavailable?: new (...a: never[]) => Error } {
+  const mod = require('../../ipvs') as {
+    IpvsClient: { open(opts: { netns?: string }): Promise<IpvsTable> };
+    IpvsUnavailableError?: new (...a: never[]) => Error;
+  };
+  return { open: (o) => mod.IpvsClient.open(o), unavailable: mod.IpvsUnavailableError };
+}
+
+async function openTable(io: LvsadmIo, out: Output): Promise<IpvsTable> {
+  if (io.table) return io.table;
+  const client = loadClient();
+  try {
+    return await client.open(io.netns !== undefined ? { netns: io.netns } : {});
+  } catch (e) {
+    const unavailable = (client.unavailable && e instanceof client.unavailable) || (e as Error).name === 'IpvsUnavailableError';
+    if (!unavailable) throw e;
+    const errno = errnoOf(e);
+    // ipvsadm falls back to the old socket options when netlink has no IPVS
+    // family, so a missing module always reads "Protocol not available".
+    const denied = errno === 1 || errno === 13;
+    out.err(`Can't initialize ipvs: ${denied ? ipvsMessage('init', 1) : 'Protocol not available'}\n`
+      + 'Are you sure that IP Virtual Server is built in the kernel or as module?\n');
+    throw new Exit(2);
+  }
+}
+
+/** Runs one ipvsadm command line; argv[0] is the program name as it should appear in messages. */
+export async function lvsadm(argv: string[], io: LvsadmIo): Promise<number> {
+  const out = new Output();
+  let status: number;
+  let table: IpvsTable | undefined;
+  try {
+    table = await openTable(io, out);
+    const run: Run = { table, names: io.names ?? new SystemNames(), out, io, program: argv[0] ?? 'lvsadm', pending: [] };
+    try {
+      if (argv.length <= 1) {
+        await listAll(run, emptyFormat());
+        status = 0;
+      } else {
+        const result = await execute(run, argv, false);
+        const last = await flush(run);
+        status = result === 'queued' ? last : result;
+      }
+    } catch (e) {
+      if (e instanceof Exit) await flush(run);
+      throw e;
+    }
+  } catch (e) {
+    if (!(e instanceof Exit)) {
+      out.err(`${argv[0] ?? 'lvsadm'}: ${(e as Error).message}\n`);
+      status = EXIT_ERROR;
+    } else {
+      status = e.code;
+    }
+  } finally {
+    if (table && !io.table) table.close();
+  }
+  const stdout = out.takeStdout();
+  const stderr = out.takeStderr();
+  if (stdout) io.stdout.write(stdout);
+  if (stderr) io.stderr.write(stderr);
+  return status;
+}
+
+/** The process entry used by bin/lvsadm. */
+export function runProcess(): void {
+  const program = basename(process.argv[1] ?? 'lvsadm');
+  void lvsadm([program, ...process.argv.slice(2)], { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin })
+    .then((code) => { process.exitCode = code; });
+}
+
