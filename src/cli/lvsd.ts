@@ -1,0 +1,104 @@
+// lvsd: the director daemon's command line. Each mode is one entry of
+// COMMANDS, selected by its flag (keepalived style, e.g. -t) or its name.
+import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig } from '../config';
+
+interface Options {
+  configFile: string;
+  configId?: string;
+}
+
+interface Command {
+  name: string;
+  flags: string[];
+  summary: string;
+  run(options: Options): number | Promise<number>;
+}
+
+const EXIT_OK = 0;
+const EXIT_INVALID = 1;
+const EXIT_USAGE = 2;
+
+function configTest(options: Options): number {
+  const result = loadConfig(options.configFile, options.configId !== undefined ? { configId: options.configId } : {});
+  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = result.diagnostics.length - errors;
+  if (errors > 0) {
+    process.stderr.write(`${options.configFile}: ${errors} error${errors > 1 ? 's' : ''}, ${warnings} warning${warnings === 1 ? '' : 's'}: configuration is not valid\n`);
+    return EXIT_INVALID;
+  }
+  process.stderr.write(`${options.configFile}: configuration is valid${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}\n`);
+  return EXIT_OK;
+}
+
+const COMMANDS: Command[] = [
+  { name: 'config-test', flags: ['-t', '--config-test'], summary: 'check the configuration and exit; touches nothing', run: configTest },
+];
+
+function usage(): string {
+  const lines = [
+    'Usage: lvsd MODE [OPTIONS]',
+    '',
+    'Modes:',
+    ...COMMANDS.map((c) => `  ${[...c.flags, c.name].join(', ').padEnd(30)} ${c.summary}`),
+    '  -h, --help                     show this help',
+    '',
+    'Options:',
+    `  -f, --use-file FILE            configuration file (default ${DEFAULT_CONFIG_FILE})`,
+    '  -i, --config-id ID             id matched by "@ID" lines (default: short host name)',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+type Parsed = { help: true } | { help: false; command: Command; options: Options } | { error: string };
+
+export function parseArgs(argv: string[]): Parsed {
+  const options: Options = { configFile: DEFAULT_CONFIG_FILE };
+  let command: Command | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    if (flag === '-h' || flag === '--help') return { help: true };
+    const selected = COMMANDS.find((c) => c.flags.includes(flag) || c.name === flag);
+    if (selected) {
+      if (command && command !== selected) return { error: `${arg}: only one mode at a time (already ${command.name})` };
+      command = selected;
+    } else if (flag === '-f' || flag === '--use-file') {
+      const file = value();
+      if (file === undefined || file === '') return { error: `${flag} needs a file name` };
+      options.configFile = file;
+    } else if (flag === '-i' || flag === '--config-id') {
+      const id = value();
+      if (id === undefined || id === '') return { error: `${flag} needs an id` };
+      options.configId = id;
+    } else {
+      return { error: `unknown option ${JSON.stringify(arg)}` };
+    }
+  }
+  if (!command) return { error: 'no mode given' };
+  return { help: false, command, options };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if ('error' in parsed) {
+    process.stderr.write(`lvsd: ${parsed.error}\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  if (parsed.help) {
+    process.stdout.write(usage());
+    return EXIT_OK;
+  }
+  return parsed.command.run(parsed.options);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err: unknown) => {
+      process.stderr.write(`lvsd: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exitCode = EXIT_INVALID;
+    },
+  );
+}

@@ -1,0 +1,304 @@
+// virtual_server_group and virtual_server blocks with their real servers,
+// sorry server and checkers.
+import * as ipaddr from 'ipaddr.js';
+import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
+import { applyBlock, Handlers, ignored, needBlock } from './block';
+import {
+  CheckerDraft, isCheckerType, parseChecker, resolveTiming, timingHandlers, TimingOverrides,
+} from './checkers';
+import { Diagnostics } from './diagnostics';
+import {
+  Checker, LvsMethod, RealServer, SorryServer, VirtualServer, VirtualServerGroup, VirtualServerGroupEntry,
+} from './model';
+import { Statement } from './tree';
+import { Address, Args, parseAddress } from './values';
+
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+const SCHEDULER_FLAGS = ['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'];
+
+/** Persistence timeout keepalived applies when persistence_timeout has no value: 6 minutes. */
+const DEFAULT_PERSISTENCE_SEC = 360;
+/** The kernel keeps the timeout in jiffies in 32 bits: stay within that at HZ=1000. */
+const MAX_PERSISTENCE_SEC = 2_147_483;
+
+/** "NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]" from argument index 0. */
+export function parseMethod(a: Args): LvsMethod | undefined {
+  const kind = a.oneOf(0, ['NAT', 'DR', 'TUN'] as const);
+  if (kind === undefined) return undefined;
+  if (kind !== 'TUN') {
+    a.atMost(1);
+    return { kind };
+  }
+  const method: LvsMethod = { kind: 'TUN', tunnel: { type: 'ipip' } };
+  const tunnel = method.tunnel;
+  for (let i = 1; i < a.count; i++) {
+    const word = a.text(i);
+    if (word === 'type') {
+      tunnel.type = a.oneOf(++i, ['ipip', 'gue', 'gre'] as const, 'tunnel type') ?? tunnel.type;
+    } else if (word === 'port') {
+      tunnel.port = a.int(++i, 1, 65535, 'tunnel port');
+    } else if (word === 'nocsum' || word === 'csum' || word === 'remcsum') {
+      tunnel.checksum = word;
+    } else {
+      return a.error(`${a.keyword} TUN: unexpected "${word}" (expected type ipip|gue port N|gre, nocsum, csum or remcsum)`);
+    }
+  }
+  if (tunnel.type === 'gue' && tunnel.port === undefined) return a.error(`${a.keyword} TUN type gue needs a port`);
+  if (tunnel.type !== 'gue' && tunnel.port !== undefined) return a.error(`${a.keyword} TUN: port applies to type gue only`);
+  if (tunnel.type === 'ipip' && tunnel.checksum !== undefined) return a.error(`${a.keyword} TUN: ${tunnel.checksum} applies to type gue or gre only`);
+  if (tunnel.type === 'gre' && tunnel.checksum === 'remcsum') return a.error(`${a.keyword} TUN type gre does not support remcsum`);
+  return method;
+}
+
+/** "IP [PORT]" of a real or sorry server. */
+function serverAddress(a: Args, what: string): (Address & { port: number }) | undefined {
+  const addr = a.address(0, `${what} address`);
+  const port = a.count > 1 ? a.port(1, `${what} port`) : 0;
+  a.atMost(2);
+  if (!addr || port === undefined) return undefined;
+  return { ...addr, port };
+}
+
+// ---- virtual_server_group ----
+
+function toBigInt(addr: ipaddr.IPv4 | ipaddr.IPv6): bigint {
+  return addr.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+}
+
+/** "A.B.C.D", "A.B.C.D-E", "A.B.C.D-E.F.G.H", "A.B.C.D/nn" (and IPv6 forms) as first/last. */
+function parseRange(text: string): { family: AddressFamily; first: string; last: string } | undefined {
+  if (text.includes('/')) {
+    try {
+      const [addr, len] = ipaddr.parseCIDR(text);
+      const cidr = `${addr.toString()}/${len}`;
+      const cls = addr.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
+      if (!parseAddress(addr.toString())) return undefined;
+      return {
+        family: addr.kind() === 'ipv4' ? AF_INET : AF_INET6,
+        first: cls.networkAddressFromCIDR(cidr).toString(),
+        last: cls.broadcastAddressFromCIDR(cidr).toString(),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+  const dash = text.lastIndexOf('-');
+  const first = parseAddress(dash < 0 ? text : text.slice(0, dash));
+  if (!first) return undefined;
+  if (dash < 0) return { family: first.family, first: first.address, last: first.address };
+  const tail = text.slice(dash + 1);
+  let last = parseAddress(tail);
+  if (!last) {
+    // A bare number replaces the last octet (IPv4, decimal) or group (IPv6, hex).
+    const isV4 = first.family === AF_INET;
+    if (!(isV4 ? /^\d{1,3}$/ : /^[0-9a-fA-F]{1,4}$/).test(tail)) return undefined;
+    const n = parseInt(tail, isV4 ? 10 : 16);
+    if (isV4 && n > 255) return undefined;
+    const bytes = ipaddr.parse(first.address).toByteArray();
+    if (isV4) bytes[3] = n;
+    else [bytes[14], bytes[15]] = [n >> 8, n & 0xff];
+    last = { family: first.family, address: ipaddr.fromByteArray(bytes).toString() };
+  }
+  if (last.family !== first.family) return undefined;
+  if (toBigInt(ipaddr.parse(last.address)) < toBigInt(ipaddr.parse(first.address))) return undefined;
+  return { family: first.family, first: first.address, last: last.address };
+}
+
+export function parseVirtualServerGroup(stmt: Statement, diags: Diagnostics): VirtualServerGroup | undefined {
+  const a = new Args(stmt, 'virtual_server_group', diags);
+  const name = a.string(0, 'a name');
+  a.atMost(1);
+  const body = needBlock(a);
+  if (name === undefined || !body) return undefined;
+  const entries: VirtualServerGroupEntry[] = [];
+  for (const entry of body) {
+    const e = new Args(entry, 'virtual_server_group', diags);
+    if (entry.keyword === 'fwmark') {
+      const fwmark = e.int(0, 1, 0xffffffff, 'fwmark');
+      const family = e.count > 1 ? e.oneOf(1, ['inet', 'inet6'] as const, 'fwmark family') : undefined;
+      e.atMost(2);
+      if (fwmark === undefined) continue;
+      const item: VirtualServerGroupEntry = { kind: 'fwmark', fwmark, at: entry.at };
+      if (family) item.family = family === 'inet' ? AF_INET : AF_INET6;
+      entries.push(item);
+      continue;
+    }
+    const range = parseRange(entry.keyword);
+    if (!range) {
+      e.error(`"${entry.keyword}" is not an address, address range (A.B.C.D-E, A-B, A/nn) or fwmark N`);
+      continue;
+    }
+    const port = e.count > 0 ? e.port(0, `${entry.keyword} port`) : 0;
+    e.atMost(1);
+    if (port !== undefined) entries.push({ kind: 'range', ...range, port, at: entry.at });
+  }
+  return { name, at: stmt.at, entries };
+}
+
+// ---- real_server ----
+
+interface RealServerDraft {
+  server: Omit<RealServer, 'method' | 'checkers'>;
+  method?: LvsMethod;
+  timing: TimingOverrides;
+  checkers: CheckerDraft[];
+}
+
+const REAL_SERVER_HANDLERS: Handlers<RealServerDraft> = {
+  ...timingHandlers<RealServerDraft>((r) => r.timing),
+  weight: (a, r) => { r.server.weight = a.int(0, 0, 65535) ?? r.server.weight; },
+  lvs_method: (a, r) => { r.method = parseMethod(a) ?? r.method; },
+  lb_kind: (a, r) => { r.method = parseMethod(a) ?? r.method; },
+  uthreshold: (a, r) => { r.server.upperThreshold = a.int(0, 0, 0xffffffff); },
+  lthreshold: (a, r) => { r.server.lowerThreshold = a.int(0, 0, 0xffffffff); },
+  inhibit_on_failure: (a, r) => { r.server.inhibitOnFailure = a.bool() ?? r.server.inhibitOnFailure; },
+  notify_up: (a, r) => { r.server.notifyUp = a.script(); },
+  notify_down: (a, r) => { r.server.notifyDown = a.script(); },
+  smtp_alert: (a, r) => { r.server.smtpAlert = a.bool(); },
+  virtualhost: (a, r) => { r.server.virtualhost = a.string(0); },
+  ...ignored('snmp_name'),
+};
+
+function parseRealServer(stmt: Statement, inhibitDefault: boolean, diags: Diagnostics): RealServerDraft | undefined {
+  const a = new Args(stmt, 'real_server', diags);
+  const addr = serverAddress(a, 'real_server');
+  if (!addr) return undefined;
+  const draft: RealServerDraft = {
+    server: { at: stmt.at, ...addr, weight: 1, inhibitOnFailure: inhibitDefault },
+    timing: {},
+    checkers: [],
+  };
+  for (const s of stmt.block ?? []) {
+    if (isCheckerType(s.keyword)) {
+      const c = parseChecker(s, diags);
+      if (c) draft.checkers.push(c);
+    } else {
+      applyBlock([s], 'real_server', REAL_SERVER_HANDLERS, draft, diags);
+    }
+  }
+  return draft;
+}
+
+// ---- virtual_server ----
+
+interface VirtualServerDraft {
+  vs: VirtualServer;
+  timing: TimingOverrides;
+  realServers: RealServerDraft[];
+  /** inhibit_on_failure may follow the real servers it applies to, so it is resolved at the end. */
+  inhibitOnFailure?: boolean;
+  sorryMethod?: LvsMethod;
+  sorryInhibit: boolean;
+  sorry?: Omit<SorryServer, 'method' | 'inhibit'>;
+}
+
+const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
+  ...timingHandlers<VirtualServerDraft>((d) => d.timing),
+  lb_algo: (a, d) => { d.vs.scheduler = a.oneOf(0, SCHEDULERS, 'scheduler') ?? d.vs.scheduler; },
+  lvs_sched: (a, d) => { d.vs.scheduler = a.oneOf(0, SCHEDULERS, 'scheduler') ?? d.vs.scheduler; },
+  lb_kind: (a, d) => { d.vs.method = parseMethod(a) ?? d.vs.method; },
+  lvs_method: (a, d) => { d.vs.method = parseMethod(a) ?? d.vs.method; },
+  ...Object.fromEntries(SCHEDULER_FLAGS.map((flag) => [flag, (_a: Args, d: VirtualServerDraft) => {
+    if (!d.vs.schedulerFlags.includes(flag)) d.vs.schedulerFlags.push(flag);
+  }])),
+  ops: (_a, d) => { d.vs.ops = true; },
+  persistence_timeout: (a, d) => {
+    d.vs.persistenceTimeoutSec = a.count ? a.int(0, 1, MAX_PERSISTENCE_SEC) : DEFAULT_PERSISTENCE_SEC;
+  },
+  persistence_granularity: (a, d) => {
+    const text = a.string(0, 'a netmask or IPv6 prefix length');
+    if (text === undefined) return;
+    const asMask = ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text).prefixLengthFromSubnetMask() : null;
+    if (asMask === null && !(/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 128)) {
+      a.error(`persistence_granularity "${text}" is not an IPv4 netmask or an IPv6 prefix length in 1..128`);
+      return;
+    }
+    d.vs.persistenceGranularity = text;
+  },
+  persistence_engine: (a, d) => { d.vs.persistenceEngine = a.string(0); },
+  protocol: (a, d) => { d.vs.protocol = a.oneOf(0, ['TCP', 'UDP', 'SCTP'] as const) ?? d.vs.protocol; },
+  ha_suspend: (_a, d) => { d.vs.haSuspend = true; },
+  smtp_alert: (a, d) => { d.vs.smtpAlert = a.bool(); },
+  virtualhost: (a, d) => { d.vs.virtualhost = a.string(0); },
+  alpha: (a, d) => {
+    d.vs.alpha = a.bool() ?? d.vs.alpha;
+    d.timing.alpha = d.vs.alpha;
+  },
+  omega: (a, d) => { d.vs.omega = a.bool() ?? d.vs.omega; },
+  quorum: (a, d) => { d.vs.quorum = a.int(0, 0, 0x7fffffff) ?? d.vs.quorum; },
+  hysteresis: (a, d) => { d.vs.hysteresis = a.int(0, 0, 0x7fffffff) ?? d.vs.hysteresis; },
+  quorum_up: (a, d) => { d.vs.quorumUp = a.script(); },
+  quorum_down: (a, d) => { d.vs.quorumDown = a.script(); },
+  ip_family: (a, d) => {
+    const f = a.oneOf(0, ['inet', 'inet6'] as const);
+    if (f) d.vs.ipFamily = f === 'inet' ? AF_INET : AF_INET6;
+  },
+  sorry_server: (a, d) => {
+    const addr = serverAddress(a, 'sorry_server');
+    if (addr) d.sorry = { at: a.stmt.at, ...addr };
+  },
+  sorry_server_inhibit: (a, d) => { d.sorryInhibit = a.bool() ?? d.sorryInhibit; },
+  sorry_server_lvs_method: (a, d) => { d.sorryMethod = parseMethod(a) ?? d.sorryMethod; },
+  inhibit_on_failure: (a, d) => { d.inhibitOnFailure = a.bool(); },
+  ...ignored('snmp_name'),
+};
+
+function parseKey(a: Args): VirtualServer['key'] | undefined {
+  const first = a.text(0);
+  if (first === 'fwmark') {
+    a.atMost(2);
+    const fwmark = a.int(1, 1, 0xffffffff, 'fwmark');
+    return fwmark === undefined ? undefined : { kind: 'fwmark', fwmark };
+  }
+  if (first === 'group') {
+    a.atMost(2);
+    const group = a.string(1, 'a virtual_server_group name');
+    return group === undefined ? undefined : { kind: 'group', group };
+  }
+  const addr = a.address(0, 'virtual_server address');
+  const port = a.count > 1 ? a.port(1, 'virtual_server port') : 0;
+  a.atMost(2);
+  if (!addr || port === undefined) return undefined;
+  return { kind: 'address', ...addr, port };
+}
+
+function finishRealServer(r: RealServerDraft, d: VirtualServerDraft): RealServer {
+  const checkers = r.checkers.map((c) => ({
+    ...c.checker,
+    ...resolveTiming(c.checker.type, c.timing, r.timing, d.timing),
+  }) as Checker);
+  const port = r.server.port === 0 && d.vs.key.kind === 'address' ? d.vs.key.port : r.server.port;
+  const inhibit = r.server.inhibitOnFailure || (d.inhibitOnFailure ?? false);
+  return { ...r.server, port, inhibitOnFailure: inhibit, method: r.method ?? d.vs.method, checkers };
+}
+
+export function parseVirtualServer(stmt: Statement, diags: Diagnostics): VirtualServer | undefined {
+  const a = new Args(stmt, 'virtual_server', diags);
+  const key = parseKey(a);
+  const body = needBlock(a);
+  if (!key || !body) return undefined;
+  const d: VirtualServerDraft = {
+    vs: {
+      at: stmt.at, key, protocol: 'TCP', scheduler: 'wlc', schedulerFlags: [], ops: false, method: { kind: 'NAT' },
+      haSuspend: false, alpha: false, omega: false, quorum: 1, hysteresis: 0, inhibitOnFailure: false,
+      delayLoopMs: 60_000, realServers: [],
+    },
+    timing: {},
+    realServers: [],
+    sorryInhibit: false,
+  };
+  for (const s of body) {
+    if (s.keyword === 'real_server') {
+      const r = parseRealServer(s, false, diags);
+      if (r) d.realServers.push(r);
+    } else {
+      applyBlock([s], 'virtual_server', VIRTUAL_SERVER_HANDLERS, d, diags);
+    }
+  }
+  d.vs.inhibitOnFailure = d.inhibitOnFailure ?? false;
+  d.vs.delayLoopMs = d.timing.delayLoopMs ?? d.vs.delayLoopMs;
+  d.vs.realServers = d.realServers.map((r) => finishRealServer(r, d));
+  if (d.sorry) d.vs.sorryServer = { ...d.sorry, method: d.sorryMethod ?? d.vs.method, inhibit: d.sorryInhibit };
+  else if (d.sorryMethod || d.sorryInhibit) diags.warning(stmt.at, 'virtual_server', 'sorry_server settings given without a sorry_server; ignored');
+  return d.vs;
+}

@@ -1,0 +1,377 @@
+// The typed model of a keepalived.conf, in keepalived's own terms. Durations
+// carry their unit in the field name; addresses are canonical text
+// (ipaddr.js toString()); every object remembers where it was defined.
+import { AddressFamily } from '../ipvs/types';
+import { SourceLocation } from './diagnostics';
+
+/** A program to run: the command line as written plus keepalived's split of it into words. */
+export interface Script {
+  command: string;
+  argv: string[];
+  user?: string;
+  group?: string;
+}
+
+export interface ScriptUser {
+  user: string;
+  group?: string;
+}
+
+export interface LvsTimeouts {
+  tcpSec?: number;
+  tcpFinSec?: number;
+  udpSec?: number;
+}
+
+export interface LvsSyncDaemon {
+  interface: string;
+  /** The vrrp_instance whose state drives the daemon (master or backup). */
+  vrrpInstance?: string;
+  syncId?: number;
+  maxLen?: number;
+  port?: number;
+  ttl?: number;
+  group?: string;
+}
+
+export interface VrrpGlobals {
+  mcastGroup4?: string;
+  mcastGroup6?: string;
+  garpMasterDelaySec?: number;
+  garpMasterRepeat?: number;
+  garpMasterRefreshSec?: number;
+  garpMasterRefreshRepeat?: number;
+  garpLowerPrioDelaySec?: number;
+  garpLowerPrioRepeat?: number;
+  garpIntervalMs?: number;
+  gnaIntervalMs?: number;
+  version?: 2 | 3;
+  strict: boolean;
+  skipCheckAdvAddr: boolean;
+  checkUnicastSrc: boolean;
+  startupDelayMs?: number;
+}
+
+export interface GlobalDefs {
+  at?: SourceLocation;
+  routerId?: string;
+  notificationEmail: string[];
+  notificationEmailFrom?: string;
+  smtpServer?: { host: string; port: number };
+  smtpHeloName?: string;
+  smtpConnectTimeoutMs?: number;
+  smtpAlert?: boolean;
+  smtpAlertVrrp?: boolean;
+  smtpAlertChecker?: boolean;
+  noEmailFaults: boolean;
+  enableScriptSecurity: boolean;
+  scriptUser?: ScriptUser;
+  defaultInterface?: string;
+  lvsTimeouts?: LvsTimeouts;
+  lvsSyncDaemon?: LvsSyncDaemon;
+  lvsFlush: boolean;
+  vrrp: VrrpGlobals;
+}
+
+// ---- VRRP ----
+
+export type VrrpState = 'MASTER' | 'BACKUP';
+
+export interface VrrpScript {
+  name: string;
+  at: SourceLocation;
+  script?: Script;
+  intervalMs: number;
+  timeoutMs?: number;
+  /** Added to (or, negative, subtracted from) the priority of tracking instances. */
+  weight: number;
+  weightReverse: boolean;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+}
+
+export interface TrackedInterface {
+  name: string;
+  weight: number;
+  reverse: boolean;
+  at: SourceLocation;
+}
+
+export interface TrackedScript {
+  name: string;
+  /** Overrides the vrrp_script's weight when set. */
+  weight?: number;
+  reverse: boolean;
+  at: SourceLocation;
+}
+
+export interface VirtualIpAddress {
+  family: AddressFamily;
+  address: string;
+  prefixLength: number;
+  broadcast?: string;
+  dev?: string;
+  label?: string;
+  scope?: string;
+  peer?: string;
+  noTrack: boolean;
+  at: SourceLocation;
+}
+
+export interface VirtualRoute {
+  family: AddressFamily;
+  /** Destination prefix in CIDR form, e.g. "192.168.1.0/24". */
+  destination: string;
+  /** "blackhole", "unreachable", "prohibit" or "throw"; absent for ordinary routes. */
+  type?: string;
+  src?: string;
+  via?: string;
+  dev?: string;
+  scope?: string;
+  table?: string;
+  metric?: number;
+  noTrack: boolean;
+  at: SourceLocation;
+}
+
+export interface VrrpAuthentication {
+  type: 'PASS' | 'AH';
+  password: string;
+}
+
+export interface VrrpNotify {
+  master?: Script;
+  backup?: Script;
+  fault?: Script;
+  stop?: Script;
+  /** Called on every transition with type, name, state and priority as arguments. */
+  any?: Script;
+}
+
+export interface VrrpInstance {
+  name: string;
+  at: SourceLocation;
+  /** Initial state; keepalived starts as BACKUP when unset. */
+  state?: VrrpState;
+  interface?: string;
+  virtualRouterId?: number;
+  priority: number;
+  advertIntMs: number;
+  version?: 2 | 3;
+  authentication?: VrrpAuthentication;
+  virtualIpAddresses: VirtualIpAddress[];
+  virtualIpAddressesExcluded: VirtualIpAddress[];
+  virtualRoutes: VirtualRoute[];
+  preempt: boolean;
+  preemptDelayMs?: number;
+  garpMasterDelaySec?: number;
+  garpMasterRepeat?: number;
+  garpMasterRefreshSec?: number;
+  garpMasterRefreshRepeat?: number;
+  trackInterfaces: TrackedInterface[];
+  trackScripts: TrackedScript[];
+  dontTrackPrimary: boolean;
+  mcastSrcIp?: string;
+  unicastSrcIp?: string;
+  unicastPeers: string[];
+  notify: VrrpNotify;
+  smtpAlert?: boolean;
+  lvsSyncDaemonInterface?: string;
+  useVmac?: string | true;
+}
+
+export interface VrrpSyncGroup {
+  name: string;
+  at: SourceLocation;
+  group: string[];
+  notify: VrrpNotify;
+  smtpAlert?: boolean;
+  trackInterfaces: TrackedInterface[];
+  trackScripts: TrackedScript[];
+}
+
+// ---- LVS ----
+
+export type LvsProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface Tunnel {
+  type: 'ipip' | 'gue' | 'gre';
+  /** GUE destination port. */
+  port?: number;
+  checksum?: 'nocsum' | 'csum' | 'remcsum';
+}
+
+export type LvsMethod =
+  | { kind: 'NAT' }
+  | { kind: 'DR' }
+  | { kind: 'TUN'; tunnel: Tunnel };
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+export interface HttpUrl {
+  path: string;
+  digest?: string;
+  /** Accepted HTTP status codes; keepalived's default is 200-299. */
+  statusCodes: PortRange[];
+  virtualhost?: string;
+  regex?: string;
+  regexNoMatch: boolean;
+  at: SourceLocation;
+}
+
+/** Timing and retry settings, inherited virtual_server -> real_server -> checker. */
+export interface CheckTiming {
+  connectTimeoutMs: number;
+  /** Extra attempts before a failing server is declared down. */
+  retry: number;
+  delayBeforeRetryMs: number;
+  /** Upper bound of the random delay before the first check. */
+  warmupMs: number;
+  delayLoopMs: number;
+  /** Consecutive successes needed to bring a server up. */
+  rise: number;
+  /** Consecutive failures needed to bring a server down (retry + 1 unless set). */
+  fall: number;
+  alpha: boolean;
+}
+
+interface CheckerBase extends CheckTiming {
+  at: SourceLocation;
+  connectIp?: string;
+  connectPort?: number;
+  bindto?: string;
+  bindPort?: number;
+  bindIf?: string;
+  fwmark?: number;
+}
+
+export interface TcpCheck extends CheckerBase { type: 'TCP_CHECK' }
+export interface PingCheck extends CheckerBase { type: 'PING_CHECK' }
+export interface HttpCheck extends CheckerBase {
+  type: 'HTTP_GET' | 'SSL_GET';
+  urls: HttpUrl[];
+  httpProtocol?: '1.0' | '1.0C' | '1.1';
+  virtualhost?: string;
+  enableSni: boolean;
+  fastRecovery: boolean;
+}
+export interface MiscCheck extends CheckerBase {
+  type: 'MISC_CHECK';
+  script: Script;
+  miscTimeoutMs?: number;
+  /** Exit status 2..255 adjusts the weight. */
+  dynamic: boolean;
+}
+export interface UdpCheck extends CheckerBase {
+  type: 'UDP_CHECK';
+  payload?: string;
+  requireReply?: string | true;
+  minReplyLength: number;
+  maxReplyLength: number;
+}
+export interface DnsCheck extends CheckerBase {
+  type: 'DNS_CHECK';
+  queryType: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
+  name: string;
+}
+export interface SmtpCheck extends CheckerBase {
+  type: 'SMTP_CHECK';
+  heloName?: string;
+}
+
+export type Checker = TcpCheck | PingCheck | HttpCheck | MiscCheck | UdpCheck | DnsCheck | SmtpCheck;
+
+export interface RealServer {
+  at: SourceLocation;
+  family: AddressFamily;
+  address: string;
+  /** 0 when omitted: the virtual server's port applies (or the packet's, for fwmark). */
+  port: number;
+  weight: number;
+  /** Effective method: the real server's own, else the virtual server's. */
+  method: LvsMethod;
+  upperThreshold?: number;
+  lowerThreshold?: number;
+  inhibitOnFailure: boolean;
+  notifyUp?: Script;
+  notifyDown?: Script;
+  smtpAlert?: boolean;
+  virtualhost?: string;
+  checkers: Checker[];
+}
+
+export interface SorryServer {
+  at: SourceLocation;
+  family: AddressFamily;
+  address: string;
+  port: number;
+  method: LvsMethod;
+  inhibit: boolean;
+}
+
+export type VirtualServerKey =
+  | { kind: 'address'; family: AddressFamily; address: string; port: number }
+  | { kind: 'fwmark'; fwmark: number }
+  | { kind: 'group'; group: string };
+
+export interface VirtualServer {
+  at: SourceLocation;
+  key: VirtualServerKey;
+  protocol: LvsProtocol;
+  /** IPVS scheduler name (lb_algo / lvs_sched); keepalived's default is wlc. */
+  scheduler: string;
+  /** Scheduler flags as ipvsadm -b names them: flag-1, sh-port, mh-fallback... */
+  schedulerFlags: string[];
+  /** One-packet scheduling (UDP). */
+  ops: boolean;
+  method: LvsMethod;
+  persistenceTimeoutSec?: number;
+  persistenceGranularity?: string;
+  persistenceEngine?: string;
+  ipFamily?: AddressFamily;
+  haSuspend: boolean;
+  virtualhost?: string;
+  alpha: boolean;
+  omega: boolean;
+  quorum: number;
+  hysteresis: number;
+  quorumUp?: Script;
+  quorumDown?: Script;
+  inhibitOnFailure: boolean;
+  smtpAlert?: boolean;
+  /** Defaults handed down to real servers' checkers. */
+  delayLoopMs: number;
+  sorryServer?: SorryServer;
+  realServers: RealServer[];
+}
+
+export type VirtualServerGroupEntry =
+  | {
+    kind: 'range';
+    family: AddressFamily;
+    /** First and last address, inclusive; equal for a single address. */
+    first: string;
+    last: string;
+    port: number;
+    at: SourceLocation;
+  }
+  | { kind: 'fwmark'; fwmark: number; family?: AddressFamily; at: SourceLocation };
+
+export interface VirtualServerGroup {
+  name: string;
+  at: SourceLocation;
+  entries: VirtualServerGroupEntry[];
+}
+
+export interface KeepalivedConfig {
+  global: GlobalDefs;
+  vrrpScripts: VrrpScript[];
+  vrrpSyncGroups: VrrpSyncGroup[];
+  vrrpInstances: VrrpInstance[];
+  virtualServerGroups: VirtualServerGroup[];
+  virtualServers: VirtualServer[];
+}

@@ -1,0 +1,167 @@
+// Checks that span blocks: names defined twice or used but never defined,
+// duplicate services, address families that cannot work together.
+import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
+import { Diagnostics, SourceLocation } from './diagnostics';
+import { KeepalivedConfig, RealServer, SorryServer, VirtualServer, VirtualServerGroup, VrrpInstance } from './model';
+
+function where(at: SourceLocation): string {
+  return `${at.file}:${at.line}`;
+}
+
+function familyName(f: AddressFamily): string {
+  return f === AF_INET ? 'IPv4' : 'IPv6';
+}
+
+function checkUniqueNames(items: { name: string; at: SourceLocation }[], keyword: string, diags: Diagnostics): void {
+  const seen = new Map<string, SourceLocation>();
+  for (const item of items) {
+    const first = seen.get(item.name);
+    if (first) diags.error(item.at, keyword, `${item.name} is already defined at ${where(first)}`);
+    else seen.set(item.name, item.at);
+  }
+}
+
+function checkVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Diagnostics): void {
+  const scripts = new Set(config.vrrpScripts.map((s) => s.name));
+  if (v.interface === undefined) diags.error(v.at, 'vrrp_instance', `${v.name}: missing interface`);
+  if (v.virtualRouterId === undefined) diags.error(v.at, 'vrrp_instance', `${v.name}: missing virtual_router_id`);
+  const families = new Set(v.virtualIpAddresses.map((a) => a.family));
+  if (families.size > 1) {
+    const odd = v.virtualIpAddresses.find((a) => a.family !== v.virtualIpAddresses[0].family);
+    if (odd) diags.error(odd.at, 'virtual_ipaddress', `${v.name}: ${odd.address} mixes IPv4 and IPv6; put the other family in virtual_ipaddress_excluded`);
+  }
+  for (const t of v.trackScripts) {
+    if (!scripts.has(t.name)) diags.warning(t.at, 'track_script', `${v.name}: vrrp_script ${t.name} is not defined; ignored`);
+  }
+  if (v.unicastSrcIp !== undefined && v.unicastPeers.length > 0) {
+    const srcV4 = !v.unicastSrcIp.includes(':');
+    if (v.unicastPeers.some((p) => !p.includes(':') !== srcV4)) {
+      diags.error(v.at, 'vrrp_instance', `${v.name}: unicast_src_ip ${v.unicastSrcIp} and unicast_peer addresses are of different families`);
+    }
+  }
+}
+
+/** Two instances on one interface and family cannot share a virtual router id. */
+function checkVrids(config: KeepalivedConfig, diags: Diagnostics): void {
+  const seen = new Map<string, VrrpInstance>();
+  for (const v of config.vrrpInstances) {
+    if (v.interface === undefined || v.virtualRouterId === undefined) continue;
+    const family = v.virtualIpAddresses[0]?.family ?? AF_INET;
+    const key = `${v.interface}/${family}/${v.virtualRouterId}`;
+    const other = seen.get(key);
+    if (other) {
+      diags.error(v.at, 'vrrp_instance', `${v.name}: virtual_router_id ${v.virtualRouterId} on ${v.interface} is already used by ${other.name} (${where(other.at)})`);
+    } else {
+      seen.set(key, v);
+    }
+  }
+}
+
+function checkSyncGroups(config: KeepalivedConfig, diags: Diagnostics): void {
+  const instances = new Set(config.vrrpInstances.map((v) => v.name));
+  const member = new Map<string, string>();
+  for (const g of config.vrrpSyncGroups) {
+    for (const name of g.group) {
+      if (!instances.has(name)) diags.error(g.at, 'vrrp_sync_group', `${g.name}: vrrp_instance ${name} is not defined`);
+      const other = member.get(name);
+      if (other) diags.error(g.at, 'vrrp_sync_group', `${g.name}: vrrp_instance ${name} is already in sync group ${other}`);
+      else member.set(name, g.name);
+    }
+    if (g.group.length === 0) diags.warning(g.at, 'vrrp_sync_group', `${g.name}: no instances in group { }; the sync group does nothing`);
+  }
+}
+
+function describeKey(vs: VirtualServer): string {
+  const k = vs.key;
+  if (k.kind === 'fwmark') return `fwmark ${k.fwmark}`;
+  if (k.kind === 'group') return `group ${k.group} ${vs.protocol}`;
+  const host = k.family === AF_INET6 ? `[${k.address}]` : k.address;
+  return `${host}:${k.port} ${vs.protocol}`;
+}
+
+/** Families the service answers on; empty when they depend on the real servers (fwmark without ip_family). */
+function serviceFamilies(vs: VirtualServer, groups: Map<string, VirtualServerGroup>): Set<AddressFamily> {
+  const k = vs.key;
+  if (k.kind === 'address') return new Set([k.family]);
+  if (vs.ipFamily !== undefined) return new Set([vs.ipFamily]);
+  if (k.kind === 'group') {
+    return new Set((groups.get(k.group)?.entries ?? []).flatMap((e) => (e.kind === 'range' ? [e.family] : e.family ? [e.family] : [])));
+  }
+  return new Set();
+}
+
+function checkServerFamily(vs: VirtualServer, s: RealServer | SorryServer, families: Set<AddressFamily>, keyword: string, diags: Diagnostics): void {
+  // Tunnelled servers may be of another family than the service.
+  if (s.method.kind === 'TUN') return;
+  for (const f of families) {
+    if (f !== s.family) {
+      diags.error(s.at, keyword, `${s.address} is ${familyName(s.family)} but virtual server ${describeKey(vs)} is ${familyName(f)}; only TUN forwarding can mix families`);
+      return;
+    }
+  }
+}
+
+function checkVirtualServer(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, diags: Diagnostics): void {
+  const k = vs.key;
+  if (k.kind === 'group' && !groups.has(k.group)) {
+    diags.error(vs.at, 'virtual_server', `virtual_server_group ${k.group} is not defined`);
+  }
+  if (k.kind === 'address' && k.port === 0 && vs.persistenceTimeoutSec === undefined) {
+    diags.error(vs.at, 'virtual_server', `${describeKey(vs)}: the port can only be omitted for a persistent service (persistence_timeout)`);
+  }
+  if (vs.ops && vs.protocol !== 'UDP') {
+    diags.error(vs.at, 'virtual_server', `${describeKey(vs)}: ops (one-packet scheduling) applies to UDP services only`);
+  }
+  let families = serviceFamilies(vs, groups);
+  if (families.size === 0) {
+    // fwmark without ip_family: the first non-tunnelled server sets the family the others must share.
+    const first = [...vs.realServers, ...(vs.sorryServer ? [vs.sorryServer] : [])].find((s) => s.method.kind !== 'TUN');
+    if (first) families = new Set([first.family]);
+  }
+  const seen = new Map<string, RealServer>();
+  for (const rs of vs.realServers) {
+    checkServerFamily(vs, rs, families, 'real_server', diags);
+    const id = `${rs.address}:${rs.port}`;
+    const other = seen.get(id);
+    if (other) diags.error(rs.at, 'real_server', `${rs.address} port ${rs.port} is already a real server of ${describeKey(vs)} (${where(other.at)})`);
+    else seen.set(id, rs);
+    if (k.kind === 'fwmark' && rs.method.kind === 'NAT' && rs.port === 0) {
+      diags.warning(rs.at, 'real_server', `${rs.address}: NAT for fwmark ${k.fwmark} without a real server port keeps each client's destination port`);
+    }
+  }
+  if (vs.sorryServer) checkServerFamily(vs, vs.sorryServer, families, 'sorry_server', diags);
+}
+
+function serviceIdentity(vs: VirtualServer): string {
+  const k = vs.key;
+  if (k.kind === 'fwmark') return `fwmark/${k.fwmark}/${vs.ipFamily ?? ''}`;
+  if (k.kind === 'group') return `group/${k.group}/${vs.protocol}`;
+  return `addr/${k.address}/${k.port}/${vs.protocol}`;
+}
+
+function checkDuplicateServices(config: KeepalivedConfig, diags: Diagnostics): void {
+  const seen = new Map<string, VirtualServer>();
+  for (const vs of config.virtualServers) {
+    const id = serviceIdentity(vs);
+    const other = seen.get(id);
+    if (other) diags.error(vs.at, 'virtual_server', `${describeKey(vs)} is already defined at ${where(other.at)}`);
+    else seen.set(id, vs);
+  }
+}
+
+export function validateConfig(config: KeepalivedConfig, diags: Diagnostics): void {
+  checkUniqueNames(config.vrrpScripts, 'vrrp_script', diags);
+  checkUniqueNames(config.vrrpInstances, 'vrrp_instance', diags);
+  checkUniqueNames(config.vrrpSyncGroups, 'vrrp_sync_group', diags);
+  checkUniqueNames(config.virtualServerGroups, 'virtual_server_group', diags);
+  for (const v of config.vrrpInstances) checkVrrpInstance(v, config, diags);
+  checkVrids(config, diags);
+  checkSyncGroups(config, diags);
+  const sync = config.global.lvsSyncDaemon;
+  if (sync?.vrrpInstance !== undefined && !config.vrrpInstances.some((v) => v.name === sync.vrrpInstance)) {
+    diags.error(config.global.at ?? { file: '', line: 0 }, 'global_defs', `lvs_sync_daemon: vrrp_instance ${sync.vrrpInstance} is not defined`);
+  }
+  const groups = new Map(config.virtualServerGroups.map((g) => [g.name, g]));
+  for (const vs of config.virtualServers) checkVirtualServer(vs, groups, diags);
+  checkDuplicateServices(config, diags);
+}

@@ -1,0 +1,304 @@
+// vrrp_script, vrrp_instance and vrrp_sync_group blocks.
+import { AF_INET, AddressFamily } from '../ipvs/types';
+import { applyBlock, Handlers, ignored, needBlock } from './block';
+import { Diagnostics } from './diagnostics';
+import {
+  TrackedInterface, TrackedScript, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
+} from './model';
+import { Statement } from './tree';
+import { Address, Args, parseAddress } from './values';
+
+const WEIGHT_MIN = -253;
+const WEIGHT_MAX = 253;
+
+function nameOf(a: Args): string | undefined {
+  const name = a.string(0, 'a name');
+  a.atMost(1);
+  return name;
+}
+
+/** "ADDR[/LEN]" with the prefix length checked against the family. */
+export function parsePrefix(text: string): (Address & { prefixLength: number }) | undefined {
+  const [addr, len, ...rest] = text.split('/');
+  if (rest.length) return undefined;
+  const a = parseAddress(addr);
+  if (!a) return undefined;
+  const max = a.family === AF_INET ? 32 : 128;
+  if (len === undefined) return { ...a, prefixLength: max };
+  if (!/^\d+$/.test(len) || Number(len) > max) return undefined;
+  return { ...a, prefixLength: Number(len) };
+}
+
+// ---- vrrp_script ----
+
+const SCRIPT_HANDLERS: Handlers<VrrpScript> = {
+  script: (a, s) => { s.script = a.script() ?? s.script; },
+  interval: (a, s) => { s.intervalMs = a.seconds(0, 0.001, 86400) ?? s.intervalMs; },
+  timeout: (a, s) => { s.timeoutMs = a.seconds(0, 0.001, 86400) ?? s.timeoutMs; },
+  weight: (a, s) => {
+    s.weight = a.int(0, WEIGHT_MIN, WEIGHT_MAX) ?? s.weight;
+    if (a.count > 1) s.weightReverse = a.oneOf(1, ['reverse', 'noreverse'] as const) === 'reverse';
+  },
+  rise: (a, s) => { s.rise = a.int(0, 1, 1_000_000) ?? s.rise; },
+  fall: (a, s) => { s.fall = a.int(0, 1, 1_000_000) ?? s.fall; },
+  user: (a, s) => {
+    const user = a.string(0, 'a user name');
+    if (user !== undefined && s.script) {
+      s.script.user = user;
+      if (a.text(1) !== undefined) s.script.group = a.text(1);
+    } else if (user !== undefined) {
+      a.warning('user given before script; ignored');
+    }
+  },
+  init_fail: (_a, s) => { s.initFail = true; },
+};
+
+export function parseVrrpScript(stmt: Statement, diags: Diagnostics): VrrpScript | undefined {
+  const a = new Args(stmt, 'vrrp_script', diags);
+  const name = nameOf(a);
+  const body = needBlock(a);
+  if (name === undefined || !body) return undefined;
+  const s: VrrpScript = { name, at: stmt.at, intervalMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false };
+  applyBlock(body, 'vrrp_script', SCRIPT_HANDLERS, s, diags);
+  if (!s.script) diags.warning(stmt.at, 'vrrp_script', `${name}: no script set; instances tracking it ignore it`);
+  return s;
+}
+
+// ---- tracking and addresses ----
+
+function trackInterfaces(a: Args, diags: Diagnostics): TrackedInterface[] {
+  const body = needBlock(a) ?? [];
+  const out: TrackedInterface[] = [];
+  for (const stmt of body) {
+    const e = new Args(stmt, a.keyword, diags);
+    const t: TrackedInterface = { name: stmt.keyword, weight: 0, reverse: false, at: stmt.at };
+    if (e.count > 0) {
+      if (e.text(0) !== 'weight') e.error(`${stmt.keyword}: expected "weight N", found "${e.text(0)}"`);
+      else t.weight = e.int(1, WEIGHT_MIN, WEIGHT_MAX, `${stmt.keyword} weight`) ?? 0;
+      if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const) === 'reverse';
+      e.atMost(3);
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+function trackScripts(a: Args, diags: Diagnostics): TrackedScript[] {
+  const body = needBlock(a) ?? [];
+  const out: TrackedScript[] = [];
+  for (const stmt of body) {
+    const e = new Args(stmt, a.keyword, diags);
+    const t: TrackedScript = { name: stmt.keyword, reverse: false, at: stmt.at };
+    for (let i = 0; i < e.count; i++) {
+      const word = e.text(i);
+      if (word === 'weight') t.weight = e.int(++i, WEIGHT_MIN, WEIGHT_MAX, `${stmt.keyword} weight`);
+      else if (word === 'reverse' || word === 'noreverse') t.reverse = word === 'reverse';
+      else e.error(`${stmt.keyword}: unexpected "${word}" (expected weight N, reverse or noreverse)`);
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+const VIP_OPTIONS_WITH_VALUE = ['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft'];
+const VIP_FLAGS = ['home', '-nodad', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track', 'use_vmac', 'track'];
+const SCOPES = ['site', 'link', 'host', 'nowhere', 'global'];
+
+function virtualIpAddresses(a: Args, diags: Diagnostics): VirtualIpAddress[] {
+  const body = needBlock(a) ?? [];
+  const out: VirtualIpAddress[] = [];
+  for (const stmt of body) {
+    const e = new Args(stmt, a.keyword, diags);
+    const prefix = parsePrefix(stmt.keyword);
+    if (!prefix) {
+      e.error(`"${stmt.keyword}" is not an IP address with optional /prefix length`);
+      continue;
+    }
+    const vip: VirtualIpAddress = { ...prefix, noTrack: false, at: stmt.at };
+    for (let i = 0; i < e.count; i++) {
+      const word = e.text(i) ?? '';
+      if (VIP_FLAGS.includes(word)) {
+        if (word === 'no_track') vip.noTrack = true;
+        continue;
+      }
+      if (!VIP_OPTIONS_WITH_VALUE.includes(word)) {
+        e.error(`${stmt.keyword}: unknown option "${word}"`);
+        continue;
+      }
+      const value = e.string(++i, `a value after ${word}`);
+      if (value === undefined) continue;
+      if (word === 'brd' || word === 'broadcast') vip.broadcast = e.address(i, `${stmt.keyword} brd`)?.address;
+      else if (word === 'peer') vip.peer = e.address(i, `${stmt.keyword} peer`)?.address;
+      else if (word === 'dev') vip.dev = value;
+      else if (word === 'label') vip.label = value;
+      else if (word === 'scope') {
+        if (SCOPES.includes(value) || /^\d+$/.test(value)) vip.scope = value;
+        else e.error(`${stmt.keyword} scope "${value}" is not one of ${SCOPES.join('|')} or a number`);
+      }
+    }
+    out.push(vip);
+  }
+  return out;
+}
+
+const ROUTE_TYPES = ['blackhole', 'unreachable', 'prohibit', 'throw'];
+
+function virtualRoutes(a: Args, diags: Diagnostics): VirtualRoute[] {
+  const body = needBlock(a) ?? [];
+  const out: VirtualRoute[] = [];
+  for (const stmt of body) {
+    const e = new Args(stmt, a.keyword, diags);
+    const words = [stmt.keyword, ...stmt.args.map((t) => t.text)];
+    const route: Partial<VirtualRoute> & { noTrack: boolean; at: typeof stmt.at } = { noTrack: false, at: stmt.at };
+    // words[0] is the keyword; e.text(i) is words[i + 1].
+    const addressAt = (i: number, what: string): string | undefined =>
+      i === 0 ? (parseAddress(words[0])?.address ?? e.error(`${what} "${words[0]}" is not an IP address`)) : e.address(i - 1, what)?.address;
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i];
+      const next = (): string | undefined => (i + 1 < words.length ? words[++i] : e.error(`route: ${word} needs a value`));
+      if (ROUTE_TYPES.includes(word) && route.destination === undefined) route.type = word;
+      else if (word === 'src') route.src = addressAt(++i, 'route src');
+      else if (word === 'via' || word === 'gw') route.via = addressAt(++i, `route ${word}`);
+      else if (word === 'or') next();
+      else if (word === 'dev') route.dev = next();
+      else if (word === 'scope') route.scope = next();
+      else if (word === 'table') route.table = next();
+      else if (word === 'metric' || word === 'preference' || word === 'priority') route.metric = e.int(++i - 1, 0, 0xffffffff, `route ${word}`);
+      else if (word === 'no_track') route.noTrack = true;
+      else if (word === 'to' || route.destination === undefined) {
+        const text = word === 'to' ? next() : word;
+        if (text === undefined) continue;
+        const p = text === 'default' ? { family: AF_INET as AddressFamily, address: '0.0.0.0', prefixLength: 0 } : parsePrefix(text);
+        if (!p) {
+          e.error(`route destination "${text}" is not an IP prefix`);
+          route.destination = text;
+          continue;
+        }
+        route.family = p.family;
+        route.destination = `${p.address}/${p.prefixLength}`;
+      } else {
+        e.warning(`route option "${word}" not supported; ignored`);
+        i++;
+      }
+    }
+    if (route.destination === undefined || route.family === undefined) {
+      e.error('route has no destination');
+      continue;
+    }
+    out.push(route as VirtualRoute);
+  }
+  return out;
+}
+
+function notifyHandlers<T extends { notify: VrrpNotify; smtpAlert?: boolean }>(): Handlers<T> {
+  const notify = (key: keyof VrrpNotify) => (a: Args, t: T) => { t.notify[key] = a.script() ?? t.notify[key]; };
+  return {
+    notify_master: notify('master'),
+    notify_backup: notify('backup'),
+    notify_fault: notify('fault'),
+    notify_stop: notify('stop'),
+    notify: notify('any'),
+    smtp_alert: (a, t) => { t.smtpAlert = a.bool() ?? t.smtpAlert; },
+  };
+}
+
+// ---- vrrp_instance ----
+
+const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
+  ...notifyHandlers<VrrpInstance>(),
+  state: (a, v) => { v.state = a.oneOf(0, ['MASTER', 'BACKUP'] as const) ?? v.state; },
+  interface: (a, v) => { v.interface = a.string(0, 'an interface name') ?? v.interface; },
+  virtual_router_id: (a, v) => { v.virtualRouterId = a.int(0, 1, 255) ?? v.virtualRouterId; },
+  priority: (a, v) => { v.priority = a.int(0, 1, 255) ?? v.priority; },
+  advert_int: (a, v) => { v.advertIntMs = a.seconds(0, 0.01, 255) ?? v.advertIntMs; },
+  version: (a, v) => { v.version = (a.int(0, 2, 3) as 2 | 3 | undefined) ?? v.version; },
+  authentication: (a, v) => {
+    const body = needBlock(a);
+    if (!body) return;
+    const auth: { type?: 'PASS' | 'AH'; password?: string } = {};
+    applyBlock(body, 'authentication', {
+      auth_type: (b, t) => { t.type = b.oneOf(0, ['PASS', 'AH'] as const) ?? t.type; },
+      auth_pass: (b, t) => {
+        t.password = b.string(0, 'a password');
+        // VRRPv2 carries at most 8 bytes of password; keepalived truncates.
+        if (t.password !== undefined && Buffer.byteLength(t.password) > 8) {
+          b.warning(`auth_pass longer than 8 characters; only "${t.password.slice(0, 8)}" is used`);
+          t.password = t.password.slice(0, 8);
+        }
+      },
+    }, auth, a.diags);
+    if (auth.type === undefined) a.error('authentication needs auth_type PASS or AH');
+    else v.authentication = { type: auth.type, password: auth.password ?? '' };
+  },
+  virtual_ipaddress: (a, v) => { v.virtualIpAddresses.push(...virtualIpAddresses(a, a.diags)); },
+  virtual_ipaddress_excluded: (a, v) => { v.virtualIpAddressesExcluded.push(...virtualIpAddresses(a, a.diags)); },
+  virtual_routes: (a, v) => { v.virtualRoutes.push(...virtualRoutes(a, a.diags)); },
+  preempt: (_a, v) => { v.preempt = true; },
+  nopreempt: (_a, v) => { v.preempt = false; },
+  preempt_delay: (a, v) => { v.preemptDelayMs = a.seconds(0, 0, 1000) ?? v.preemptDelayMs; },
+  garp_master_delay: (a, v) => { v.garpMasterDelaySec = a.int(0, 0, 86400) ?? v.garpMasterDelaySec; },
+  garp_master_repeat: (a, v) => { v.garpMasterRepeat = a.int(0, 0, 10000) ?? v.garpMasterRepeat; },
+  garp_master_refresh: (a, v) => { v.garpMasterRefreshSec = a.int(0, 0, 86400) ?? v.garpMasterRefreshSec; },
+  garp_master_refresh_repeat: (a, v) => { v.garpMasterRefreshRepeat = a.int(0, 0, 10000) ?? v.garpMasterRefreshRepeat; },
+  track_interface: (a, v) => { v.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
+  track_script: (a, v) => { v.trackScripts.push(...trackScripts(a, a.diags)); },
+  dont_track_primary: (_a, v) => { v.dontTrackPrimary = true; },
+  mcast_src_ip: (a, v) => { v.mcastSrcIp = a.address(0)?.address ?? v.mcastSrcIp; },
+  unicast_src_ip: (a, v) => { v.unicastSrcIp = a.address(0)?.address ?? v.unicastSrcIp; },
+  unicast_peer: (a, v) => {
+    for (const stmt of needBlock(a) ?? []) {
+      const peer = parseAddress(stmt.keyword);
+      if (peer) v.unicastPeers.push(peer.address);
+      else a.diags.error(stmt.at, 'unicast_peer', `"${stmt.keyword}" is not an IPv4 or IPv6 address`);
+    }
+  },
+  lvs_sync_daemon_interface: (a, v) => { v.lvsSyncDaemonInterface = a.string(0, 'an interface name') ?? v.lvsSyncDaemonInterface; },
+  use_vmac: (a, v) => { v.useVmac = a.text(0) ?? true; },
+  ...ignored<VrrpInstance>(
+    'vrf', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'native_ipv6', 'track_file', 'track_process', 'track_bfd',
+    'mcast_dst_ip', 'track_src_ip', 'check_unicast_src', 'unicast_fault_no_peer', 'unicast_ttl', 'old_unicast_checksum',
+    'garp_lower_prio_delay', 'garp_lower_prio_repeat', 'garp_extra_if', 'down_timer_adverts', 'lower_prio_no_advert',
+    'higher_prio_send_advert', 'promote_secondaries', 'virtual_rules', 'accept', 'no_accept', 'skip_check_adv_addr',
+    'strict_mode', 'debug', 'notify_master_rx_lower_pri', 'notify_priority_changes', 'kernel_rx_buf_size',
+    'linkbeat_use_polling', 'notify_deleted',
+  ),
+};
+
+export function parseVrrpInstance(stmt: Statement, diags: Diagnostics): VrrpInstance | undefined {
+  const a = new Args(stmt, 'vrrp_instance', diags);
+  const name = nameOf(a);
+  const body = needBlock(a);
+  if (name === undefined || !body) return undefined;
+  const v: VrrpInstance = {
+    name, at: stmt.at, priority: 100, advertIntMs: 1000,
+    virtualIpAddresses: [], virtualIpAddressesExcluded: [], virtualRoutes: [],
+    preempt: true, trackInterfaces: [], trackScripts: [], dontTrackPrimary: false, unicastPeers: [], notify: {},
+  };
+  applyBlock(body, 'vrrp_instance', INSTANCE_HANDLERS, v, diags);
+  return v;
+}
+
+// ---- vrrp_sync_group ----
+
+const SYNC_GROUP_HANDLERS: Handlers<VrrpSyncGroup> = {
+  ...notifyHandlers<VrrpSyncGroup>(),
+  group: (a, g) => {
+    for (const stmt of needBlock(a) ?? []) {
+      g.group.push(stmt.keyword);
+      new Args(stmt, 'group', a.diags).atMost(0);
+    }
+  },
+  track_interface: (a, g) => { g.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
+  track_script: (a, g) => { g.trackScripts.push(...trackScripts(a, a.diags)); },
+  ...ignored<VrrpSyncGroup>('track_file', 'track_process', 'track_bfd', 'global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes'),
+};
+
+export function parseVrrpSyncGroup(stmt: Statement, diags: Diagnostics): VrrpSyncGroup | undefined {
+  const a = new Args(stmt, 'vrrp_sync_group', diags);
+  const name = nameOf(a);
+  const body = needBlock(a);
+  if (name === undefined || !body) return undefined;
+  const g: VrrpSyncGroup = { name, at: stmt.at, group: [], notify: {}, trackInterfaces: [], trackScripts: [] };
+  applyBlock(body, 'vrrp_sync_group', SYNC_GROUP_HANDLERS, g, diags);
+  return g;
+}
