@@ -234,7 +234,6 @@ export class VrrpInstance {
   /** Leaves the VRRP domain (priority 0 if master) and stops timers; the transport stays with its owner. */
   shutdown(): void {
     this.machine.handle({ type: 'shutdown' });
-    this.deps.scheduler.cancelAll();
   }
 
   track(name: string, up: boolean): void { this.machine.handle({ type: 'track', name, up }); }
@@ -279,9 +278,14 @@ export class VrrpInstance {
       }
       case 'priority-changed': return this.log(`effective priority ${action.from} -> ${action.to}`);
       case 'arm-timer':
-        return this.deps.scheduler.arm(action.timer, action.delayUs, () => this.machine.handle({ type: 'timer', timer: action.timer }));
-      case 'cancel-timer': return this.deps.scheduler.cancel(action.timer);
+        return this.deps.scheduler.arm(this.timerKey(action.timer), action.delayUs, () => this.machine.handle({ type: 'timer', timer: action.timer }));
+      case 'cancel-timer': return this.deps.scheduler.cancel(this.timerKey(action.timer));
     }
+  }
+
+  /** Timer keys carry the instance name so instances can share one scheduler. */
+  timerKey(timer: string): string {
+    return `${this.name}/${timer}`;
   }
 
   private sendAdvert(priority: number): void {

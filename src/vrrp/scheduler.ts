@@ -6,7 +6,6 @@ export interface TimerScheduler {
   /** (Re)arms the timer `key`: a timer of the same key that is pending is replaced. */
   arm(key: string, delayUs: number, fire: () => void): void;
   cancel(key: string): void;
-  cancelAll(): void;
 }
 
 export class RealScheduler implements TimerScheduler {
@@ -30,8 +29,52 @@ export class RealScheduler implements TimerScheduler {
     if (timer !== undefined) clearTimeout(timer);
     this.timers.delete(key);
   }
+}
 
-  cancelAll(): void {
-    for (const key of [...this.timers.keys()]) this.cancel(key);
+/**
+ * Virtual time for simulations and tests: nothing fires until advance() is
+ * called, then due timers fire in deadline order (ties in arming order), each
+ * seeing now() equal to its own deadline.
+ */
+export class ManualScheduler implements TimerScheduler {
+  private clock = 0;
+  private sequence = 0;
+  private readonly timers = new Map<string, { at: number; seq: number; fire: () => void }>();
+
+  now(): number {
+    return this.clock;
+  }
+
+  arm(key: string, delayUs: number, fire: () => void): void {
+    this.timers.set(key, { at: this.clock + Math.max(0, delayUs), seq: this.sequence++, fire });
+  }
+
+  cancel(key: string): void {
+    this.timers.delete(key);
+  }
+
+  /** Deadline of a pending timer, if armed. */
+  deadline(key: string): number | undefined {
+    return this.timers.get(key)?.at;
+  }
+
+  /** Moves time forward by `us`, firing every timer that falls due on the way. */
+  advance(us: number): void {
+    const end = this.clock + us;
+    for (;;) {
+      let nextKey: string | undefined;
+      let next: { at: number; seq: number; fire: () => void } | undefined;
+      for (const [key, t] of this.timers) {
+        if (t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) {
+          next = t;
+          nextKey = key;
+        }
+      }
+      if (!next || nextKey === undefined) break;
+      this.timers.delete(nextKey);
+      this.clock = next.at;
+      next.fire();
+    }
+    this.clock = end;
   }
 }
