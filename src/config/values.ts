@@ -142,7 +142,7 @@ export class Args {
   }
 
   port(i: number, what?: string): number | undefined {
-    return this.int(i, 0, 65535, what ?? `${this.keyword} port`);
+    return this.int(i, 0, 65535, what ?? this.keyword);
   }
 
   /** "<command> [user [group]]" as used by notify_*, quorum_* and script keywords. */

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { formatDiagnostic, loadConfig } from '../../src/config';
+
+const INVALID = path.resolve(__dirname, '../../../test/fixtures/config/invalid');
+
+/** [file, line, keyword, start of message] of every error, in report order. */
+function errorsOf(name: string): [string, number, string, string][] {
+  const result = loadConfig(path.join(INVALID, name));
+  assert.equal(result.ok, false);
+  return result.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => [path.basename(d.file), d.line, d.keyword, d.message]);
+}
+
+test('wrong values are all reported with file:line and keyword', () => {
+  assert.deepEqual(errorsOf('values.conf'), [
+    ['values.conf', 3, 'virtual_server', 'scheduler "fastest" is not one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh|twos'],
+    ['values.conf', 6, 'virtual_server', 'delay_loop "soon" is not a duration in seconds in 0.001..86400'],
+    ['values.conf', 8, 'real_server', 'weight "x" is not an integer in 0..65535'],
+    ['values.conf', 10, 'TCP_CHECK', 'connect_port "70000" is not an integer in 0..65535'],
+    ['values.conf', 17, 'vrrp_instance', 'virtual_router_id "256" is not an integer in 1..255'],
+    ['values.conf', 18, 'vrrp_instance', 'priority "0" is not an integer in 1..255'],
+    ['values.conf', 20, 'virtual_ipaddress', '"10.0.0.300/24" is not an IP address with optional /prefix length'],
+    ['values.conf', 14, 'vrrp_instance', 'VI_1: missing virtual_router_id'],
+  ]);
+});
+
+test('the formatted message reads file:line: keyword: message', () => {
+  const file = path.join(INVALID, 'values.conf');
+  const weight = loadConfig(file).diagnostics.find((d) => d.line === 8);
+  assert.ok(weight);
+  assert.equal(formatDiagnostic(weight), `${file}:8: real_server: weight "x" is not an integer in 0..65535`);
+});
+
+test('semantic errors: families, duplicates, undefined references, VRIDs', () => {
+  assert.deepEqual(errorsOf('semantic.conf').map(([, line, keyword, message]) => [line, keyword, message.split(':')[0]]), [
+    [19, 'vrrp_instance', 'VI_1'],
+    [26, 'vrrp_instance', 'VI_3'],
+    [30, 'vrrp_sync_group', 'G'],
+    [5, 'real_server', '2001'],
+    [16, 'virtual_server', 'virtual_server_group MISSING is not defined'],
+    [8, 'virtual_server', '10.0.0.1'],
+  ]);
+  const messages = errorsOf('semantic.conf').map((e) => e[3]);
+  assert.match(messages[0], /missing interface/);
+  assert.match(messages[1], /virtual_router_id 20 on eth0 is already used by VI_2/);
+  assert.match(messages[2], /vrrp_instance VI_9 is not defined/);
+  assert.match(messages[3], /is IPv6 but virtual server 10\.0\.0\.1:80 TCP is IPv4/);
+  assert.match(messages[5], /10\.0\.0\.1:80 TCP is already defined at .*semantic\.conf:1$/);
+});
+
+test('TUN real servers may differ in family from the service', () => {
+  const errors = errorsOf('semantic.conf');
+  assert.equal(errors.some(([, line]) => line === 13), false);
+});
+
+test('syntax errors: unterminated string, stray and missing braces', () => {
+  assert.deepEqual(errorsOf('syntax.conf'), [
+    ['syntax.conf', 2, 'syntax', 'unterminated quoted string "unterminated'],
+    ['syntax.conf', 4, 'syntax', 'unexpected "}" with no open block'],
+    ['syntax.conf', 5, 'vrrp_instance', 'block is not closed: missing "}"'],
+  ]);
+});
+
+test('errors inside included files name the included file', () => {
+  assert.deepEqual(errorsOf('include.conf'), [
+    ['include.conf', 4, 'includea', 'no file matches missing-{a,b}.conf'],
+    ['include-part.inc', 5, 'real_server', 'weight "70000" is not an integer in 0..65535'],
+  ]);
+  const warnings = loadConfig(path.join(INVALID, 'include.conf')).diagnostics.filter((d) => d.severity === 'warning');
+  assert.deepEqual(warnings.map((d) => [path.basename(d.file), d.line, d.keyword, d.message]), [
+    ['include-part.inc', 2, 'virtual_server', 'unknown keyword "weight_of_nothing" ignored'],
+  ]);
+});
+
+test('a missing configuration file is an error, not a crash', () => {
+  const result = loadConfig(path.join(INVALID, 'does-not-exist.conf'));
+  assert.equal(result.ok, false);
+  assert.match(result.diagnostics[0].message, /cannot read .*does-not-exist\.conf: ENOENT/);
+});
