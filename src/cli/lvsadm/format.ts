@@ -286,10 +286,10 @@ function procAddr(text: string): InetAddr {
   return { family: 4, bytes };
 }
 
-/** Reads /proc/net/ip_vs_conn lines (without its header). */
+/** Reads /proc/net/ip_vs_conn, skipping its header line. */
 export function parseConnections(text: string): ConnLine[] {
   const lines: ConnLine[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     if (f.length < 9) continue;
     const client = procAddr(f[1]);

@@ -211,7 +211,17 @@ function readConnections(netns: string | undefined): string {
 
 /** Handles one command line; table changes are queued in run.pending. Returns a status, or 'queued'. */
 async function execute(run: Run, argv: string[], fromRestore: boolean): Promise<number | 'queued'> {
-  const parsed = await parseCommandLine(argv, run.out, run.names);
+  // What parsing prints must follow the reports of requests still queued.
+  const lineOut = new Output();
+  let parsed: Awaited<ReturnType<typeof parseCommandLine>>;
+  try {
+    parsed = await parseCommandLine(argv, lineOut, run.names);
+  } catch (e) {
+    await flush(run);
+    run.out.out(lineOut.takeStdout());
+    run.out.err(lineOut.takeStderr());
+    throw e;
+  }
   if ('failure' in parsed) {
     run.pending.push({ message: parsed.failure });
     return 'queued';
