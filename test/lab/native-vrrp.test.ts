@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
-import { Bridge, Netns, requireLab } from '../helpers/lab';
+import { requireLab, sh } from '../helpers/lab';
 import { inNetns } from '../../src/net/netns';
 import { native } from '../../src/native/index';
 import { interfaceInfo, VrrpSocket, type ReceivedVrrp, type VrrpSocketOptions } from '../../src/native/vrrp-socket';
@@ -17,9 +17,6 @@ const A = 'nvrrp-a';
 const B = 'nvrrp-b';
 const LIMIT = { timeout: 60_000 };
 
-let bridge: Bridge;
-let a: Netns;
-let b: Netns;
 let ifindexA: number;
 let ifindexB: number;
 let linkLocalB: string;
@@ -39,26 +36,45 @@ function openDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
+/**
+ * Namespaces plugged into one bridge through veths named eth0, built by a
+ * single shell: the spawn-per-command helpers race with fast-exiting children.
+ */
+function segmentScript(bridge: string, namespaces: string[]): string {
+  const lines = [...namespaces.map((ns) => `ip netns del ${ns} 2>/dev/null || true`),
+    `ip link del ${bridge} 2>/dev/null || true`,
+    `ip link add ${bridge} type bridge`, `ip link set ${bridge} up`];
+  namespaces.forEach((ns, i) => {
+    const port = `${bridge}-${i}`;
+    lines.push(`ip netns add ${ns}`, `ip -n ${ns} link set lo up`,
+      `ip link add ${port} type veth peer name eth0 netns ${ns}`,
+      `ip link set ${port} master ${bridge} up`, `ip -n ${ns} link set eth0 up`);
+  });
+  return lines.join('\n');
+}
+
 const untilNoTentative = 'while ip -6 addr show dev eth0 tentative | grep -q inet6; do sleep 0.1; done';
 
 before(async () => {
   requireLab();
-  bridge = await Bridge.create('nvrrpbr');
-  a = await Netns.create(A);
-  b = await Netns.create(B);
-  await bridge.attach(a, 'eth0', '10.77.0.1/24');
-  await bridge.attach(b, 'eth0', '10.77.0.2/24');
-  await a.sh(`ip -6 addr add fd77::1/64 dev eth0 nodad\n${untilNoTentative}`);
-  linkLocalB = (await b.sh(`ip -6 addr add fd77::2/64 dev eth0 nodad\n${untilNoTentative}
-ip -6 -o addr show dev eth0 scope link | sed -n 's/.* inet6 \\([^/]*\\)\\/.*/\\1/p'`)).trim();
+  await sh(`${segmentScript('nvrrpbr', [A, B])}
+ip -n ${A} addr add 10.77.0.1/24 dev eth0
+ip -n ${B} addr add 10.77.0.2/24 dev eth0
+ip -n ${A} -6 addr add fd77::1/64 dev eth0 nodad
+ip -n ${B} -6 addr add fd77::2/64 dev eth0 nodad`);
+  await sh(untilNoTentative, A);
+  linkLocalB = (await sh(`${untilNoTentative}
+ip -6 -o addr show dev eth0 scope link | awk '{ print $4 }' | cut -d/ -f1`, B)).trim();
   ifindexA = inNetns(A, () => interfaceInfo('eth0').index);
   ifindexB = inNetns(B, () => interfaceInfo('eth0').index);
 });
 
 after(async () => {
-  await a?.destroy();
-  await b?.destroy();
-  await bridge?.destroy();
+  await sh(`for ns in ${A} ${B}; do
+  ip netns pids $ns | xargs -r kill -9
+  ip netns del $ns 2>/dev/null || true
+done
+ip link del nvrrpbr 2>/dev/null || true`);
 });
 
 test('IPv4 multicast: 224.0.0.18 with TTL 255 both ways, own packets not looped back', LIMIT, async () => {
