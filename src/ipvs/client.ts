@@ -31,7 +31,7 @@ export type IpvsOp =
 export type IpvsOpResult = { ok: true } | { ok: false; error: IpvsError };
 
 export interface IpvsClientOptions {
-  /** Requests awaiting a reply at once (default 256). */
+  /** Requests awaiting a reply at once (default 256; capped so that their replies fit the socket's receive buffer). */
   window?: number;
   /** Open the socket inside /run/netns/NAME: this client then drives that namespace's table. */
   netns?: string;
@@ -175,7 +175,7 @@ export class IpvsClient {
     let stopped = false;
     const pending = requests.map((req, i) => {
       if (!req) return Promise.resolve();
-      const { seq, promise } = this.transport.enqueue({ ...req, type: this.family, payload: genlPayload(req), dump: false });
+      const { seq, promise } = this.transport.enqueue({ ...req, type: this.family, payload: genlPayload(req), dump: false, ackless: true });
       seqs.add(seq);
       return promise.then(
         () => { seqs.delete(seq); results[i] = { ok: true }; },

@@ -60,8 +60,9 @@ export function parseAck(msg: NetlinkMessage): NetlinkAck {
   if (data.length < 4 + NLMSG_HDRLEN) {
     throw new IpvsProtocolError('netlink error message', `${data.length} bytes, expected at least ${4 + NLMSG_HDRLEN}`);
   }
-  const ack: NetlinkAck = { errno: -readS32h(data, 0) };
-  if (ack.errno < 0) throw new IpvsProtocolError('netlink error message', `positive error field ${-ack.errno}`);
+  const error = readS32h(data, 0);
+  if (error > 0) throw new IpvsProtocolError('netlink error message', `positive error field ${error}`);
+  const ack: NetlinkAck = { errno: error === 0 ? 0 : -error };
   if (flags & NlmFlag.ACK_TLVS) {
     const echoed = flags & NlmFlag.CAPPED ? NLMSG_HDRLEN : align4(readU32h(data, 4));
     const start = 4 + echoed;
