@@ -30,16 +30,26 @@ function describe(name: string, netns: string | undefined): string {
   return `sysctl ${name}${netns ? ` in netns ${netns}` : ''}`;
 }
 
-function explain(e: unknown, name: string, netns: string | undefined, action: string): Error {
+export class SysctlError extends Error {
+  constructor(message: string, readonly sysctl: string, readonly code: string | undefined) {
+    super(message);
+    this.name = 'SysctlError';
+  }
+}
+
+function explain(e: unknown, name: string, netns: string | undefined, action: string): SysctlError {
   const err = e as NodeJS.ErrnoException;
   const what = describe(name, netns);
-  switch (err.code) {
-    case 'ENOENT': return new Error(`${what} does not exist (unknown interface or key)`);
-    case 'EACCES':
-    case 'EPERM': return new Error(`${action} ${what}: permission denied (needs root / CAP_NET_ADMIN)`);
-    case 'EINVAL': return new Error(`${action} ${what}: the kernel rejected the value (EINVAL)`);
-    default: return new Error(`${action} ${what} failed: ${err.code ?? ''} ${err.message}`.trim());
-  }
+  const message = ((): string => {
+    switch (err.code) {
+      case 'ENOENT': return `${what} does not exist (unknown interface or key)`;
+      case 'EACCES':
+      case 'EPERM': return `${action} ${what}: permission denied (needs root / CAP_NET_ADMIN)`;
+      case 'EINVAL': return `${action} ${what}: the kernel rejected the value (EINVAL)`;
+      default: return `${action} ${what} failed: ${err.message}`;
+    }
+  })();
+  return new SysctlError(message, name, err.code);
 }
 
 export function readSysctl(name: string, opts: { netns?: string } = {}): string {
