@@ -125,6 +125,13 @@ function checkVirtualServer(vs: VirtualServer, groups: Map<string, VirtualServer
     const other = seen.get(id);
     if (other) diags.error(rs.at, 'real_server', `${rs.address} port ${rs.port} is already a real server of ${describeKey(vs)} (${where(other.at)})`);
     else seen.set(id, rs);
+    // Only NAT rewrites ports: with DR and TUN the packet keeps the service port.
+    const servicePorts = k.kind === 'address' ? [k.port] : k.kind === 'group'
+      ? (groups.get(k.group)?.entries ?? []).flatMap((e) => (e.kind === 'range' ? [e.port] : []))
+      : [];
+    if (rs.method.kind !== 'NAT' && rs.port !== 0 && servicePorts.some((p) => p !== 0 && p !== rs.port)) {
+      diags.warning(rs.at, 'real_server', `${rs.address}: port ${rs.port} differs from the service port ${servicePorts.find((p) => p !== rs.port)}, but ${rs.method.kind} cannot change ports`);
+    }
     if (k.kind === 'fwmark' && rs.method.kind === 'NAT' && rs.port === 0) {
       diags.warning(rs.at, 'real_server', `${rs.address}: NAT for fwmark ${k.fwmark} without a real server port keeps each client's destination port`);
     }
