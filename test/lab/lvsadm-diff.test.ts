@@ -1,7 +1,8 @@
 // lvsadm against the real ipvsadm 1.31 on one kernel: the same seeded random
 // sequence of commands goes to ipvsadm in one namespace and to lvsadm in
 // another; exit statuses, messages and every listing must be identical.
-// Replay a failure with LVSADM_SEED=<seed>.
+// Replay a failure inside the lab with:
+//   scripts/lab /usr/bin/env LVSADM_SEED=<seed> "$(command -v node)" --test dist/test/lab/lvsadm-diff.test.js
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
