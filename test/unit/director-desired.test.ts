@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type KeepalivedConfig } from '../../src/config';
+import { buildDesiredTable, virtualServerName, type HealthLookup, type QuorumMemory } from '../../src/director/desired';
+import { serviceId, realServerId } from '../../src/director/ids';
+import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED2 } from '../../src/ipvs/types';
+
+function config(text: string): KeepalivedConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-desired-'));
+  const file = join(dir, 'keepalived.conf');
+  writeFileSync(file, text);
+  const r = loadConfig(file);
+  assert.ok(r.ok, JSON.stringify(r.diagnostics));
+  return r.config;
+}
+
+const allUp: HealthLookup = () => ({ up: true });
+const down = (...addresses: string[]): HealthLookup => (_vs, rs) => ({ up: !addresses.includes(rs.address) });
+
+const WEB = `
+virtual_server 10.0.0.1 80 {
+  lb_algo wrr
+  lb_kind NAT
+  persistence_timeout 300
+  persistence_granularity 255.255.255.0
+  real_server 10.0.1.1 80 { weight 3 }
+  real_server 10.0.1.2 8080 {
+    weight 1
+    inhibit_on_failure
+  }
+  real_server 10.0.1.3 80 { weight 2 }
+}
+`;
+
+test('a virtual server becomes one kernel service with its settings and real servers', () => {
+  const { table } = buildDesiredTable(config(WEB), allUp, new Map());
+  assert.equal(table.length, 1);
+  const [e] = table;
+  assert.equal(serviceId(e!.service), 'tcp:10.0.0.1:80');
+  assert.equal(e!.service.scheduler, 'wrr');
+  assert.equal(e!.service.flags, SVC_F_PERSISTENT);
+  assert.equal(e!.service.timeout, 300);
+  assert.equal(e!.service.netmask, 0xffffff00);
+  assert.deepEqual(e!.realServers.map((r) => [realServerId(r), r.weight, r.forward]),
+    [['10.0.1.1:80', 3, 'masq'], ['10.0.1.2:8080', 1, 'masq'], ['10.0.1.3:80', 2, 'masq']]);
+});
+
+test('a failed server is removed, or quiesced at weight 0 with inhibit_on_failure', () => {
+  const { table } = buildDesiredTable(config(WEB), down('10.0.1.2', '10.0.1.3'), new Map());
+  assert.deepEqual(table[0]!.realServers.map((r) => [realServerId(r), r.weight]), [['10.0.1.1:80', 3], ['10.0.1.2:8080', 0]]);
+});
+
+test('a dynamic weight from the checkers replaces the configured one', () => {
+  const health: HealthLookup = (_vs, rs) => (rs.address === '10.0.1.1' ? { up: true, weight: 7 } : { up: true });
+  const { table } = buildDesiredTable(config(WEB), health, new Map());
+  assert.equal(table[0]!.realServers[0]!.weight, 7);
+});
+
+const QUORUM = `
+virtual_server 10.0.0.2 443 {
+  lb_kind DR
+  quorum 4
+  hysteresis 1
+  sorry_server 10.0.9.9 443
+  real_server 10.0.2.1 443 { weight 2 }
+  real_server 10.0.2.2 443 { weight 2 }
+  real_server 10.0.2.3 443 { weight 2 }
+}
+`;
+
+test('quorum with hysteresis: the sorry server replaces the pool below quorum - hysteresis, until quorum + hysteresis', () => {
+  const cfg = config(QUORUM);
+  const memory: QuorumMemory = new Map();
+  const ids = (h: HealthLookup) => {
+    const d = buildDesiredTable(cfg, h, memory);
+    return { servers: d.table[0]!.realServers.map((r) => `${realServerId(r)}/${r.weight}/${r.forward}`), changes: d.quorumChanges.map((c) => c.up) };
+  };
+  assert.deepEqual(ids(allUp), { servers: ['10.0.2.1:443/2/route', '10.0.2.2:443/2/route', '10.0.2.3:443/2/route'], changes: [] });
+  // weight 4 left: 4 >= quorum - hysteresis (3): still has quorum
+  assert.deepEqual(ids(down('10.0.2.3')).changes, []);
+  // weight 2 left: lost
+  assert.deepEqual(ids(down('10.0.2.2', '10.0.2.3')), { servers: ['10.0.9.9:443/1/route'], changes: [false] });
+  // weight 4 is back, but quorum + hysteresis is 5: still the sorry server
+  assert.deepEqual(ids(down('10.0.2.3')), { servers: ['10.0.9.9:443/1/route'], changes: [] });
+  assert.deepEqual(ids(allUp).changes, [true]);
+  assert.equal(memory.get(virtualServerName(cfg.virtualServers[0]!)), true);
+});
+
+test('groups expand to one service per address and fwmark, sharing the real servers', () => {
+  const cfg = config(`
+virtual_server_group web {
+  10.0.0.10-12 80
+  fwmark 5
+}
+virtual_server group web {
+  lb_kind DR
+  real_server 10.0.3.1 80 { weight 1 }
+}
+`);
+  const { table } = buildDesiredTable(cfg, allUp, new Map());
+  assert.deepEqual(table.map((e) => serviceId(e.service)), ['tcp:10.0.0.10:80', 'tcp:10.0.0.11:80', 'tcp:10.0.0.12:80', 'fwm:5']);
+  for (const e of table) assert.deepEqual(e.realServers.map(realServerId), ['10.0.3.1:80']);
+});
+
+test('UDP one-packet scheduling, scheduler flags, IPv6 persistence, tunnels', () => {
+  const cfg = config(`
+virtual_server fd00::1 53 {
+  protocol UDP
+  ops
+  lb_algo sh
+  sh-port
+  persistence_timeout 60
+  persistence_granularity 64
+  lb_kind TUN type gue port 6080 csum
+  real_server fd00::10 53 { weight 1 }
+}
+`);
+  const { table } = buildDesiredTable(cfg, allUp, new Map());
+  const e = table[0]!;
+  assert.equal(serviceId(e.service), 'udp:[fd00::1]:53');
+  assert.equal(e.service.flags, SVC_F_ONEPACKET | SVC_F_SCHED2 | SVC_F_PERSISTENT);
+  assert.equal(e.service.netmask, 64);
+  const rs = e.realServers[0]!;
+  assert.deepEqual([rs.forward, rs.tunnelType, rs.tunnelPort, rs.tunnelFlags], ['tunnel', 'gue', 6080, 1]);
+});
