@@ -171,26 +171,23 @@ export class IpvsClient {
     if (stop && results.some((r) => r !== undefined)) {
       return requests.map((req, i) => results[i] ?? cancelled(req!));
     }
-    const seqs = new Set<number>();
+    const ours = new Set<number>();
     let stopped = false;
+    const stopSending = (): void => {
+      if (stopped) return;
+      stopped = true;
+      this.transport.cancelUnsent(ours, cancelledError);
+    };
     const pending = requests.map((req, i) => {
       if (!req) return Promise.resolve();
-      const { seq, promise } = this.transport.enqueue({ ...req, type: this.family, payload: genlPayload(req), dump: false, ackless: true });
-      seqs.add(seq);
+      const { seq, promise } = this.transport.enqueue({
+        ...req, type: this.family, payload: genlPayload(req), dump: false, ackless: true,
+        ...(stop ? { onError: stopSending } : {}),
+      });
+      ours.add(seq);
       return promise.then(
-        () => { seqs.delete(seq); results[i] = { ok: true }; },
-        (e: unknown) => {
-          seqs.delete(seq);
-          if (stopped && e instanceof IpvsError && e.errno === osConstants.errno.ECANCELED) {
-            results[i] = cancelled(req);
-            return;
-          }
-          results[i] = { ok: false, error: asIpvsError(e, req) };
-          if (stop && !stopped) {
-            stopped = true;
-            this.transport.cancelUnsent(seqs, cancelledError);
-          }
-        },
+        () => { results[i] = { ok: true }; },
+        (e: unknown) => { results[i] = { ok: false, error: asIpvsError(e, req) }; },
       );
     });
     await Promise.all(pending);

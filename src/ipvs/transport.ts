@@ -27,6 +27,8 @@ export interface TransportRequest {
   target: string;
   /** Reply only on failure; success is learnt from the batch's barrier. */
   ackless?: boolean;
+  /** Called synchronously on failure, before anything more is sent. */
+  onError?: () => void;
 }
 
 interface Pending extends TransportRequest {
@@ -227,7 +229,12 @@ export class Transport {
   private settle(p: Pending, err?: Error): void {
     this.inflight.delete(p.seq);
     if (p.dump) this.dumpActive = false;
-    if (err) p.reject(err); else p.resolve(p.parts);
+    if (err) {
+      p.reject(err);
+      p.onError?.();
+    } else {
+      p.resolve(p.parts);
+    }
     for (const v of p.vouches ?? []) {
       if (this.inflight.get(v.seq) !== v) continue;
       this.settle(v, err && new IpvsError({
@@ -240,11 +247,9 @@ export class Transport {
   private socketError(err: ErrnoException): void {
     if (err.errno === osConstants.errno.ENOBUFS) {
       // Replies were dropped: nobody can tell which requests took effect.
-      const lost = [...this.inflight.values()];
-      this.inflight.clear();
-      this.dumpActive = false;
-      for (const p of lost) {
-        p.reject(new IpvsError({
+      for (const p of [...this.inflight.values()]) {
+        if (this.inflight.get(p.seq) !== p) continue;
+        this.settle(p, new IpvsError({
           errno: err.errno, command: p.command, target: p.target,
           reason: 'the kernel dropped replies (netlink receive buffer overflow); the outcome is unknown',
         }));
