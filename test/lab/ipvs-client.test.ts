@@ -3,7 +3,7 @@
 // kernel errors arrive typed, and 10,000 real servers go in and come back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Netns, requireLab, sh } from '../helpers/lab';
+import { Netns, connect, requireLab, sh } from '../helpers/lab';
 import {
   AF_INET, AF_INET6, IpvsClient, IpvsError, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2,
   TUN_F_CSUM, TUN_F_REMCSUM, serviceText, type RealServer, type Service, type ServiceKey,
@@ -39,9 +39,12 @@ before(async () => {
     await ns.sh(`ip link add dummy0 type dummy
 ip link set dummy0 multicast on up
 ip addr add 10.1.0.1/16 dev dummy0
-ip route add 10.0.0.0/24 dev dummy0
 ip -6 addr add 2001:db8:1::1/64 dev dummy0 nodad`);
   }
+  // The peer doubles as a client of our virtual services.
+  await connect(ours, 'ipvsc-a0', '10.9.0.1/24', peer, 'ipvsc-b0', '10.9.0.2/24');
+  await sh(`ip -n ${OURS} addr add 10.0.0.1/32 dev dummy0
+ip -n ${PEER} route add 10.0.0.0/24 via 10.9.0.1`);
   client = await IpvsClient.open({ netns: OURS });
 });
 
@@ -152,7 +155,7 @@ test('zero clears counters that traffic raised', async () => {
   const key = v4(7777);
   await client.addService(svc(key));
   await client.addRealServer(key, rs('10.1.0.50', { port: 7777 }));
-  await ours.run('/usr/bin/curl', ['-s', '--connect-timeout', '1', 'http://10.0.0.1:7777/']);
+  await peer.run('/usr/bin/curl', ['-s', '--connect-timeout', '1', 'http://10.0.0.1:7777/']);
   const before = await client.getService(key);
   assert.ok(before.stats64.conns >= 1n && before.stats.inPkts >= 1n, `traffic counted: ${before.stats64.conns}`);
   const [dest] = await client.listRealServers(key);
