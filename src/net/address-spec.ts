@@ -13,7 +13,7 @@ export interface AddressSpec {
   dev?: string;
   /** IPv4 alias label (eth0:vip style); must start with the interface name. */
   label?: string;
-  /** RT_SCOPE_* number; 0 (global) when absent. */
+  /** RT_SCOPE_* number; 0 (global) when absent. The kernel derives IPv6 scopes from the address and ignores this. */
   scope?: number;
   /** IPv4 broadcast address, with `brd +` / `brd -` already worked out. */
   broadcast?: IpAddress;
