@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { buildCheckSpec, type CheckInput } from '../../src/check/spec';
 import { probeOnce } from '../../src/check/probe';
 import { exitVerdict, splitCommandLine } from '../../src/check/misc';
+import { resolveRunAs } from '../../src/check/run-as';
 
 const dir = mkdtempSync(join(tmpdir(), 'check-misc-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -94,4 +95,18 @@ test('MISC_CHECK runs as the configured uid/gid', { skip: process.getuid?.() !==
   const r = await probeOnce(misc(p, { uid: 65534, gid: 65534 }));
   assert.equal(r.ok, true, r.reason);
   assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n'), ['65534', '65534']);
+});
+
+test('user and group names resolve to ids; the primary group is the default', () => {
+  const files = { passwd: join(dir, 'passwd'), group: join(dir, 'group') };
+  writeFileSync(files.passwd, 'root:x:0:0:root:/root:/bin/sh\nchecker:x:1001:1002::/nonexistent:/usr/sbin/nologin\nbroken:x:abc:1::/:/bin/sh\n');
+  writeFileSync(files.group, 'root:x:0:\nmonitor:x:2000:\n');
+  assert.deepEqual(resolveRunAs('checker', undefined, files), { uid: 1001, gid: 1002 });
+  assert.deepEqual(resolveRunAs('checker', 'monitor', files), { uid: 1001, gid: 2000 });
+  assert.deepEqual(resolveRunAs('4242', '4343', files), { uid: 4242, gid: 4343 });
+  assert.throws(() => resolveRunAs('nosuch', undefined, files), /unknown user "nosuch": not in .*passwd/);
+  assert.throws(() => resolveRunAs('checker', 'nosuch', files), /unknown group "nosuch"/);
+  assert.throws(() => resolveRunAs('4242', undefined, files), /give a group too/);
+  assert.throws(() => resolveRunAs('broken', undefined, files), /passwd:3: malformed entry for user "broken"/);
+  assert.throws(() => resolveRunAs('x', undefined, { passwd: join(dir, 'absent'), group: files.group }), /cannot read .*absent.*ENOENT/);
 });

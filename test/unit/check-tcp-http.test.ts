@@ -49,6 +49,14 @@ test('TCP_CHECK succeeds against a listener (IPv4 and IPv6 loopback)', async () 
   assert.equal(r6.ok, true, r6.reason);
   assert.match(r6.reason, /\[::1\]/);
   await close(v6);
+
+  const seen: Seen = {};
+  const web6 = createHttpServer(webHandler(seen));
+  const webPort6 = await listen(web6, '::1');
+  const h6 = await probeOnce(spec({ kind: 'HTTP_GET', port: webPort6, host: '::1', urls: [{ path: '/ok' }] }));
+  assert.equal(h6.ok, true, h6.reason);
+  assert.equal(seen.host, `[::1]:${webPort6}`, 'keepalived brackets an IPv6 Host');
+  await close(web6);
 });
 
 test('TCP_CHECK reports a refused connection with its errno', async () => {
