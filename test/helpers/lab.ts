@@ -18,6 +18,8 @@ export async function run(file: string, args: string[], opts: { input?: string; 
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.on('error', reject);
+    // The child may exit before reading its input (EPIPE): its exit status tells what happened.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
     child.stdin.end(opts.input ?? '');
   });

@@ -57,8 +57,16 @@ export function compareServices(a: ServiceStatus, b: ServiceStatus): number {
 }
 
 export function compareServers(a: RealServerStatus, b: RealServerStatus): number {
-  const r = compareAddr(familyOf(a.server.family), serverAddr(a).bytes, serverAddr(b).bytes);
-  return r || a.server.port - b.server.port;
+  return compareKeyed(keyed(a), keyed(b));
+}
+
+/** A real server with its address parsed once: sorting compares each one many times. */
+interface KeyedServer { r: RealServerStatus; family: Family; bytes: Uint8Array }
+
+const keyed = (r: RealServerStatus): KeyedServer => ({ r, family: familyOf(r.server.family), bytes: serverAddr(r).bytes });
+
+function compareKeyed(a: KeyedServer, b: KeyedServer): number {
+  return compareAddr(a.family, a.bytes, b.bytes) || a.r.server.port - b.r.server.port;
 }
 
 /** glibc's qsort (a top-down merge sort): same result as ipvsadm even for its non-transitive comparisons. */
@@ -196,10 +204,10 @@ function serviceEntry(entry: ServiceListing, format: Format, names: Names): stri
   }
   text += '\n';
 
-  const servers = format.noSort ? entry.servers : msort(entry.servers, compareServers);
-  for (const r of servers) {
+  const servers = entry.servers.map(keyed);
+  for (const { r, bytes, family } of format.noSort ? servers : msort(servers, compareKeyed)) {
     const s = r.server;
-    let dname = addrPortName(serverAddr(r), s.port, protocol, format.numeric, names);
+    let dname = addrPortName({ family, bytes }, s.port, protocol, format.numeric, names);
     if (!format.rule && s.family !== 10) dname = dname.slice(0, 28);
     const ds = r.stats64;
     const fwd = FORWARD_NAMES[s.forward] ?? '(null)';
