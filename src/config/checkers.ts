@@ -49,7 +49,7 @@ export function resolveTiming(type: CheckerType, ...levels: TimingOverrides[]): 
     warmupMs: pick('warmupMs') ?? delayLoopMs,
     delayLoopMs,
     rise: pick('rise') ?? 1,
-    fall: pick('fall') ?? retry + 1,
+    fall: pick('fall') ?? 1,
     alpha: pick('alpha') ?? false,
   };
 }

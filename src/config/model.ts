@@ -232,9 +232,13 @@ export interface CheckTiming {
   /** Upper bound of the random delay before the first check. */
   warmupMs: number;
   delayLoopMs: number;
-  /** Consecutive successes needed to bring a server up. */
+  /** Consecutive successful checks needed to bring a server up (1 = keepalived's behaviour). */
   rise: number;
-  /** Consecutive failures needed to bring a server down (retry + 1 unless set). */
+  /**
+   * Consecutive failed checks needed to bring a server down, each check having
+   * used its retries: 1 (the default) is keepalived's behaviour, down after
+   * retry + 1 failed attempts.
+   */
   fall: number;
   alpha: boolean;
 }

@@ -67,7 +67,7 @@ test('group service with GUE tunnel and inherited checker timing', () => {
   assert.deepEqual(vs.method, { kind: 'TUN', tunnel: { type: 'gue', port: 6080, checksum: 'csum' } });
   const check = vs.realServers[0].checkers[0] as HttpCheck;
   assert.equal(check.type, 'HTTP_GET');
-  assert.deepEqual([check.delayLoopMs, check.retry, check.fall, check.connectTimeoutMs, check.delayBeforeRetryMs], [10_000, 2, 3, 2000, 3000]);
+  assert.deepEqual([check.delayLoopMs, check.retry, check.fall, check.connectTimeoutMs, check.delayBeforeRetryMs], [10_000, 2, 1, 2000, 3000]);
   assert.deepEqual(check.urls[0].statusCodes, [{ from: 200, to: 299 }, { from: 301, to: 301 }, { from: 404, to: 404 }]);
   assert.equal(check.urls[0].digest, '9b3a0c85a887a256d6939da88aabd8cd');
 });
