@@ -28,7 +28,13 @@ export const createProbe: ProbeFactory = (spec) => {
 
 /** Runs one attempt and resolves with its result: for tools and tests. */
 export function probeOnce(spec: CheckSpec, factory: ProbeFactory = createProbe): Promise<ProbeResult> {
-  return new Promise((resolve) => { factory(spec)(resolve); });
+  return new Promise((resolve) => {
+    try {
+      factory(spec)(resolve);
+    } catch (err) {
+      resolve({ ok: false, reason: `${spec.kind} could not start: ${(err as Error).message}` });
+    }
+  });
 }
 
 /** "10.0.0.1:80" or "[fe80::1]:80", for messages and Host headers. */

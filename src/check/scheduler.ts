@@ -156,14 +156,24 @@ export class CheckScheduler extends EventEmitter {
     this.inFlight++;
     state.startedAt = this.clock.now();
     let settled = false;
-    const cancel = state.probe((result) => {
+    const report = (result: ProbeResult): void => {
       if (settled) return;
       settled = true;
       state.cancel = undefined;
       this.inFlight--;
       this.settle(state, result);
       this.drain();
-    });
+    };
+    let cancel: Cancel;
+    try {
+      cancel = state.probe(report);
+    } catch (err) {
+      // Thrown after reporting: a listener's error, not the probe's.
+      if (settled) throw err;
+      // A probe that cannot even start is a failed attempt, not a crash.
+      report({ ok: false, reason: `${state.spec.kind} could not start: ${(err as Error).message}` });
+      return;
+    }
     if (!settled) state.cancel = cancel;
   }
 
@@ -182,47 +192,52 @@ export class CheckScheduler extends EventEmitter {
     }
   }
 
+  /** Records an attempt's result, schedules the next attempt, then publishes any change. */
   private settle(state: CheckState, result: ProbeResult): void {
     const now = this.clock.now();
-    const spec = state.spec;
     state.attempts++;
     state.lastOk = result.ok;
     state.lastReason = result.reason;
     state.lastLatencyMs = now - state.startedAt;
     state.lastAt = now;
+    // Armed before publishing so that a throwing listener cannot stop the check.
+    const changed = result.ok ? this.onSuccess(state, result.weight) : this.onFailure(state);
+    if (changed) this.publish(state);
+  }
 
-    if (result.ok) {
-      state.failures = 0;
-      state.failedAttempts = 0;
-      state.failedRounds = 0;
-      state.successes++;
-      const weightChanged = result.weight !== undefined && result.weight !== state.weight;
-      if (result.weight !== undefined) state.weight = result.weight;
-      if (!state.up && state.successes >= spec.rise) {
-        state.up = true;
-        this.publish(state);
-      } else if (state.up && weightChanged) {
-        this.publish(state);
-      }
-      this.arm(state, this.loopDelay(spec.delayLoopMs));
-      return;
+  private onSuccess(state: CheckState, weight: number | undefined): boolean {
+    state.failures = 0;
+    state.failedAttempts = 0;
+    state.failedRounds = 0;
+    state.successes++;
+    const weightChanged = weight !== undefined && weight !== state.weight;
+    if (weight !== undefined) state.weight = weight;
+    this.arm(state, this.loopDelay(state.spec.delayLoopMs));
+    if (!state.up && state.successes >= state.spec.rise) {
+      state.up = true;
+      return true;
     }
+    return state.up && weightChanged;
+  }
 
+  private onFailure(state: CheckState): boolean {
+    const spec = state.spec;
     state.successes = 0;
     state.failures++;
     state.failedAttempts++;
     // keepalived retries only a server it still believes up.
     if (state.up && state.failedAttempts <= spec.retry) {
       this.arm(state, spec.delayBeforeRetryMs);
-      return;
+      return false;
     }
     state.failedAttempts = 0;
     state.failedRounds++;
+    this.arm(state, this.loopDelay(spec.delayLoopMs));
     if (state.up && state.failedRounds >= spec.fall) {
       state.up = false;
-      this.publish(state);
+      return true;
     }
-    this.arm(state, this.loopDelay(spec.delayLoopMs));
+    return false;
   }
 
   private publish(state: CheckState): void {

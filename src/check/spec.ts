@@ -104,6 +104,9 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
     alpha: input.alpha ?? false,
   };
   if (common.connectTimeoutMs === 0) fail('connect_timeout must be greater than 0');
+  if (connectPort === 0 && input.kind !== 'PING_CHECK' && input.kind !== 'MISC_CHECK') {
+    fail('needs a port: give the real server a port or set connect_port');
+  }
   if (common.bindTo !== undefined && isIP(common.bindTo) !== isIP(connectIp)) {
     fail(`bindto ${common.bindTo} and connect_ip ${connectIp} are of different address families`);
   }

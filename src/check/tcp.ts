@@ -21,7 +21,11 @@ export function tcpProbe(spec: TcpCheck & ConnectOptions): Probe {
     const timer = setTimeout(finish, spec.connectTimeoutMs, false, timeoutReason);
     socket.once('connect', () => finish(true, okReason));
     socket.once('error', (err) => finish(false, `connect ${target}: ${errorCode(err)}`));
-    socket.connect(options);
+    try {
+      socket.connect(options);
+    } catch (err) {
+      process.nextTick(finish, false, `connect ${target}: ${errorCode(err)}`);
+    }
     return () => {
       if (finished) return;
       finished = true;

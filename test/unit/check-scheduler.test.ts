@@ -175,3 +175,27 @@ test('bad input is refused with the option named', () => {
   assert.throws(() => scheduler.add('a', spec()), /check "a" already exists/);
   scheduler.close();
 });
+
+test('a probe that throws or a listener that throws does not stop the check', () => {
+  const clock = new FakeClock();
+  let calls = 0;
+  const factory: ProbeFactory = () => (done) => {
+    calls++;
+    if (calls === 2) throw new Error('EPERM setuid');
+    done({ ok: true, reason: 'fine' });
+    return () => undefined;
+  };
+  const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0 });
+  scheduler.on('change', () => { throw new Error('listener bug'); });
+  scheduler.add('rs1', spec({ retry: 0 }));
+  clock.advance(0);
+  assert.throws(() => clock.advance(10_000), /listener bug/);
+  const st = scheduler.status('rs1')!;
+  assert.equal(st.up, false);
+  assert.match(st.last!.reason, /TCP_CHECK could not start: EPERM setuid/);
+  assert.equal(scheduler.inFlightCount, 0);
+  assert.throws(() => clock.advance(10_000), /listener bug/, 'a listener error is not taken for a probe error');
+  assert.equal(calls, 3, 'the check kept its schedule');
+  assert.equal(scheduler.status('rs1')!.up, true);
+  scheduler.close();
+});

@@ -60,6 +60,7 @@ test('invalid options are refused with the checker and option named', () => {
     [{ kind: 'UDP_CHECK', minReplyLength: 10, maxReplyLength: 5 }, /min_reply_length 10 exceeds max_reply_length 5/],
     [{ kind: 'TCP_CHECK', connectTimeout: 0 }, /connect_timeout must be greater than 0/],
     [{ kind: 'TCP_CHECK', delayLoop: -1 }, /delay_loop must be a non-negative number/],
+    [{ kind: 'TCP_CHECK', server: { address: '10.0.0.5', port: 0 } }, /TCP_CHECK of 10.0.0.5:0: needs a port/],
     [{ kind: 'BOGUS' as never }, /unknown checker kind "BOGUS"/],
   ];
   for (const [input, message] of bad) {
