@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCheckSpec, type CheckInput } from '../../src/check/spec';
@@ -162,4 +162,14 @@ test('PING_CHECK runs ping without a shell, with a bounded wait, and maps its ex
     delete process.env.FAKE_PING_EXIT;
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+const realPing = ['/usr/bin/ping', '/bin/ping'].find((p) => existsSync(p));
+
+test('PING_CHECK with the real ping program answers for loopback', { skip: !realPing && 'iputils ping is not installed' }, async () => {
+  const r4 = await probeOnce(buildCheckSpec({ kind: 'PING_CHECK', server: { address: '127.0.0.1', port: 0 }, connectTimeout: 1 }));
+  assert.equal(r4.ok, true, r4.reason);
+  assert.equal(r4.reason, 'ping 127.0.0.1: echo reply');
+  const r6 = await probeOnce(buildCheckSpec({ kind: 'PING_CHECK', server: { address: '::1', port: 0 }, connectTimeout: 1 }));
+  assert.equal(r6.ok, true, r6.reason);
 });
