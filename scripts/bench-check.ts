@@ -1,5 +1,5 @@
 // Health check scheduler micro benchmark, loopback only:
-//   node dist/scripts/bench-check.js [--checks 10000] [--ports 100] [--seconds 10] [--delay-loop 1] [--max-in-flight 2048]
+//   node dist/scripts/bench-check.js [--checks 10000] [--ports 100] [--seconds 10] [--delay-loop 1] [--max-in-flight 512]
 // A child process listens on --ports loopback ports and counts accepted
 // connections; this process runs --checks TCP_CHECKs spread over those ports
 // and, after one warm-up delay_loop, measures for --seconds: checks/s, CPU ms
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 
   const child = fork(__filename, ['--listener', '--ports', String(portCount)], { stdio: 'inherit' });
   const ports = await ask<number[]>(child, undefined, 'ports');
-  const maxInFlight = Math.floor(option('max-in-flight', 2048, 20_000));
+  const maxInFlight = Math.floor(option('max-in-flight', 512, 20_000));
   const scheduler = new CheckScheduler({ maxInFlight });
   const failures = new Map<string, number>();
   scheduler.on('change', (e) => {

@@ -20,7 +20,7 @@ export const systemClock: Clock = {
 };
 
 export interface SchedulerOptions {
-  /** Attempts allowed in flight at once; the rest queue. Default 2048. */
+  /** Attempts allowed in flight at once; the rest queue. Default 512: on loopback at 10,000 checks/s a larger burst only added event-loop latency and memory. */
   maxInFlight?: number;
   /** Each delay_loop wait is spread by +/- this fraction so checks drift apart. Default 0.05. */
   jitter?: number;
@@ -72,7 +72,7 @@ export class CheckScheduler extends EventEmitter {
 
   constructor(options: SchedulerOptions = {}) {
     super();
-    this.maxInFlight = options.maxInFlight ?? 2048;
+    this.maxInFlight = options.maxInFlight ?? 512;
     this.jitter = options.jitter ?? 0.05;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
