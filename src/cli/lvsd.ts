@@ -5,6 +5,8 @@ import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig } from '../config';
 interface Options {
   configFile: string;
   configId?: string;
+  netns?: string;
+  resyncMs: number;
 }
 
 interface Command {
@@ -31,13 +33,24 @@ function configTest(options: Options): number {
   return EXIT_OK;
 }
 
+async function runForeground(options: Options): Promise<number> {
+  const { runDaemon } = await import('../daemon/run.js');
+  return await runDaemon(options);
+}
+
+const RUN: Command = { name: 'run', flags: [], summary: 'run the director in the foreground (the default)', run: runForeground };
+
 const COMMANDS: Command[] = [
   { name: 'config-test', flags: ['-t', '--config-test'], summary: 'check the configuration and exit; touches nothing', run: configTest },
+  RUN,
 ];
+
+/** keepalived's flags for running in the foreground with console logs: lvsd always does. */
+const KEEPALIVED_NO_OPS = ['-n', '--dont-fork', '-l', '--log-console', '-D', '--log-detail', '-C', '--check'];
 
 function usage(): string {
   const lines = [
-    'Usage: lvsd MODE [OPTIONS]',
+    'Usage: lvsd [MODE] [OPTIONS]',
     '',
     'Modes:',
     ...COMMANDS.map((c) => `  ${[...c.flags, c.name].join(', ').padEnd(30)} ${c.summary}`),
@@ -46,6 +59,10 @@ function usage(): string {
     'Options:',
     `  -f, --use-file FILE            configuration file (default ${DEFAULT_CONFIG_FILE})`,
     '  -i, --config-id ID             id matched by "@ID" lines (default: short host name)',
+    '  --netns NAME                   drive the IPVS table of network namespace NAME',
+    '  --resync SECONDS               re-read the kernel table and repair drift this often (default 5, 0 = never)',
+    `  ${KEEPALIVED_NO_OPS.join(' ')}`,
+    '                                 accepted for keepalived compatibility (lvsd always runs in the foreground)',
   ];
   return lines.join('\n') + '\n';
 }
@@ -53,7 +70,7 @@ function usage(): string {
 type Parsed = { help: true } | { help: false; command: Command; options: Options } | { error: string };
 
 export function parseArgs(argv: string[]): Parsed {
-  const options: Options = { configFile: DEFAULT_CONFIG_FILE };
+  const options: Options = { configFile: DEFAULT_CONFIG_FILE, resyncMs: 5000 };
   let command: Command | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -72,11 +89,22 @@ export function parseArgs(argv: string[]): Parsed {
       const id = value();
       if (id === undefined || id === '') return { error: `${flag} needs an id` };
       options.configId = id;
+    } else if (flag === '--netns') {
+      const name = value();
+      if (name === undefined || name === '') return { error: `${flag} needs a namespace name` };
+      options.netns = name;
+    } else if (flag === '--resync') {
+      const text = value();
+      const seconds = Number(text);
+      if (text === undefined || text === '' || !Number.isFinite(seconds) || seconds < 0) return { error: `${flag} needs a number of seconds >= 0` };
+      options.resyncMs = Math.round(seconds * 1000);
+    } else if (KEEPALIVED_NO_OPS.includes(flag)) {
+      continue;
     } else {
       return { error: `unknown option ${JSON.stringify(arg)}` };
     }
   }
-  if (!command) return { error: 'no mode given' };
+  command ??= RUN;
   return { help: false, command, options };
 }
 

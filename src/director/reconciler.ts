@@ -17,6 +17,8 @@ export interface ReconcileReport {
   cause: string;
   applied: IpvsOp[];
   failed: ReconcileFailure[];
+  /** Set when an atomic pass failed and the kernel table was put back as it was. */
+  rolledBack?: { failed: ReconcileFailure[] };
 }
 
 export interface ReconcilerEvents {
@@ -35,7 +37,7 @@ export async function readKernelTable(table: Pick<IpvsTable, 'listServices' | 'l
 export class Reconciler extends EventEmitter<ReconcilerEvents> {
   private desired: TableEntry[] = [];
   /** Services lvsd has managed: only these are ever deleted when no longer desired. */
-  private readonly owned = new Set<string>();
+  private owned = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -43,12 +45,26 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     super();
   }
 
-  /** Replaces the desired table and brings the kernel to it. Passes never overlap. */
-  setDesired(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
+  /**
+   * Replaces the desired table and brings the kernel to it. Passes never
+   * overlap. An atomic pass that the kernel refuses in part is undone: the
+   * table and the desired state go back to what they were.
+   */
+  setDesired(desired: TableEntry[], cause: string, opts: { atomic?: boolean } = {}): Promise<ReconcileReport> {
     return this.serialize(async () => {
+      const before = opts.atomic ? await readKernelTable(this.table) : undefined;
+      const saved = { desired: this.desired, owned: new Set(this.owned) };
       this.desired = desired;
       for (const e of desired) this.owned.add(serviceId(e.service));
-      return await this.pass(cause);
+      const report = await this.pass(cause);
+      if (before && report.failed.length > 0) {
+        const current = await readKernelTable(this.table);
+        const ops = planChanges(before, current, new Set(current.map((e) => serviceId(e.service))));
+        report.rolledBack = { failed: await this.applyOps(ops).then((r) => r.failed) };
+        this.desired = saved.desired;
+        this.owned = saved.owned;
+      }
+      return report;
     });
   }
 
@@ -81,6 +97,17 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     await this.queue.catch(() => undefined);
   }
 
+  private async applyOps(ops: IpvsOp[]): Promise<{ applied: IpvsOp[]; failed: ReconcileFailure[] }> {
+    const results = ops.length ? await this.table.apply(ops) : [];
+    const out: { applied: IpvsOp[]; failed: ReconcileFailure[] } = { applied: [], failed: [] };
+    results.forEach((r, i) => {
+      const op = ops[i] as IpvsOp;
+      if (r.ok) out.applied.push(op);
+      else out.failed.push({ op, error: r.error });
+    });
+    return out;
+  }
+
   private serialize<T>(work: () => Promise<T>): Promise<T> {
     const next = this.queue.catch(() => undefined).then(work);
     this.queue = next;
@@ -89,13 +116,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
   private async pass(cause: string): Promise<ReconcileReport> {
     const ops = planChanges(this.desired, await readKernelTable(this.table), this.owned);
-    const results = ops.length ? await this.table.apply(ops) : [];
-    const report: ReconcileReport = { cause, applied: [], failed: [] };
-    results.forEach((r, i) => {
-      const op = ops[i] as IpvsOp;
-      if (r.ok) report.applied.push(op);
-      else report.failed.push({ op, error: r.error });
-    });
+    const report: ReconcileReport = { cause, ...(await this.applyOps(ops)) };
     // A service stays owned until it is desired no more and its deletion went through.
     const wanted = new Set(this.desired.map((e) => serviceId(e.service)));
     const stuck = new Set(report.failed.flatMap((f) => (f.op.op === 'deleteService' ? [serviceId(f.op.key)] : [])));

@@ -33,8 +33,10 @@ test('lvsd -i selects @id lines', () => {
   assert.equal(lvsd('-t', '-i', 'lab1', '-f', main).status, 0);
 });
 
-test('lvsd usage errors exit 2; --help prints usage', () => {
-  assert.equal(lvsd().status, 2);
+test('lvsd usage errors exit 2; --help prints usage; a missing file stops the daemon before it starts', () => {
+  const missing = lvsd('-f', '/nonexistent/keepalived.conf');
+  assert.equal(missing.status, 1);
+  assert.match(missing.stdout + missing.stderr, /nonexistent\/keepalived\.conf.*ENOENT/);
   const bad = lvsd('-t', '--bogus');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown option "--bogus"/);

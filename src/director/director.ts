@@ -1,0 +1,172 @@
+// The director: configuration and health in, one desired IPVS table out,
+// reconciled into the kernel. Health checks publish verdicts; the director
+// rebuilds the desired table from them and never lets checks touch IPVS.
+import { EventEmitter } from 'node:events';
+import type { CheckScheduler } from '../check/scheduler';
+import type { CheckEvent } from '../check/types';
+import type { KeepalivedConfig, Script } from '../config/model';
+import type { IpvsClient, IpvsOp } from '../ipvs/client';
+import { buildDesiredTable, type QuorumMemory } from './desired';
+import { configuredChecks, HealthBook, serverName } from './health';
+import { Reconciler, type ReconcileReport } from './reconciler';
+
+export type DirectorTable = Pick<IpvsClient, 'listServices' | 'listRealServers' | 'apply' | 'setTimeouts'>;
+
+/** The logging surface the director needs (pino's). */
+export interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ServerTransition {
+  /** "<virtual server> -> <address:port>" */
+  server: string;
+  up: boolean;
+  reason: string;
+  at: number;
+}
+
+export interface DirectorEvents {
+  reconciled: [ReconcileReport];
+  server: [ServerTransition];
+  quorum: [{ virtualServer: string; up: boolean }];
+}
+
+/** A configuration the kernel refused: the table was put back as it was. */
+export class ConfigRefusedError extends Error {
+  constructor(message: string, readonly report?: ReconcileReport) {
+    super(message);
+    this.name = 'ConfigRefusedError';
+  }
+}
+
+export interface DirectorOptions {
+  table: DirectorTable;
+  scheduler: CheckScheduler;
+  log: Log;
+  /** Runs notify_up / notify_down / quorum_up / quorum_down programs; never through a shell. */
+  runScript: (script: Script, why: string) => void;
+}
+
+export class Director extends EventEmitter<DirectorEvents> {
+  private config: KeepalivedConfig | undefined;
+  private readonly health: HealthBook;
+  private readonly reconciler: Reconciler;
+  private readonly quorum: QuorumMemory = new Map();
+  private readonly serverUp = new Map<string, boolean>();
+  private rebuildPending = false;
+
+  constructor(private readonly opts: DirectorOptions) {
+    super();
+    this.health = new HealthBook(opts.scheduler);
+    this.reconciler = new Reconciler(opts.table);
+    this.reconciler.on('reconciled', (r) => this.emit('reconciled', r));
+    this.reconciler.on('error', (e) => opts.log.error({ err: e }, 'resync failed'));
+    opts.scheduler.on('change', (e: CheckEvent) => this.onCheck(e));
+  }
+
+  get running(): KeepalivedConfig | undefined {
+    return this.config;
+  }
+
+  /**
+   * Makes `config` the running configuration. On start the table already in
+   * the kernel is adopted; on reload only what differs is changed. If the
+   * kernel refuses any change, the table is put back and the previous
+   * configuration stays.
+   */
+  async load(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<ReconcileReport> {
+    const checks = configuredChecks(config);
+    const desired = buildDesiredTable(config, this.health.prospective(checks), new Map(this.quorum)).table;
+    const report = await this.reconciler.setDesired(desired, cause, { atomic: true });
+    if (report.failed.length > 0) {
+      const first = report.failed[0]!;
+      const back = report.rolledBack?.failed.length ? ` (${report.rolledBack.failed.length} change(s) could not be undone)` : '';
+      throw new ConfigRefusedError(
+        `the kernel refused ${report.failed.length} change(s), first: ${first.error.message}; the table was put back as it was${back}`, report);
+    }
+    this.config = config;
+    const t = config.global.lvsTimeouts;
+    if (t) await this.opts.table.setTimeouts({ tcp: t.tcpSec ?? 0, tcpFin: t.tcpFinSec ?? 0, udp: t.udpSec ?? 0 });
+    // The checks of the new configuration start once its table is in.
+    const counts = this.health.apply(checks);
+    this.opts.log.info({ cause, changes: report.applied.length, checks: counts }, 'configuration loaded');
+    this.scheduleRebuild();
+    return report;
+  }
+
+  /** The kernel changes `config` would make to the running table, without making them. */
+  async plan(config: KeepalivedConfig): Promise<IpvsOp[]> {
+    const desired = buildDesiredTable(config, this.health.prospective(configuredChecks(config)), new Map(this.quorum)).table;
+    return await this.reconciler.plan(desired);
+  }
+
+  /** Re-checks the kernel every `intervalMs` and puts back what was changed behind lvsd's back. */
+  startResync(intervalMs: number): void {
+    this.reconciler.startResync(intervalMs);
+  }
+
+  resync(): Promise<ReconcileReport> {
+    return this.reconciler.resync();
+  }
+
+  /** Health of each configured real server, by "<virtual server> -> <address:port>". */
+  serverStates(): Map<string, boolean> {
+    return new Map(this.serverUp);
+  }
+
+  async stop(): Promise<void> {
+    this.reconciler.stopResync();
+    this.health.close();
+    await this.reconciler.idle();
+  }
+
+  private onCheck(e: CheckEvent): void {
+    if (!this.config) return;
+    this.opts.log.info({ check: e.checkId, up: e.up, weight: e.weight, reason: e.reason, latencyMs: e.latencyMs }, 'check changed');
+    this.scheduleRebuild();
+  }
+
+  /** Many verdicts can change in one tick: rebuild the table once for all of them. */
+  private scheduleRebuild(): void {
+    if (this.rebuildPending) return;
+    this.rebuildPending = true;
+    setImmediate(() => {
+      this.rebuildPending = false;
+      this.rebuild().catch((err: Error) => this.opts.log.error({ err }, 'applying health changes failed'));
+    });
+  }
+
+  private async rebuild(): Promise<void> {
+    const config = this.config;
+    if (!config) return;
+    this.noteTransitions(config);
+    const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, this.quorum);
+    for (const q of quorumChanges) {
+      this.opts.log.warn({ virtualServer: q.name, up: q.up }, q.up ? 'quorum regained' : 'quorum lost');
+      this.emit('quorum', { virtualServer: q.name, up: q.up });
+      const script = q.up ? q.vs.quorumUp : q.vs.quorumDown;
+      if (script) this.opts.runScript(script, `${q.up ? 'quorum_up' : 'quorum_down'} of ${q.name}`);
+    }
+    const report = await this.reconciler.setDesired(table, 'health');
+    for (const f of report.failed) this.opts.log.error({ op: f.op.op, err: f.error.message }, 'kernel refused a health change');
+  }
+
+  private noteTransitions(config: KeepalivedConfig): void {
+    for (const vs of config.virtualServers) {
+      for (const rs of vs.realServers) {
+        const name = serverName(vs, rs);
+        const up = this.health.serverHealth(name).up;
+        const was = this.serverUp.get(name);
+        this.serverUp.set(name, up);
+        if (was === undefined || was === up) continue;
+        const reason = this.health.checksOf(name).map((id) => this.opts.scheduler.status(id)?.last?.reason).filter(Boolean).join('; ');
+        this.opts.log.warn({ server: name, up, reason }, up ? 'real server up' : 'real server down');
+        this.emit('server', { server: name, up, reason, at: Date.now() });
+        const script = up ? rs.notifyUp : rs.notifyDown;
+        if (script) this.opts.runScript(script, `${up ? 'notify_up' : 'notify_down'} of ${name}`);
+      }
+    }
+  }
+}
