@@ -56,6 +56,9 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${[...c.flags, c.name].join(', ').padEnd(30)} ${c.summary}`),
     '  -h, --help                     show this help',
     '',
+    'Tools (lvsd TOOL --help):',
+    ...Object.entries(TOOLS).map(([name, t]) => `  ${name.padEnd(30)} ${t.summary}`),
+    '',
     'Options:',
     `  -f, --use-file FILE            configuration file (default ${DEFAULT_CONFIG_FILE})`,
     '  -i, --config-id ID             id matched by "@ID" lines (default: short host name)',
@@ -108,7 +111,15 @@ export function parseArgs(argv: string[]): Parsed {
   return { help: false, command, options };
 }
 
+/** Operator tools with their own options: `lvsd NAME ...`. */
+const TOOLS: Record<string, { summary: string; main: () => Promise<(argv: string[]) => Promise<number>> }> = {
+  realserver: { summary: 'prepare this host as a DR/TUN real server (VIP, ARP, rp_filter), or undo it', main: async () => (await import('./realserver.js')).realserverMain },
+  genhash: { summary: 'print the MD5 digest of a URL, for HTTP_GET/SSL_GET digest', main: async () => (await import('./genhash.js')).genhashMain },
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const tool = argv[0] !== undefined ? TOOLS[argv[0]] : undefined;
+  if (tool) return await (await tool.main())(argv.slice(1));
   const parsed = parseArgs(argv);
   if ('error' in parsed) {
     process.stderr.write(`lvsd: ${parsed.error}\n${usage()}`);
