@@ -9,7 +9,12 @@
 // handles a batch in order, so the barrier's ack proves every earlier
 // ackless request without an error reply succeeded. This saves one reply
 // (and one or two recvmsg calls) per request.
-import { RawNetlinkSocket, type ErrnoException } from 'netlink';
+//
+// Requests enqueued in one synchronous run leave together: sending waits for
+// the next microtask, so a bulk apply makes a few large sendmsg calls rather
+// than one per request.
+// Only the raw socket module: the package's index also loads every protocol it knows.
+import { RawNetlinkSocket, type ErrnoException } from 'netlink/dist/raw';
 import { constants as osConstants } from 'node:os';
 import { inNetns } from '../net/netns';
 import { readS32h } from './attrs';
@@ -50,7 +55,13 @@ export interface TransportOptions {
 /** Kernel memory one queued reply takes from our receive buffer, with margin (acks measured ~770 bytes). */
 const REPLY_TRUESIZE = 1024;
 /** Upper bound of one sendmsg; well below the default socket send buffer. */
-const MAX_BATCH_BYTES = 32 * 1024;
+const MAX_BATCH_BYTES = 64 * 1024;
+/**
+ * One recvmsg reads a whole datagram into a buffer this large, without first
+ * peeking at its size (which costs a second system call per datagram). Dump
+ * parts are at most 32 KiB (the kernel caps them so), other replies smaller.
+ */
+const DATAGRAM_BYTES = 64 * 1024;
 
 export class Transport {
   private readonly queue: Pending[] = [];
@@ -58,10 +69,12 @@ export class Transport {
   private readonly inflight = new Map<number, Pending>();
   private dumpActive = false;
   private closed = false;
+  private pumpScheduled = false;
   private seq = 1;
 
   private constructor(private readonly socket: RawNetlinkSocket, private readonly window: number) {
     socket.on('message', (buf, rinfo) => { if (rinfo.port === 0) this.receive(buf); });
+    socket.on('truncatedMessage', (buf, rinfo) => { if (rinfo.port === 0) this.truncated(buf.length, rinfo.truncated ?? 0); });
     socket.on('error', (err) => this.socketError(err));
     socket.unref();
   }
@@ -69,7 +82,7 @@ export class Transport {
   /** @throws ErrnoException when the socket cannot be created (the caller words it) */
   static open(opts: TransportOptions): Transport {
     const socket = inNetns(opts.netns, () => new RawNetlinkSocket(NETLINK_GENERIC, {
-      recvBufferSize: opts.recvBufferBytes, sendBufferSize: 0,
+      recvBufferSize: opts.recvBufferBytes, sendBufferSize: 0, messagePeeking: false, msgBufferSize: DATAGRAM_BYTES,
     }));
     // Overflowing the receive buffer loses replies, so the window never exceeds what it holds.
     const fits = Math.floor(socket.getRecvBufferSize() / REPLY_TRUESIZE);
@@ -92,9 +105,18 @@ export class Transport {
     if (this.closed) pending.reject(this.closedError(req));
     else {
       this.queue.push(pending);
-      this.pump();
+      this.schedulePump();
     }
     return { seq, promise };
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      if (!this.closed) this.pump();
+    });
   }
 
   private pending(req: TransportRequest, seq: number, flags: number): { pending: Pending; promise: Promise<Buffer[]> } {
@@ -181,7 +203,8 @@ export class Transport {
   }
 
   private sendBatch(batch: Pending[]): void {
-    this.socket.send(batch.map((p) => p.frame), { port: 0 }, (err) => {
+    const datagram = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((p) => p.frame));
+    this.socket.send(datagram, { port: 0 }, (err) => {
       if (!err) return;
       for (const p of batch) {
         if (this.inflight.get(p.seq) !== p) continue;
@@ -204,6 +227,11 @@ export class Transport {
       if (p) this.handle(p, msg);
     }
     this.pump();
+  }
+
+  /** A datagram larger than our read buffer lost its tail: nobody can tell which replies it held. */
+  private truncated(kept: number, size: number): void {
+    this.failAll((p) => new IpvsProtocolError(p.command, `a ${size}-byte reply was cut to ${kept} bytes; the outcome is unknown`));
   }
 
   private handle(p: Pending, msg: NetlinkMessage): void {
