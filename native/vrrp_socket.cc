@@ -227,7 +227,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     return rc;
   }
 
-  // send(payload: Buffer, destination: string): one datagram, never blocking.
+  // send(payload: Buffer, destination: string): one datagram, never blocking:
+  // a full send buffer fails with ENOBUFS (raw sockets do not wait).
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsBuffer() || !info[1].IsString()) {

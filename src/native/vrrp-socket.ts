@@ -72,7 +72,10 @@ export class VrrpSocket extends EventEmitter {
     return this.handle === undefined;
   }
 
-  /** Sends one VRRP packet (checksum already filled in); throws EAGAIN rather than block. */
+  /**
+   * Sends one VRRP packet (checksum already filled in). Never blocks: a full
+   * send buffer throws (code ENOBUFS on raw sockets, or EAGAIN).
+   */
   send(payload: Buffer, destination: string): void {
     if (!Buffer.isBuffer(payload) || payload.length === 0) throw new TypeError('VrrpSocket.send: payload must be a non-empty Buffer');
     addressBytes(this.options.family, destination, 'destination');

@@ -21,8 +21,13 @@ let ifindexA: number;
 let ifindexB: number;
 let linkLocalB: string;
 
+/** Every socket a test opened, closed by after() too: an open one would keep the run alive if a test fails. */
+const opened: VrrpSocket[] = [];
+
 function openIn(ns: string, opts: VrrpSocketOptions): VrrpSocket {
-  return inNetns(ns, () => VrrpSocket.open(opts));
+  const socket = inNetns(ns, () => VrrpSocket.open(opts));
+  opened.push(socket);
+  return socket;
 }
 
 function nextPacket(socket: VrrpSocket): Promise<ReceivedVrrp> {
@@ -70,6 +75,7 @@ ip -6 -o addr show dev eth0 scope link | awk '{ print $4 }' | cut -d/ -f1`, B)).
 });
 
 after(async () => {
+  for (const socket of opened) socket.close();
   await sh(`for ns in ${A} ${B}; do
   ip netns pids $ns | xargs -r kill -9
   ip netns del $ns 2>/dev/null || true
@@ -182,6 +188,34 @@ test('errors name the call, errno, interface and address, and change nothing', L
   socket.close();
   assert.equal(socket.closed, true);
   assert.throws(() => socket.send(Buffer.from('x'), '10.77.0.2'), /socket is closed/);
+});
+
+test('a full send buffer is reported as an error instead of blocking', LIMIT, async () => {
+  // A plugged qdisc holds every datagram, so the socket's send buffer fills up.
+  await sh(`modprobe sch_plug
+ip link add nvrrp-q0 type veth peer name nvrrp-q1
+ip link set nvrrp-q1 up
+ip link set nvrrp-q0 up
+tc qdisc add dev nvrrp-q0 root plug limit 100000000`, A);
+  const socket = openIn(A, { family: 4, interface: 'nvrrp-q0', multicast: true });
+  try {
+    let failure: (Error & { code?: string }) | undefined;
+    let sent = 0;
+    for (; sent < 100_000 && !failure; sent++) {
+      try {
+        socket.send(Buffer.alloc(64), '224.0.0.18');
+      } catch (err) {
+        failure = err as Error & { code?: string };
+      }
+    }
+    assert.ok(failure, `${sent} datagrams queued without the send buffer filling`);
+    // Raw sockets report a full buffer as ENOBUFS where other sockets say EAGAIN.
+    assert.ok(failure.code === 'ENOBUFS' || failure.code === 'EAGAIN', failure.message);
+    assert.match(failure.message, /sendmsg 224\.0\.0\.18 on nvrrp-q0/);
+  } finally {
+    socket.close();
+    await sh('ip link del nvrrp-q0', A);
+  }
 });
 
 test('close() releases every descriptor, for both families and both modes', LIMIT, () => {
