@@ -1,6 +1,8 @@
 // `lvsd -f FILE`: the director in the foreground, as systemd runs it. It loads
 // the configuration, adopts the kernel table, checks the real servers, and
 // reloads on SIGHUP (an invalid file is refused and the running state stays).
+// Each part of the daemon is a Component: it starts with the first
+// configuration, follows reloads, and stops on SIGTERM/SIGINT.
 import pino from 'pino';
 import { CheckScheduler } from '../check/scheduler';
 import { formatDiagnostic, loadConfig, type KeepalivedConfig, type SourceOptions } from '../config';
@@ -16,6 +18,25 @@ export interface RunOptions {
   /** How often the kernel table is re-read and repaired; 0 disables. */
   resyncMs: number;
 }
+
+/** What every component of the daemon can reach. */
+export interface DaemonContext {
+  options: RunOptions;
+  log: pino.Logger;
+  client: IpvsClient;
+  scheduler: CheckScheduler;
+  director: Director;
+}
+
+export interface Component {
+  name: string;
+  /** Called with each configuration the director accepted (the first one included). */
+  apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Components beyond the director, started in this order and stopped in reverse. */
+const COMPONENTS: ((ctx: DaemonContext) => Component)[] = [];
 
 function makeLogger(): pino.Logger {
   const level = process.env.LVSD_LOG_LEVEL ?? 'info';
@@ -49,12 +70,24 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   director.on('reconciled', (r) => {
     if (r.applied.length || r.failed.length) log.info({ cause: r.cause, applied: r.applied.length, failed: r.failed.length }, 'kernel table updated');
   });
+  const ctx: DaemonContext = { options: opts, log, client, scheduler, director };
+  const components = COMPONENTS.map((make) => make(ctx));
+
+  const shutdown = async (): Promise<void> => {
+    for (const c of [...components].reverse()) {
+      await c.stop().catch((err: Error) => log.error({ component: c.name, err: err.message }, 'stop failed'));
+    }
+    await director.stop();
+    scheduler.close();
+    client.close();
+  };
+
   try {
     await director.load(config, 'start');
+    for (const c of components) await c.apply(config, 'start');
   } catch (err) {
     log.error({ err: (err as Error).message }, 'could not apply the configuration; not starting');
-    await director.stop();
-    client.close();
+    await shutdown();
     return 1;
   }
   if (opts.resyncMs > 0) director.startResync(opts.resyncMs);
@@ -73,6 +106,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       } catch (err) {
         const why = err instanceof ConfigRefusedError ? err.message : (err as Error).message;
         log.error({ err: why }, 'reload refused; keeping the running configuration');
+        return;
+      }
+      for (const c of components) {
+        await c.apply(next, 'reload').catch((err: Error) => log.error({ component: c.name, err: err.message }, 'reload of component failed'));
       }
     });
   };
@@ -81,11 +118,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping; the IPVS table is left in place');
       process.off('SIGHUP', reload);
-      void reloading.then(() => director.stop()).then(() => {
-        scheduler.close();
-        client.close();
-        resolve(0);
-      });
+      void reloading.then(shutdown).then(() => resolve(0));
     };
     process.on('SIGHUP', reload);
     process.once('SIGTERM', () => stop('SIGTERM'));
