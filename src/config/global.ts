@@ -59,6 +59,16 @@ function lvsSyncDaemon(a: Args, g: GlobalDefs): void {
   g.lvsSyncDaemon = d;
 }
 
+/** Without an argument the whole IPVS table is flushed on stop; with VS only the services of this configuration. */
+function lvsFlushOnStop(a: Args, g: GlobalDefs): void {
+  a.atMost(1);
+  if (a.count === 0) {
+    g.lvsFlushOnStop = 'all';
+    return;
+  }
+  if (a.oneOf(0, ['VS'] as const, 'lvs_flush_on_stop type') === 'VS') g.lvsFlushOnStop = 'vs';
+}
+
 const HANDLERS: Handlers<GlobalDefs> = {
   router_id: (a, g) => set(g, 'routerId', a.string(0)),
   notification_email: (a, g) => {
@@ -87,6 +97,9 @@ const HANDLERS: Handlers<GlobalDefs> = {
   lvs_timeouts: lvsTimeouts,
   lvs_sync_daemon: lvsSyncDaemon,
   lvs_flush: (_a, g) => { g.lvsFlush = true; },
+  lvs_flush_on_stop: lvsFlushOnStop,
+  // keepalived's older spelling of the same keyword.
+  lvs_flush_onstop: lvsFlushOnStop,
   vrrp_mcast_group4: (a, g) => setVrrp(g, 'mcastGroup4', a.address(0)?.address),
   vrrp_mcast_group6: (a, g) => setVrrp(g, 'mcastGroup6', a.address(0)?.address),
   vrrp_garp_master_delay: (a, g) => setVrrp(g, 'garpMasterDelaySec', a.int(0, 0, 86400)),
@@ -114,7 +127,7 @@ const HANDLERS: Handlers<GlobalDefs> = {
     'checker_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'dynamic_interfaces', 'vmac_prefix',
     'vmac_addr_prefix', 'umask', 'random_seed', 'log_unknown_vrids', 'rs_init_notifies', 'no_checker_emails',
     'vrrp_lower_prio_no_advert', 'vrrp_higher_prio_send_advert', 'vrrp_min_garp', 'vrrp_garp_extra_if',
-    'vrrp_notify_priority_changes', 'lvs_flush_on_stop', 'vrrp_down_timer_adverts', 'net_namespace',
+    'vrrp_notify_priority_changes', 'vrrp_down_timer_adverts', 'net_namespace',
     'net_namespace_ipvs', 'instance', 'use_pid_dir', 'startup_script', 'startup_script_timeout',
     'shutdown_script', 'shutdown_script_timeout', 'tmp_config_directory', 'config_save_dir', 'data_use_instance',
   ),

@@ -70,6 +70,8 @@ export interface GlobalDefs {
   lvsTimeouts?: LvsTimeouts;
   lvsSyncDaemon?: LvsSyncDaemon;
   lvsFlush: boolean;
+  /** lvs_flush_on_stop: on stop remove lvsd's own services ('vs') or every service ('all'); unset keeps the table. */
+  lvsFlushOnStop?: 'vs' | 'all';
   vrrp: VrrpGlobals;
 }
 
