@@ -114,6 +114,7 @@ export function parseArgs(argv: string[]): Parsed {
 /** Operator tools with their own options: `lvsd NAME ...`. */
 const TOOLS: Record<string, { summary: string; main: () => Promise<(argv: string[]) => Promise<number>> }> = {
   realserver: { summary: 'prepare this host as a DR/TUN real server (VIP, ARP, rp_filter), or undo it', main: async () => (await import('./realserver.js')).realserverMain },
+  plan: { summary: 'print the kernel changes loading a file would make, as ipvsadm rules; makes none', main: async () => (await import('./plan.js')).planMain },
   genhash: { summary: 'print the MD5 digest of a URL, for HTTP_GET/SSL_GET digest', main: async () => (await import('./genhash.js')).genhashMain },
 };
 

@@ -194,8 +194,8 @@ interface VirtualServerDraft {
 
 const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
   ...timingHandlers<VirtualServerDraft>((d) => d.timing),
-  lb_algo: (a, d) => { d.vs.scheduler = a.oneOf(0, SCHEDULERS, 'scheduler') ?? d.vs.scheduler; },
-  lvs_sched: (a, d) => { d.vs.scheduler = a.oneOf(0, SCHEDULERS, 'scheduler') ?? d.vs.scheduler; },
+  lb_algo: (a, d) => { d.vs.scheduler = a.oneOf(0, SCHEDULERS) ?? d.vs.scheduler; },
+  lvs_sched: (a, d) => { d.vs.scheduler = a.oneOf(0, SCHEDULERS) ?? d.vs.scheduler; },
   lb_kind: (a, d) => { d.vs.method = parseMethod(a) ?? d.vs.method; },
   lvs_method: (a, d) => { d.vs.method = parseMethod(a) ?? d.vs.method; },
   ...Object.fromEntries(SCHEDULER_FLAGS.map((flag) => [flag, (_a: Args, d: VirtualServerDraft) => {

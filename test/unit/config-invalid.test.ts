@@ -16,7 +16,7 @@ function errorsOf(name: string): [string, number, string, string][] {
 
 test('wrong values are all reported with file:line and keyword', () => {
   assert.deepEqual(errorsOf('values.conf'), [
-    ['values.conf', 3, 'virtual_server', 'scheduler "fastest" is not one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh|twos'],
+    ['values.conf', 3, 'virtual_server', 'lb_algo "fastest" is not one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh|twos'],
     ['values.conf', 6, 'virtual_server', 'delay_loop "soon" is not a duration in seconds in 0.001..86400'],
     ['values.conf', 8, 'real_server', 'weight "x" is not an integer in 0..65535'],
     ['values.conf', 10, 'TCP_CHECK', 'connect_port "70000" is not an integer in 0..65535'],
