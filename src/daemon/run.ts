@@ -9,6 +9,7 @@ import { formatDiagnostic, loadConfig, type KeepalivedConfig, type SourceOptions
 import { ConfigRefusedError, Director } from '../director/director';
 import { IpvsClient } from '../ipvs/client';
 import { scriptRunner } from './scripts';
+import { vrrpComponent } from './vrrp';
 
 export interface RunOptions {
   configFile: string;
@@ -36,7 +37,9 @@ export interface Component {
 }
 
 /** Components beyond the director, started in this order and stopped in reverse. */
-const COMPONENTS: ((ctx: DaemonContext) => Component)[] = [];
+const COMPONENTS: ((ctx: DaemonContext) => Component)[] = [
+  vrrpComponent,
+];
 
 function makeLogger(): pino.Logger {
   const level = process.env.LVSD_LOG_LEVEL ?? 'info';

@@ -1,6 +1,8 @@
 // Every reason an incoming VRRP packet can be dropped: a closed set, so each
 // one has its own counter in an instance's statistics.
 export const DROP_REASONS = [
+  // The IPv4 header around it could not be read (src/native/ipv4-datagram.ts).
+  'malformed-ip',
   // The packet on its own (packet.ts).
   'too-short',
   'bad-version',

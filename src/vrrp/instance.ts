@@ -217,7 +217,7 @@ export class VrrpInstance {
     ioErrors: 0,
   };
   /** Why the latest transition happened, for status displays. */
-  lastTransition: { from: VrrpState; to: VrrpState; reason: TransitionReason } | undefined;
+  lastTransition: { from: VrrpState; to: VrrpState; reason: TransitionReason; at: Date } | undefined;
   private readonly resolved: Resolved;
 
   constructor(readonly config: VrrpInstanceConfig, private readonly deps: InstanceDeps) {
@@ -255,6 +255,11 @@ export class VrrpInstance {
     });
   }
 
+  /** A datagram on the instance's socket whose IP header could not be read. */
+  malformed(detail: string, source: string): void {
+    this.dropped('malformed-ip', detail, source);
+  }
+
   private dropped(reason: DropReason, detail: string, source: string): void {
     this.counters.drops[reason]++;
     this.log(`dropped advertisement from ${source}: ${reason} (${detail})`);
@@ -269,7 +274,7 @@ export class VrrpInstance {
       case 'state-changed':
         this.counters.transitions++;
         if (action.to === 'MASTER') this.counters.becameMaster++;
-        this.lastTransition = { from: action.from, to: action.to, reason: action.reason };
+        this.lastTransition = { from: action.from, to: action.to, reason: action.reason, at: new Date() };
         return this.log(`${action.from} -> ${action.to} (${action.reason})`);
       case 'notify': {
         const notify = this.deps.notify;

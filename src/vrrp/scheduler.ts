@@ -8,8 +8,14 @@ export interface TimerScheduler {
   cancel(key: string): void;
 }
 
+/**
+ * Timers on the event loop, accurate to a few microseconds: setTimeout alone
+ * rounds to whole milliseconds and fires late, which would add up to a
+ * millisecond to every takeover. The last millisecond is waited out with
+ * setImmediate turns, which keep serving I/O meanwhile.
+ */
 export class RealScheduler implements TimerScheduler {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate }>();
 
   now(): number {
     return Number(process.hrtime.bigint() / 1000n);
@@ -17,16 +23,26 @@ export class RealScheduler implements TimerScheduler {
 
   arm(key: string, delayUs: number, fire: () => void): void {
     this.cancel(key);
-    const timer = setTimeout(() => {
+    const deadline = this.now() + Math.max(0, delayUs);
+    const handle: { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate } = {};
+    const finish = (): void => {
+      if (this.now() < deadline) {
+        handle.immediate = setImmediate(finish);
+        return;
+      }
       this.timers.delete(key);
       fire();
-    }, Math.ceil(Math.max(0, delayUs) / 1000));
-    this.timers.set(key, timer);
+    };
+    const coarseMs = Math.floor(delayUs / 1000) - 1;
+    if (coarseMs > 0) handle.timeout = setTimeout(finish, coarseMs);
+    else handle.immediate = setImmediate(finish);
+    this.timers.set(key, handle);
   }
 
   cancel(key: string): void {
-    const timer = this.timers.get(key);
-    if (timer !== undefined) clearTimeout(timer);
+    const handle = this.timers.get(key);
+    if (handle?.timeout !== undefined) clearTimeout(handle.timeout);
+    if (handle?.immediate !== undefined) clearImmediate(handle.immediate);
     this.timers.delete(key);
   }
 }

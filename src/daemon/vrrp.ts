@@ -1,0 +1,36 @@
+// The daemon's VRRP part: the vrrp_instance blocks of each accepted
+// configuration, run by a VrrpRuntime in the daemon's namespace. A
+// configuration whose VRRP part is invalid is refused before anything changes.
+import type { KeepalivedConfig } from '../config/model';
+import { VrrpRuntime } from '../vrrp/runtime';
+import { planVrrp } from '../vrrp/settings';
+import type { VrrpView } from '../vrrp/view';
+import type { Component, DaemonContext } from './run';
+import { scriptRunner } from './scripts';
+
+export interface VrrpComponent extends Component {
+  /** One snapshot per running vrrp_instance. */
+  vrrpView(): VrrpView[];
+}
+
+export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
+  const log = ctx.log.child({ component: 'vrrp' });
+  let runtime: VrrpRuntime | undefined;
+  return {
+    name: 'vrrp',
+    async apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void> {
+      const plan = planVrrp(config);
+      if (!runtime && plan.instances.length === 0) return;
+      runtime ??= new VrrpRuntime({ log, runScript: scriptRunner(log), syncDaemons: ctx.client });
+      await runtime.apply(plan);
+      log.info({ cause, instances: plan.instances.length }, 'VRRP configuration applied');
+    },
+    async stop(): Promise<void> {
+      await runtime?.stop();
+      runtime = undefined;
+    },
+    vrrpView(): VrrpView[] {
+      return runtime?.view() ?? [];
+    },
+  };
+}

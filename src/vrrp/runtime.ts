@@ -1,0 +1,346 @@
+// The VRRP instances of a configuration, running on the real network: raw
+// sockets for advertisements, rtnetlink for virtual addresses and routes,
+// GARP/NA frames, link and script tracking, sync groups, notify programs and
+// the IPVS sync daemon. apply() moves from one plan to the next: unchanged
+// instances keep running, changed ones restart, removed ones stop.
+import type { Script } from '../config/model';
+import type { SyncDaemon, SyncDaemonState } from '../ipvs/types';
+import { AF_INET, AF_INET6 } from '../ipvs/types';
+import { sendGratuitousArp, sendUnsolicitedNa } from '../native/vrrp-socket';
+import { listAddresses } from '../net/addresses';
+import { isLinkUp, LinkWatcher } from '../net/link-watch';
+import { inNetns } from '../net/netns';
+import { Rtnl } from '../net/rtnl';
+import { normalizeAddress } from './address';
+import { ChannelPool, type Channel } from './channels';
+import { VrrpInstance, type Announcer } from './instance';
+import { RealScheduler, type TimerScheduler } from './scheduler';
+import { ScriptTracker } from './script-tracker';
+import type { GroupPlan, InstancePlan, ScriptPlan, SyncDaemonPlan, VrrpPlan } from './settings';
+import type { VrrpState } from './state-machine';
+import { SyncGroup, type GroupState } from './sync-group';
+import { viewOf, type VrrpView } from './view';
+import { VirtualAddresses } from './virtual-addresses';
+
+export interface RuntimeLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SyncDaemonControl {
+  startDaemon(d: SyncDaemon): Promise<void>;
+  stopDaemon(state: SyncDaemonState): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  log: RuntimeLog;
+  /** Run the VRRP side inside this named network namespace. */
+  netns?: string;
+  runScript: (script: Script, why: string) => void;
+  syncDaemons?: SyncDaemonControl;
+  scheduler?: TimerScheduler;
+}
+
+interface Running {
+  plan: InstancePlan;
+  instance: VrrpInstance;
+  channel: Channel;
+  addresses: VirtualAddresses;
+  lastDropLog: number;
+  droppedSinceLog: number;
+}
+
+interface RunningGroup {
+  plan: GroupPlan;
+  group: SyncGroup;
+  state: GroupState;
+}
+
+/** Drop lines are rate limited: a flood of bad packets must not become a flood of log lines. */
+const DROP_LOG_INTERVAL_MS = 1000;
+
+export class VrrpRuntime {
+  private readonly running = new Map<string, Running>();
+  private readonly groups = new Map<string, RunningGroup>();
+  private readonly scripts = new Map<string, ScriptTracker>();
+  private readonly scheduler: TimerScheduler;
+  private readonly channels: ChannelPool;
+  private readonly announcer: Announcer;
+  private nl: Rtnl | undefined;
+  private links: LinkWatcher | undefined;
+  private syncDaemon: { plan: SyncDaemonPlan; state: SyncDaemonState | undefined } | undefined;
+  private syncQueue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.scheduler = opts.scheduler ?? new RealScheduler();
+    this.channels = new ChannelPool(opts.netns, (key, err) =>
+      opts.log.error({ interface: key.interface, err: err.message }, 'VRRP socket error'));
+    this.announcer = {
+      garp: (ifname, address) => inNetns(opts.netns, () => sendGratuitousArp(ifname, address)),
+      na: (ifname, address) => inNetns(opts.netns, () => sendUnsolicitedNa(ifname, address)),
+    };
+  }
+
+  /** Moves to the plan. Instances that cannot start (missing interface...) are logged and left out. */
+  async apply(plan: VrrpPlan): Promise<void> {
+    const wanted = new Map(plan.instances.map((i) => [i.config.name, i]));
+    for (const [name, r] of [...this.running]) {
+      const next = wanted.get(name);
+      if (!next || next.fingerprint !== r.plan.fingerprint) {
+        await this.stopInstance(r, next ? 'changed' : 'removed');
+      }
+    }
+    for (const [name, g] of [...this.groups]) {
+      if (plan.groups.find((p) => p.name === name)?.fingerprint !== g.plan.fingerprint) this.groups.delete(name);
+    }
+    await this.followSyncDaemonPlan(plan.syncDaemon);
+    this.refreshScripts(plan.scripts);
+    const fresh: Running[] = [];
+    if (plan.instances.some((i) => !this.running.has(i.config.name))) await this.openShared();
+    for (const p of plan.instances) {
+      if (this.running.has(p.config.name)) continue;
+      try {
+        const r = await this.createInstance(p);
+        this.running.set(p.config.name, r);
+        fresh.push(r);
+      } catch (e) {
+        this.opts.log.error({ instance: p.config.name, err: (e as Error).message }, 'VRRP instance not started');
+      }
+    }
+    for (const g of plan.groups) {
+      if (this.groups.has(g.name)) continue;
+      const members = g.members.map((m) => this.running.get(m)).filter((r): r is Running => r !== undefined);
+      const group = new SyncGroup(g.name, members.map((m) => m.instance.machine));
+      this.groups.set(g.name, { plan: g, group, state: group.state });
+    }
+    for (const r of fresh) {
+      // Addresses left by an earlier run that was killed must not stay on a backup.
+      await r.addresses.remove().catch(() => undefined);
+      r.instance.start();
+      this.opts.log.info({ instance: r.instance.name, state: r.instance.state, priority: r.instance.machine.priority }, 'VRRP instance started');
+    }
+    if (this.running.size === 0) this.closeShared();
+  }
+
+  /** Leaves every VRRP domain (priority 0 from a master) and removes the virtual addresses. */
+  async stop(): Promise<void> {
+    for (const r of [...this.running.values()]) await this.stopInstance(r, 'stopping');
+    this.groups.clear();
+    this.refreshScripts(new Map());
+    await this.followSyncDaemonPlan(undefined);
+    await this.syncQueue;
+    this.closeShared();
+  }
+
+  view(): VrrpView[] {
+    return [...this.running.values()].map((r) => viewOf(r.instance, r.plan.syncGroup));
+  }
+
+  // ---- instances ---------------------------------------------------------
+
+  private async createInstance(p: InstancePlan): Promise<Running> {
+    const nl = this.nl!;
+    const primaryAddress = await this.primaryAddress(p);
+    const config = { ...p.config, primaryAddress };
+    const source = normalizeAddress(p.config.unicastSrcIp ?? primaryAddress);
+    const channel = this.channels.open({
+      family: p.family, interface: p.config.interface, source, multicast: !(p.config.unicastPeers?.length),
+    }, p.config.vrid);
+    const addresses = new VirtualAddresses(nl, p.addresses, p.routes);
+    let r: Running | undefined;
+    try {
+      const instance = new VrrpInstance(config, {
+        transport: channel,
+        vips: addresses,
+        announcer: this.announcer,
+        scheduler: this.scheduler,
+        notify: (_name, state, priority) => this.transitioned(r!, state, priority),
+        log: (line) => this.instanceLog(r, line),
+      });
+      r = { plan: p, instance, channel, addresses, lastDropLog: 0, droppedSinceLog: 0 };
+      channel.onMalformed = (detail, from) => instance.malformed(detail, from);
+      this.initialTracks(r);
+      return r;
+    } catch (e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  private async stopInstance(r: Running, why: string): Promise<void> {
+    r.instance.shutdown();
+    await r.addresses.idle();
+    r.channel.close();
+    this.running.delete(r.instance.name);
+    this.opts.log.info({ instance: r.instance.name, why, counters: viewOf(r.instance).counters }, 'VRRP instance stopped');
+  }
+
+  /** The address adverts come from: the interface's first IPv4 address, or its IPv6 link-local one. */
+  private async primaryAddress(p: InstancePlan): Promise<string> {
+    const dev = p.config.interface;
+    const all = await listAddresses(this.nl!, { dev, family: p.family === 4 ? AF_INET : AF_INET6 });
+    const vips = new Set(p.addresses.map((a) => a.prefix.address.text));
+    const own = all.filter((a) => !vips.has(a.prefix.address.text) && !a.flags.includes('secondary'));
+    const pick = p.family === 4 ? own[0] : own.find((a) => a.prefix.address.text.startsWith('fe80:'));
+    if (!pick) throw new Error(`interface ${dev} has no ${p.family === 4 ? 'IPv4' : 'IPv6 link-local'} address to send advertisements from`);
+    return pick.prefix.address.text;
+  }
+
+  private initialTracks(r: Running): void {
+    const links = this.links!.links();
+    for (const [track, ifname] of r.plan.interfaces) {
+      const link = links.get(ifname);
+      r.instance.track(track, link !== undefined && isLinkUp(link));
+    }
+    for (const [track, script] of r.plan.scripts) {
+      const tracker = this.scripts.get(script);
+      if (tracker) r.instance.track(track, tracker.up);
+    }
+  }
+
+  private transitioned(r: Running, state: VrrpState, priority: number): void {
+    const { instance, plan } = r;
+    const last = instance.lastTransition;
+    this.opts.log.info({ instance: instance.name, from: last?.from, state, reason: last?.reason, priority }, 'VRRP transition');
+    runNotify(this.opts.runScript, plan.notify, 'INSTANCE', instance.name, state, priority);
+    if (plan.syncGroup !== undefined) this.groupMayHaveChanged(plan.syncGroup, priority);
+    if (this.syncDaemon?.plan.instance === instance.name) this.followSyncDaemon(state);
+  }
+
+  private groupMayHaveChanged(name: string, priority: number): void {
+    const g = this.groups.get(name);
+    if (!g || g.group.state === g.state) return;
+    g.state = g.group.state;
+    this.opts.log.info({ group: name, state: g.state }, 'VRRP sync group transition');
+    runNotify(this.opts.runScript, g.plan.notify, 'GROUP', name, g.state, priority);
+  }
+
+  private instanceLog(r: Running | undefined, line: string): void {
+    const name = r?.instance.name;
+    if (line.includes('dropped advertisement') && r) {
+      r.droppedSinceLog++;
+      const now = Date.now();
+      if (now - r.lastDropLog < DROP_LOG_INTERVAL_MS) return;
+      r.lastDropLog = now;
+      this.opts.log.warn({ instance: name, dropped: r.droppedSinceLog, drops: nonZero(r.instance.counters.drops) }, line);
+      r.droppedSinceLog = 0;
+      return;
+    }
+    if (line.includes(' error ')) this.opts.log.error({ instance: name }, line);
+    else this.opts.log.info({ instance: name }, line);
+  }
+
+  // ---- shared resources --------------------------------------------------
+
+  private async openShared(): Promise<void> {
+    this.nl ??= Rtnl.open(this.opts.netns !== undefined ? { netns: this.opts.netns } : {});
+    if (!this.links) {
+      const links = await LinkWatcher.start(this.opts.netns !== undefined ? { netns: this.opts.netns } : {});
+      links.on('change', (link) => this.linkChanged(link.name));
+      links.on('error', (err) => this.opts.log.error({ err: err.message }, 'link tracking'));
+      this.links = links;
+    }
+  }
+
+  private closeShared(): void {
+    this.links?.close();
+    this.links = undefined;
+    this.nl?.close();
+    this.nl = undefined;
+  }
+
+  private linkChanged(ifname: string): void {
+    const link = this.links?.links().get(ifname);
+    const up = link !== undefined && isLinkUp(link);
+    for (const r of this.running.values()) {
+      for (const [track, name] of r.plan.interfaces) if (name === ifname) r.instance.track(track, up);
+    }
+  }
+
+  private refreshScripts(plans: Map<string, ScriptPlan>): void {
+    const used = new Set([...this.running.values()].flatMap((r) => [...r.plan.scripts.values()]));
+    for (const [name, tracker] of [...this.scripts]) {
+      const next = plans.get(name);
+      if (next?.fingerprint === tracker.plan.fingerprint) continue;
+      if (used.has(name)) continue;
+      tracker.stop();
+      this.scripts.delete(name);
+    }
+    for (const [name, plan] of plans) {
+      if (this.scripts.has(name)) continue;
+      const tracker = new ScriptTracker(plan);
+      tracker.on('change', (up) => this.scriptChanged(name, up));
+      tracker.on('problem', (message) => this.opts.log.warn({ script: name }, message));
+      this.scripts.set(name, tracker);
+      tracker.start();
+    }
+  }
+
+  private scriptChanged(name: string, up: boolean): void {
+    this.opts.log.info({ script: name, result: up ? 'success' : 'failure' }, 'VRRP script changed');
+    for (const r of this.running.values()) {
+      for (const [track, script] of r.plan.scripts) if (script === name) r.instance.track(track, up);
+    }
+  }
+
+  // ---- IPVS sync daemon --------------------------------------------------
+
+  private async followSyncDaemonPlan(plan: SyncDaemonPlan | undefined): Promise<void> {
+    const current = this.syncDaemon;
+    if (current && plan && JSON.stringify(current.plan) === JSON.stringify(plan)) return;
+    if (current) {
+      this.syncDaemon = undefined;
+      this.syncStep(async (c) => {
+        for (const s of ['master', 'backup'] as const) await c.stopDaemon(s).catch(() => undefined);
+      });
+    }
+    if (plan) {
+      this.syncDaemon = { plan, state: undefined };
+      const followed = this.running.get(plan.instance);
+      if (followed) this.followSyncDaemon(followed.instance.state);
+    }
+    await this.syncQueue;
+  }
+
+  /** Master daemon while the followed instance is master, backup daemon otherwise, none once stopped. */
+  private followSyncDaemon(state: VrrpState): void {
+    const d = this.syncDaemon;
+    if (!d) return;
+    const wanted: SyncDaemonState | undefined = state === 'MASTER' ? 'master' : state === 'STOP' || state === 'INIT' ? undefined : 'backup';
+    if (wanted === d.state) return;
+    const previous = d.state;
+    d.state = wanted;
+    const daemon = d.plan.daemon;
+    this.syncStep(async (c) => {
+      if (previous) await c.stopDaemon(previous);
+      if (wanted) await c.startDaemon({ ...daemon, state: wanted });
+      this.opts.log.info({ interface: daemon.interface, syncId: daemon.syncId, state: wanted ?? 'stopped' }, 'IPVS sync daemon');
+    });
+  }
+
+  private syncStep(work: (c: SyncDaemonControl) => Promise<void>): void {
+    const control = this.opts.syncDaemons;
+    if (!control) return;
+    this.syncQueue = this.syncQueue.then(() => work(control)).catch((e: Error) =>
+      this.opts.log.error({ err: e.message }, 'IPVS sync daemon change failed'));
+  }
+}
+
+function nonZero(drops: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(drops).filter(([, n]) => n > 0));
+}
+
+/** keepalived's notify programs: the per-state one as written, then `notify` with TYPE NAME STATE PRIORITY. */
+function runNotify(
+  run: (script: Script, why: string) => void, notify: InstancePlan['notify'],
+  type: 'INSTANCE' | 'GROUP', name: string, state: VrrpState | GroupState, priority: number,
+): void {
+  const why = `${type.toLowerCase()} ${name} ${state}`;
+  const specific = state === 'MASTER' ? notify.master : state === 'BACKUP' ? notify.backup : state === 'FAULT' ? notify.fault
+    : state === 'STOP' ? notify.stop : undefined;
+  if (specific) run(specific, why);
+  if (notify.any) {
+    run({ ...notify.any, argv: [...notify.any.argv, type, name, state, String(priority)] }, why);
+  }
+}

@@ -1,0 +1,273 @@
+// From keepalived.conf to what the VRRP runtime starts: one plan per
+// vrrp_instance, sync group and vrrp_script, checked as a whole before anything
+// runs, each with a fingerprint so a reload restarts only what changed.
+import type { SourceLocation } from '../config/diagnostics';
+import type {
+  KeepalivedConfig, Script, VirtualIpAddress, VirtualRoute, VrrpInstance as InstanceConfig, VrrpNotify,
+} from '../config/model';
+import { parseAddressSpec, type AddressSpec } from '../net/address-spec';
+import { parseRouteSpec, type RouteSpec } from '../net/route-spec';
+import type { SyncDaemon } from '../ipvs/types';
+import type { VrrpInstanceConfig } from './instance';
+import { resolveInstanceConfig } from './instance';
+import type { TrackSpec } from './tracking';
+
+export interface ScriptPlan {
+  name: string;
+  script: Script;
+  intervalMs: number;
+  /** keepalived's default timeout is the interval. */
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+  fingerprint: string;
+}
+
+export interface InstancePlan {
+  /** Everything but the interface's own address, which is read when the instance starts. */
+  config: Omit<VrrpInstanceConfig, 'primaryAddress'>;
+  family: 4 | 6;
+  /** virtual_ipaddress then virtual_ipaddress_excluded, each with its interface filled in. */
+  addresses: AddressSpec[];
+  routes: RouteSpec[];
+  /** Track name (as in TrackSpec) -> interface name. */
+  interfaces: Map<string, string>;
+  /** Track name -> vrrp_script name. */
+  scripts: Map<string, string>;
+  notify: VrrpNotify;
+  syncGroup?: string;
+  fingerprint: string;
+}
+
+export interface GroupPlan {
+  name: string;
+  members: string[];
+  notify: VrrpNotify;
+  fingerprint: string;
+}
+
+export interface SyncDaemonPlan {
+  /** The vrrp_instance whose state the daemon follows. */
+  instance: string;
+  daemon: Omit<SyncDaemon, 'state'>;
+}
+
+export interface VrrpPlan {
+  instances: InstancePlan[];
+  groups: GroupPlan[];
+  scripts: Map<string, ScriptPlan>;
+  syncDaemon?: SyncDaemonPlan;
+}
+
+export class VrrpConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`VRRP configuration refused: ${problems.join('; ')}`);
+    this.name = 'VrrpConfigError';
+  }
+}
+
+const where = (at: SourceLocation): string => `${at.file}:${at.line}`;
+
+export function interfaceTrack(ifname: string): string {
+  return `interface ${ifname}`;
+}
+
+export function scriptTrack(name: string): string {
+  return `script ${name}`;
+}
+
+function addressSpec(vip: VirtualIpAddress, dev: string): AddressSpec {
+  const words = [`${vip.address}/${vip.prefixLength}`, 'dev', vip.dev ?? dev];
+  if (vip.broadcast !== undefined) words.push('brd', vip.broadcast);
+  if (vip.scope !== undefined) words.push('scope', vip.scope);
+  if (vip.label !== undefined) words.push('label', vip.label);
+  if (vip.peer !== undefined) words.push('peer', vip.peer);
+  return parseAddressSpec(words.join(' '));
+}
+
+function routeSpec(route: VirtualRoute, dev: string): RouteSpec {
+  const words: string[] = [];
+  if (route.type !== undefined) words.push(route.type);
+  words.push(route.destination);
+  if (route.src !== undefined) words.push('src', route.src);
+  if (route.via !== undefined) words.push('via', route.via);
+  // Without via or a type, a route leaves through the instance's interface, as keepalived does.
+  const device = route.dev ?? (route.type === undefined && route.via === undefined ? dev : undefined);
+  if (device !== undefined) words.push('dev', device);
+  if (route.scope !== undefined) words.push('scope', route.scope);
+  if (route.table !== undefined) words.push('table', route.table);
+  if (route.metric !== undefined) words.push('metric', String(route.metric));
+  return parseRouteSpec(words.join(' '));
+}
+
+/** Compares configurations while ignoring where in the file they were written. */
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (key === 'at' ? undefined : v));
+}
+
+function planScript(s: KeepalivedConfig['vrrpScripts'][number]): ScriptPlan | undefined {
+  if (!s.script || s.script.argv.length === 0) return undefined;
+  const timeoutMs = s.timeoutMs ?? s.intervalMs;
+  const plan = { name: s.name, script: s.script, intervalMs: s.intervalMs, timeoutMs, rise: s.rise, fall: s.fall, initFail: s.initFail };
+  return { ...plan, fingerprint: fingerprint(plan) };
+}
+
+export function planVrrp(config: KeepalivedConfig): VrrpPlan {
+  const problems: string[] = [];
+  const scripts = new Map<string, ScriptPlan>();
+  const scriptWeights = new Map<string, { weight: number; reverse: boolean }>();
+  for (const s of config.vrrpScripts) {
+    scriptWeights.set(s.name, { weight: s.weight, reverse: s.weightReverse });
+    const plan = planScript(s);
+    if (plan) scripts.set(s.name, plan);
+  }
+  const groupOf = new Map<string, KeepalivedConfig['vrrpSyncGroups'][number]>();
+  for (const g of config.vrrpSyncGroups) {
+    for (const member of g.group) {
+      if (groupOf.has(member)) problems.push(`${where(g.at)}: vrrp_sync_group ${g.name}: ${member} is already in ${groupOf.get(member)!.name}`);
+      else groupOf.set(member, g);
+    }
+  }
+  const instances: InstancePlan[] = [];
+  const seen = new Set<string>();
+  for (const v of config.vrrpInstances) {
+    const at = `${where(v.at)}: vrrp_instance ${v.name}`;
+    if (seen.has(v.name)) {
+      problems.push(`${at}: defined twice`);
+      continue;
+    }
+    seen.add(v.name);
+    try {
+      instances.push(planInstance(v, config, groupOf.get(v.name), scripts, scriptWeights));
+    } catch (e) {
+      problems.push(`${at}: ${(e as Error).message.replace(`vrrp_instance ${v.name}: `, '')}`);
+    }
+  }
+  const groups: GroupPlan[] = [];
+  for (const g of config.vrrpSyncGroups) {
+    const missing = g.group.filter((m) => !seen.has(m));
+    if (missing.length) problems.push(`${where(g.at)}: vrrp_sync_group ${g.name}: no vrrp_instance ${missing.join(', ')}`);
+    const members = instances.filter((i) => i.syncGroup === g.name);
+    groups.push({
+      name: g.name, members: members.map((m) => m.config.name), notify: g.notify,
+      fingerprint: fingerprint({ g, members: members.map((m) => m.fingerprint) }),
+    });
+  }
+  // A member restarts whenever anything in its group changes, since they share one state.
+  for (const i of instances) {
+    const g = groups.find((x) => x.name === i.syncGroup);
+    if (g) i.fingerprint = g.fingerprint;
+  }
+  checkVrids(instances, problems);
+  const syncDaemon = planSyncDaemon(config, instances, problems);
+  if (problems.length) throw new VrrpConfigError(problems);
+  return { instances, groups, scripts, ...(syncDaemon ? { syncDaemon } : {}) };
+}
+
+function checkVrids(instances: InstancePlan[], problems: string[]): void {
+  const taken = new Map<string, string>();
+  for (const i of instances) {
+    const key = `${i.config.interface}/${i.family}/${i.config.vrid}/${i.config.unicastPeers?.length ? 'unicast' : 'multicast'}`;
+    const other = taken.get(key);
+    if (other) problems.push(`vrrp_instance ${i.config.name}: virtual_router_id ${i.config.vrid} on ${i.config.interface} is already used by ${other}`);
+    else taken.set(key, i.config.name);
+  }
+}
+
+function planSyncDaemon(config: KeepalivedConfig, instances: InstancePlan[], problems: string[]): SyncDaemonPlan | undefined {
+  const d = config.global.lvsSyncDaemon;
+  const legacy = config.vrrpInstances.find((v) => v.lvsSyncDaemonInterface !== undefined);
+  if (!d && !legacy) return undefined;
+  const iface = d?.interface ?? legacy!.lvsSyncDaemonInterface!;
+  const instance = d?.vrrpInstance ?? legacy?.name ?? instances[0]?.config.name;
+  if (instance === undefined || !instances.some((i) => i.config.name === instance)) {
+    problems.push(`lvs_sync_daemon ${iface}: no vrrp_instance ${instance ?? ''} to follow`.trimEnd());
+    return undefined;
+  }
+  const daemon: Omit<SyncDaemon, 'state'> = { interface: iface, syncId: d?.syncId ?? 0 };
+  if (d?.maxLen !== undefined) daemon.syncMaxLen = d.maxLen;
+  if (d?.group !== undefined) daemon.mcastGroup = d.group;
+  if (d?.port !== undefined) daemon.mcastPort = d.port;
+  if (d?.ttl !== undefined) daemon.mcastTtl = d.ttl;
+  return { instance, daemon };
+}
+
+function planInstance(
+  v: InstanceConfig, config: KeepalivedConfig, group: KeepalivedConfig['vrrpSyncGroups'][number] | undefined,
+  scripts: Map<string, ScriptPlan>, scriptWeights: Map<string, { weight: number; reverse: boolean }>,
+): InstancePlan {
+  const ifname = v.interface ?? config.global.defaultInterface;
+  if (ifname === undefined) throw new Error('no interface (and no default_interface in global_defs)');
+  if (v.virtualRouterId === undefined) throw new Error('no virtual_router_id');
+  if (v.authentication?.type === 'AH') throw new Error('auth_type AH is not supported; use PASS or none');
+  if (v.useVmac !== undefined) throw new Error('use_vmac is not supported');
+  const version = v.version ?? config.global.vrrp.version ?? 2;
+  const addresses = [...v.virtualIpAddresses, ...v.virtualIpAddressesExcluded].map((vip) => addressSpec(vip, ifname));
+  const routes = v.virtualRoutes.map((r) => routeSpec(r, ifname));
+  const tracks: TrackSpec[] = [];
+  const interfaces = new Map<string, string>();
+  const trackScripts = new Map<string, string>();
+  const trackIf = (name: string, weight: number, reverse: boolean): void => {
+    const track = interfaceTrack(name);
+    if (interfaces.has(track)) return;
+    interfaces.set(track, name);
+    tracks.push({ name: track, weight, reverse });
+  };
+  const groupTracks = group ? { ifs: group.trackInterfaces, scripts: group.trackScripts } : { ifs: [], scripts: [] };
+  for (const t of [...v.trackInterfaces, ...groupTracks.ifs]) trackIf(t.name, t.weight, t.reverse);
+  // The instance's own interface going down is a fault, as in keepalived, unless dont_track_primary.
+  if (!v.dontTrackPrimary) trackIf(ifname, 0, false);
+  for (const t of [...v.trackScripts, ...groupTracks.scripts]) {
+    const defined = scriptWeights.get(t.name);
+    if (!defined) throw new Error(`track_script ${t.name}: no vrrp_script of that name`);
+    // A vrrp_script without a program is ignored, as keepalived does.
+    if (!scripts.has(t.name)) continue;
+    const track = scriptTrack(t.name);
+    if (trackScripts.has(track)) continue;
+    trackScripts.set(track, t.name);
+    const plan = scripts.get(t.name)!;
+    tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse || defined.reverse, initiallyUp: !plan.initFail });
+  }
+  const g = config.global.vrrp;
+  const vips = v.virtualIpAddresses.map((a) => a.address);
+  const cfg: Omit<VrrpInstanceConfig, 'primaryAddress'> = {
+    name: v.name,
+    interface: ifname,
+    vrid: v.virtualRouterId,
+    priority: v.priority,
+    version,
+    advertInterval: v.advertIntMs / 1000,
+    vips,
+    nopreempt: !v.preempt,
+    checkUnicastSource: g.checkUnicastSrc,
+    tracks,
+    garp: {
+      ...(v.garpMasterDelaySec ?? g.garpMasterDelaySec) !== undefined ? { masterDelay: v.garpMasterDelaySec ?? g.garpMasterDelaySec! } : {},
+      ...(v.garpMasterRepeat ?? g.garpMasterRepeat) !== undefined ? { masterRepeat: v.garpMasterRepeat ?? g.garpMasterRepeat! } : {},
+      ...(v.garpMasterRefreshSec ?? g.garpMasterRefreshSec) !== undefined ? { masterRefresh: v.garpMasterRefreshSec ?? g.garpMasterRefreshSec! } : {},
+      ...(v.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat) !== undefined
+        ? { masterRefreshRepeat: v.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat! } : {},
+      ...g.garpLowerPrioDelaySec !== undefined ? { lowerPrioDelay: g.garpLowerPrioDelaySec } : {},
+      ...g.garpLowerPrioRepeat !== undefined ? { lowerPrioRepeat: g.garpLowerPrioRepeat } : {},
+    },
+  };
+  if (v.authentication) cfg.auth = { type: 'pass', password: v.authentication.password };
+  if (v.state !== undefined) cfg.state = v.state;
+  if (v.preemptDelayMs !== undefined) cfg.preemptDelay = v.preemptDelayMs / 1000;
+  if (v.unicastPeers.length) cfg.unicastPeers = v.unicastPeers;
+  const source = v.unicastPeers.length ? v.unicastSrcIp : v.mcastSrcIp;
+  if (source !== undefined) cfg.unicastSrcIp = source;
+  const family = vips[0]?.includes(':') ? 6 : 4;
+  // Checks everything but the interface address now, with a stand-in of the right family.
+  resolveInstanceConfig({ ...cfg, primaryAddress: family === 6 ? 'fe80::1' : '0.0.0.1' });
+  const plan: InstancePlan = {
+    config: cfg, family, addresses, routes, interfaces, scripts: trackScripts, notify: v.notify, fingerprint: '',
+    ...(group ? { syncGroup: group.name } : {}),
+  };
+  plan.fingerprint = fingerprint({
+    v, version, g, ifname,
+    scripts: [...trackScripts.values()].map((s) => scripts.get(s)?.fingerprint),
+  });
+  return plan;
+}
