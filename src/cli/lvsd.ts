@@ -116,6 +116,7 @@ const TOOLS: Record<string, { summary: string; main: () => Promise<(argv: string
   realserver: { summary: 'prepare this host as a DR/TUN real server (VIP, ARP, rp_filter), or undo it', main: async () => (await import('./realserver.js')).realserverMain },
   plan: { summary: 'print the kernel changes loading a file would make, as ipvsadm rules; makes none', main: async () => (await import('./plan.js')).planMain },
   genhash: { summary: 'print the MD5 digest of a URL, for HTTP_GET/SSL_GET digest', main: async () => (await import('./genhash.js')).genhashMain },
+  doctor: { summary: 'check that this host has what the configuration needs, and say what to change', main: async () => (await import('./doctor.js')).doctorMain },
 };
 
 export async function main(argv: string[]): Promise<number> {

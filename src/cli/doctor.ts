@@ -1,0 +1,102 @@
+// `lvsd doctor`: checks that this host has what the configuration needs
+// (IPVS, privileges, forwarding, conntrack, rp_filter, IPVS sysctls,
+// interfaces, free ports, schedulers) and says what to change. Read-only.
+// Exit status: 0 when nothing is a problem, 1 otherwise, 2 on bad usage.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import ipaddr from 'ipaddr.js';
+import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type KeepalivedConfig } from '../config';
+import { netnsPath } from '../net/netns';
+import { diagnose, type DoctorOptions, type Finding, formatFinding } from './doctor-checks';
+import { gatherFacts } from './doctor-facts';
+
+const USAGE = `usage: lvsd doctor [-f FILE] [-i ID] [--netns NAME] [--api [ADDRESS:]PORT]
+  -f, --use-file FILE    configuration to check the host against (default ${DEFAULT_CONFIG_FILE})
+  -i, --config-id ID     id matched by "@ID" lines
+  --netns NAME           examine network namespace NAME instead of the current one
+  --api [ADDRESS:]PORT   also check that the REST API's address is free
+Prints one line per check: ok, warning or problem, with what to change after "->".
+Exits 0 when there is no problem, 1 otherwise.
+`;
+
+/** "8080", "127.0.0.1:8080" or "[::1]:8080". */
+export function parseApiAddress(text: string): { address: string; port: number } | { error: string } {
+  const m = /^(?:\[([^\]]+)\]:|([^:[\]]+):)?(\d{1,5})$/.exec(text);
+  const address = m?.[1] ?? m?.[2] ?? '0.0.0.0';
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535) return { error: `--api needs [ADDRESS:]PORT with a port 1-65535, got ${JSON.stringify(text)}` };
+  if (!ipaddr.isValid(address)) return { error: `--api: "${address}" is not an IP address` };
+  return { address: ipaddr.process(address).toString(), port };
+}
+
+function netnsProblem(name: string): string | undefined {
+  try {
+    const path = netnsPath(name);
+    return existsSync(path) ? undefined : `no network namespace ${name} (${path} does not exist)`;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function configFinding(file: string, configId: string | undefined): { config?: KeepalivedConfig; finding: Finding } {
+  const result = loadConfig(file, configId !== undefined ? { configId } : {});
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) {
+    return { config: result.config, finding: { level: 'ok', check: 'configuration', message: `${file} is valid` } };
+  }
+  return {
+    finding: {
+      level: 'problem', check: 'configuration',
+      message: `${errors.length} error${errors.length > 1 ? 's' : ''}, first: ${formatDiagnostic(errors[0]!)}; only the host is checked`,
+      fix: `lvsd -t -f ${file} lists them all`,
+    },
+  };
+}
+
+export async function doctorMain(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'use-file': { type: 'string', short: 'f', default: DEFAULT_CONFIG_FILE },
+        'config-id': { type: 'string', short: 'i' },
+        netns: { type: 'string' },
+        api: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`lvsd doctor: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const opts: DoctorOptions = {};
+  if (values.api !== undefined) {
+    const api = parseApiAddress(values.api);
+    if ('error' in api) {
+      process.stderr.write(`lvsd doctor: ${api.error}\n${USAGE}`);
+      return 2;
+    }
+    opts.api = api;
+  }
+  if (values.netns !== undefined) {
+    const problem = netnsProblem(values.netns);
+    if (problem) {
+      process.stderr.write(`lvsd doctor: ${problem}\n`);
+      return 2;
+    }
+  }
+  const { config, finding } = configFinding(values['use-file'], values['config-id']);
+  const facts = await gatherFacts(config, values.netns);
+  const findings = [finding, ...diagnose(facts, config, opts)];
+  for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
+  const problems = findings.filter((f) => f.level === 'problem').length;
+  const warnings = findings.filter((f) => f.level === 'warning').length;
+  process.stdout.write(`${problems} problem${problems === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+  return problems > 0 ? 1 : 0;
+}
