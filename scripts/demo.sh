@@ -48,3 +48,6 @@ else
   echo "== lvsadm and ipvsadm listings differ" >&2
   exit 1
 fi
+
+echo
+"$here/scripts/demo-director.sh"
