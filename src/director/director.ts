@@ -3,10 +3,12 @@
 // rebuilds the desired table from them and never lets checks touch IPVS.
 import { EventEmitter } from 'node:events';
 import type { CheckScheduler } from '../check/scheduler';
-import type { CheckEvent } from '../check/types';
+import type { CheckEvent, CheckStatus } from '../check/types';
 import type { KeepalivedConfig, Script } from '../config/model';
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
+import { applyApiState, emptyApiState, type ApiState, type EffectiveConfig } from './api-state';
 import { buildDesiredTable, type QuorumMemory } from './desired';
+import type { TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName } from './health';
 import { Reconciler, type ReconcileReport } from './reconciler';
 
@@ -49,8 +51,18 @@ export interface DirectorOptions {
   runScript: (script: Script, why: string) => void;
 }
 
+/** The latest health change of a real server, for display. */
+export interface ServerChange { up: boolean; reason: string; at: number }
+
 export class Director extends EventEmitter<DirectorEvents> {
   private config: KeepalivedConfig | undefined;
+  private apiState: ApiState = emptyApiState();
+  private effective: EffectiveConfig | undefined;
+  /** Why the API state is not in effect (the kernel refused it with the file's configuration). */
+  private apiRefusal: string | undefined;
+  private readonly lastChange = new Map<string, ServerChange>();
+  /** load() and setApiState() run one at a time: each builds on what the other left. */
+  private changes: Promise<unknown> = Promise.resolve();
   private readonly health: HealthBook;
   private readonly reconciler: Reconciler;
   private readonly quorum: QuorumMemory = new Map();
@@ -76,17 +88,26 @@ export class Director extends EventEmitter<DirectorEvents> {
    * kernel refuses any change, the table is put back and the previous
    * configuration stays.
    */
-  async load(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<ReconcileReport> {
-    const checks = configuredChecks(config);
-    const desired = buildDesiredTable(config, this.health.prospective(checks), new Map(this.quorum)).table;
-    const report = await this.reconciler.setDesired(desired, cause, { atomic: true });
-    if (report.failed.length > 0) {
-      const first = report.failed[0]!;
-      const back = report.rolledBack?.failed.length ? ` (${report.rolledBack.failed.length} change(s) could not be undone)` : '';
-      throw new ConfigRefusedError(
-        `the kernel refused ${report.failed.length} change(s), first: ${first.error.message}; the table was put back as it was${back}`, report);
+  load(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<ReconcileReport> {
+    return this.serialize(() => this.loadNow(config, cause));
+  }
+
+  private async loadNow(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<ReconcileReport> {
+    let effective = applyApiState(config, this.apiState);
+    let checks = this.checksOf(effective);
+    let report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
+    this.apiRefusal = undefined;
+    if (report.failed.length > 0 && !isEmpty(this.apiState)) {
+      // The file is the authority: run it alone rather than not at all.
+      this.apiRefusal = refusal(report);
+      this.opts.log.error({ cause, err: this.apiRefusal }, 'the objects of the REST API were refused with this configuration; running without them');
+      effective = applyApiState(config, emptyApiState());
+      checks = this.checksOf(effective);
+      report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
     }
+    if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
     this.config = config;
+    this.effective = effective;
     const t = config.global.lvsTimeouts;
     if (t) await this.opts.table.setTimeouts({ tcp: t.tcpSec ?? 0, tcpFin: t.tcpFinSec ?? 0, udp: t.udpSec ?? 0 });
     // The checks of the new configuration start once its table is in.
@@ -96,10 +117,81 @@ export class Director extends EventEmitter<DirectorEvents> {
     return report;
   }
 
+  /**
+   * Puts a new REST API state in effect over the running configuration. If
+   * the kernel refuses any part of it, nothing changes and ConfigRefusedError
+   * carries the kernel's reason. Before the first load it is only remembered.
+   */
+  setApiState(state: ApiState): Promise<ReconcileReport | undefined> {
+    return this.serialize(async () => {
+      const config = this.config;
+      if (!config) {
+        this.apiState = state;
+        return undefined;
+      }
+      const effective = applyApiState(config, state);
+      const checks = this.checksOf(effective);
+      const { table, quorumChanges } = buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum));
+      const report = await this.reconciler.change(table, 'api');
+      if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
+      this.apiState = state;
+      this.apiRefusal = undefined;
+      this.effective = effective;
+      this.health.apply(checks);
+      this.noteTransitions(effective.config);
+      // Quorum moved: the rebuild records it and runs the scripts.
+      if (quorumChanges.length > 0) this.scheduleRebuild();
+      return report;
+    });
+  }
+
+  /** The running configuration with the REST API's objects laid over it. */
+  get effectiveConfig(): EffectiveConfig | undefined {
+    return this.effective;
+  }
+
+  /** Set when the REST API's objects are not in effect, with the kernel's reason. */
+  get apiStateRefused(): string | undefined {
+    return this.apiRefusal;
+  }
+
+  /** The table the director keeps in the kernel now. */
+  desiredTable(): TableEntry[] {
+    const effective = this.effective;
+    return effective ? buildDesiredTable(effective.config, this.health.lookup, new Map(this.quorum)).table : [];
+  }
+
+  /** The checks deciding on a real server ("<virtual server> -> <address:port>"), as the scheduler sees them. */
+  checkStatuses(server: string): CheckStatus[] {
+    return this.health.checksOf(server).flatMap((id) => {
+      const s = this.opts.scheduler.status(id);
+      return s ? [s] : [];
+    });
+  }
+
+  /** The latest up/down change of a real server, if it had one. */
+  lastServerChange(server: string): ServerChange | undefined {
+    return this.lastChange.get(server);
+  }
+
+  private checksOf(effective: EffectiveConfig) {
+    return [...configuredChecks(effective.config), ...effective.checks];
+  }
+
+  private desiredFor(effective: EffectiveConfig, checks: ReturnType<Director['checksOf']>): TableEntry[] {
+    return buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum)).table;
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.changes.catch(() => undefined).then(work);
+    this.changes = next;
+    return next;
+  }
+
   /** The kernel changes `config` would make to the running table, without making them. */
   async plan(config: KeepalivedConfig): Promise<IpvsOp[]> {
-    const desired = buildDesiredTable(config, this.health.prospective(configuredChecks(config)), new Map(this.quorum)).table;
-    return await this.reconciler.plan(desired);
+    const effective = applyApiState(config, this.apiState);
+    return await this.reconciler.plan(this.desiredFor(effective, this.checksOf(effective)));
   }
 
   /** Re-checks the kernel every `intervalMs` and puts back what was changed behind lvsd's back. */
@@ -119,6 +211,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   async stop(): Promise<void> {
     this.reconciler.stopResync();
     this.health.close();
+    await this.changes.catch(() => undefined);
     await this.reconciler.idle();
   }
 
@@ -139,7 +232,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   }
 
   private async rebuild(): Promise<void> {
-    const config = this.config;
+    const config = this.effective?.config;
     if (!config) return;
     this.noteTransitions(config);
     const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, this.quorum);
@@ -163,10 +256,22 @@ export class Director extends EventEmitter<DirectorEvents> {
         if (was === undefined || was === up) continue;
         const reason = this.health.checksOf(name).map((id) => this.opts.scheduler.status(id)?.last?.reason).filter(Boolean).join('; ');
         this.opts.log.warn({ server: name, up, reason }, up ? 'real server up' : 'real server down');
-        this.emit('server', { server: name, up, reason, at: Date.now() });
+        const at = Date.now();
+        this.lastChange.set(name, { up, reason, at });
+        this.emit('server', { server: name, up, reason, at });
         const script = up ? rs.notifyUp : rs.notifyDown;
         if (script) this.opts.runScript(script, `${up ? 'notify_up' : 'notify_down'} of ${name}`);
       }
     }
   }
+}
+
+function isEmpty(state: ApiState): boolean {
+  return Object.keys(state.services).length === 0 && Object.keys(state.servers).length === 0 && Object.keys(state.overrides).length === 0;
+}
+
+function refusal(report: ReconcileReport): string {
+  const first = report.failed[0]!;
+  const back = report.rolledBack?.failed.length ? ` (${report.rolledBack.failed.length} change(s) could not be undone)` : '';
+  return `the kernel refused ${report.failed.length} change(s), first: ${first.error.message}; the table was put back as it was${back}`;
 }

@@ -51,20 +51,52 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
    * table and the desired state go back to what they were.
    */
   setDesired(desired: TableEntry[], cause: string, opts: { atomic?: boolean } = {}): Promise<ReconcileReport> {
+    return this.serialize(() => (opts.atomic ? this.atomicPass(desired, cause) : this.replace(desired, cause)));
+  }
+
+  private async replace(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
+    this.desired = desired;
+    for (const e of desired) this.owned.add(serviceId(e.service));
+    return await this.pass(cause);
+  }
+
+  private async atomicPass(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
+    const before = await readKernelTable(this.table);
+    const saved = { desired: this.desired, owned: new Set(this.owned) };
+    const report = await this.replace(desired, cause);
+    if (report.failed.length > 0) {
+      const current = await readKernelTable(this.table);
+      const ops = planChanges(before, current, new Set(current.map((e) => serviceId(e.service))));
+      report.rolledBack = { failed: await this.applyOps(ops).then((r) => r.failed) };
+      this.desired = saved.desired;
+      this.owned = saved.owned;
+    }
+    return report;
+  }
+
+  /**
+   * Brings the kernel from the current desired table to `desired` without
+   * reading it first: the quick way for small changes (the REST API's). If the
+   * kernel refuses anything, what went in is taken out again (from a fresh read)
+   * and the change is retried once against the table the kernel really holds,
+   * atomically: a refusal then is the kernel's answer to the change itself.
+   */
+  change(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
     return this.serialize(async () => {
-      const before = opts.atomic ? await readKernelTable(this.table) : undefined;
-      const saved = { desired: this.desired, owned: new Set(this.owned) };
-      this.desired = desired;
-      for (const e of desired) this.owned.add(serviceId(e.service));
-      const report = await this.pass(cause);
-      if (before && report.failed.length > 0) {
-        const current = await readKernelTable(this.table);
-        const ops = planChanges(before, current, new Set(current.map((e) => serviceId(e.service))));
-        report.rolledBack = { failed: await this.applyOps(ops).then((r) => r.failed) };
-        this.desired = saved.desired;
-        this.owned = saved.owned;
+      const previous = this.desired;
+      const owned = new Set([...this.owned, ...desired.map((e) => serviceId(e.service))]);
+      const quick = await this.applyOps(planChanges(desired, this.desired, owned));
+      if (quick.failed.length === 0) {
+        this.desired = desired;
+        // Every deletion went through: lvsd now owns exactly what it wants.
+        this.owned = new Set(desired.map((e) => serviceId(e.service)));
+        const report: ReconcileReport = { cause, ...quick };
+        this.emit('reconciled', report);
+        return report;
       }
-      return report;
+      const current = await readKernelTable(this.table);
+      await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => owned.has(id)))));
+      return await this.atomicPass(desired, cause);
     });
   }
 
