@@ -9,6 +9,8 @@ import { formatDiagnostic, loadConfig, type KeepalivedConfig, type SourceOptions
 import { ConfigRefusedError, Director } from '../director/director';
 import { IpvsClient } from '../ipvs/client';
 import { scriptRunner } from './scripts';
+import { stateDumper } from './dump';
+import { flushOnStopLogged } from './flush-on-stop';
 import { vrrpComponent } from './vrrp';
 
 export interface RunOptions {
@@ -81,6 +83,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       await c.stop().catch((err: Error) => log.error({ component: c.name, err: err.message }, 'stop failed'));
     }
     await director.stop();
+    await flushOnStopLogged(director.running, client, log);
     scheduler.close();
     client.close();
   };
@@ -117,13 +120,16 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     });
   };
 
+  const dumpState = stateDumper(() => ({ configFile: opts.configFile, config: director.running, client, scheduler, components }), log);
   return await new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
-      log.info({ signal }, 'stopping; the IPVS table is left in place');
+      log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');
       process.off('SIGHUP', reload);
+      process.off('SIGUSR1', dumpState);
       void reloading.then(shutdown).then(() => resolve(0));
     };
     process.on('SIGHUP', reload);
+    process.on('SIGUSR1', dumpState);
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     log.info({ file: opts.configFile, pid: process.pid }, 'lvsd running');
