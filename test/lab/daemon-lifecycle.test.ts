@@ -1,0 +1,137 @@
+// lvsd's lifecycle extras in a real kernel: SIGUSR1 writes a JSON state dump
+// (desired and kernel tables, health with the last check results), and
+// SIGTERM leaves the IPVS table in place unless global_defs asks for
+// lvs_flush_on_stop: with VS only lvsd's services go, without an argument all.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Netns, requireLab } from '../helpers/lab';
+import { LineProcess } from '../helpers/procs';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const LVSD = join(ROOT, 'bin', 'lvsd');
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+const config = (globalDefs: string): string => `
+global_defs {
+  router_id lifecycle
+${globalDefs}
+}
+virtual_server 10.40.0.100 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  real_server 192.168.80.11 8080 {
+    weight 2
+  }
+  real_server 192.168.80.12 8080 {
+    weight 1
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+virtual_server 10.40.0.100 53 {
+  protocol UDP
+  lb_algo wrr
+  lb_kind DR
+  real_server 192.168.80.11 53 {
+    weight 1
+  }
+}
+`;
+
+/** A namespace with an address in the real servers' subnet, and one service lvsd does not manage. */
+async function director(name: string): Promise<Netns> {
+  const ns = await Netns.create(name);
+  cleanups.push(() => ns.destroy());
+  await ns.sh(`ip link add rs0 type dummy && ip addr add 192.168.80.1/24 dev rs0 && ip link set rs0 up
+/usr/sbin/ipvsadm -A -t 10.40.0.200:25 -s rr && /usr/sbin/ipvsadm -a -t 10.40.0.200:25 -r 192.168.80.20:25 -m`);
+  return ns;
+}
+
+async function services(ns: Netns): Promise<string[]> {
+  const out = (await ns.run('/usr/sbin/ipvsadm', ['-Sn'])).stdout;
+  return out.split('\n').filter((l) => l.startsWith('-A')).map((l) => l.split(/\s+/).slice(1, 3).join(' ')).sort();
+}
+
+function start(ns: Netns, globalDefs: string, stateDir?: string): LineProcess {
+  const dir = mkdtempSync(join(ROOT, '.lab', 'lifecycle-'));
+  const file = join(dir, 'keepalived.conf');
+  writeFileSync(file, config(globalDefs));
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0'],
+    { LVSD_LOG_LEVEL: 'info', ...(stateDir !== undefined ? { STATE_DIRECTORY: stateDir } : {}) });
+  cleanups.push(() => lvsd.stop());
+  return lvsd;
+}
+
+const ALL = ['-t 10.40.0.100:80', '-t 10.40.0.200:25', '-u 10.40.0.100:53'];
+
+test('SIGUSR1 dumps the state as JSON; lvs_flush_on_stop VS removes only lvsd\'s services', async () => {
+  requireLab();
+  const ns = await director('daemon-vs');
+  const stateDir = mkdtempSync(join(ROOT, '.lab', 'state-'));
+  const lvsd = start(ns, 'lvs_flush_on_stop VS', stateDir);
+  await lvsd.waitFor(/lvsd running/, 30_000);
+  // Nothing listens on 192.168.80.12:8080: its TCP_CHECK fails and the server is removed.
+  await lvsd.waitFor(/real server down/, 15_000);
+  assert.deepEqual(await services(ns), ALL);
+
+  const mark = lvsd.lines.length;
+  lvsd.child.kill('SIGUSR1');
+  const logged = JSON.parse(await lvsd.waitFor(/state dumped/, 15_000, mark)) as { file: string };
+  const file = join(stateDir, 'lvsd.json');
+  assert.equal(logged.file, file);
+  assert.deepEqual(readdirSync(stateDir), ['lvsd.json'], 'no temporary file is left behind');
+  const dump = JSON.parse(readFileSync(file, 'utf8')) as {
+    pid: number;
+    config: { routerId: string; virtualServers: number; realServers: number; lvsFlushOnStop: string };
+    desired: { id: string; realServers: { id: string; weight: number }[] }[];
+    kernel: { id: string; realServers: { id: string; weight: number; forward: string }[] }[];
+    servers: { server: string; up: boolean; checks: { checkId: string; up: boolean; last?: { ok: boolean; reason: string } }[] }[];
+  };
+  assert.equal(dump.pid, lvsd.child.pid);
+  assert.deepEqual([dump.config.routerId, dump.config.virtualServers, dump.config.realServers, dump.config.lvsFlushOnStop], ['lifecycle', 2, 3, 'vs']);
+  const web = dump.desired.find((e) => e.id === 'tcp:10.40.0.100:80');
+  assert.deepEqual(web?.realServers.map((r) => [r.id, r.weight]), [['192.168.80.11:8080', 2]]);
+  assert.deepEqual(dump.kernel.map((e) => e.id).sort(), ['tcp:10.40.0.100:80', 'tcp:10.40.0.200:25', 'udp:10.40.0.100:53']);
+  const kernelWeb = dump.kernel.find((e) => e.id === 'tcp:10.40.0.100:80');
+  assert.deepEqual(kernelWeb?.realServers.map((r) => [r.id, r.weight, r.forward]), [['192.168.80.11:8080', 2, 'masq']]);
+  const down = dump.servers.find((s) => s.server === 'TCP 10.40.0.100:80 -> 192.168.80.12:8080');
+  assert.equal(down?.up, false);
+  assert.equal(down?.checks.length, 1);
+  assert.equal(down?.checks[0]?.last?.ok, false);
+  assert.match(down?.checks[0]?.last?.reason ?? '', /^connect 192\.168\.80\.12:8080: /);
+  assert.equal(dump.servers.find((s) => s.server === 'TCP 10.40.0.100:80 -> 192.168.80.11:8080')?.up, true);
+
+  await lvsd.stop('SIGTERM');
+  assert.equal(lvsd.exited, 0, lvsd.tail());
+  assert.ok(lvsd.lines.some((l) => /lvs_flush_on_stop: services removed/.test(l)), lvsd.tail());
+  assert.deepEqual(await services(ns), ['-t 10.40.0.200:25'], 'the service lvsd never managed stays');
+});
+
+test('without lvs_flush_on_stop the table stays on SIGTERM; with it alone every service goes', async () => {
+  requireLab();
+  const keep = await director('daemon-keep');
+  const flush = await director('daemon-all');
+  const kept = start(keep, '');
+  const flushed = start(flush, 'lvs_flush_on_stop');
+  await kept.waitFor(/lvsd running/, 30_000);
+  await flushed.waitFor(/lvsd running/, 30_000);
+  assert.deepEqual(await services(keep), ALL);
+  assert.deepEqual(await services(flush), ALL);
+
+  await kept.stop('SIGTERM');
+  await flushed.stop('SIGTERM');
+  assert.equal(kept.exited, 0, kept.tail());
+  assert.equal(flushed.exited, 0, flushed.tail());
+  assert.ok(kept.lines.some((l) => /the IPVS table is left in place/.test(l)), kept.tail());
+  assert.deepEqual(await services(keep), ALL);
+  assert.deepEqual(await services(flush), []);
+});
