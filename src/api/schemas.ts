@@ -109,9 +109,3 @@ export const DeleteQuery = Type.Object({
   drain: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$', description: 'seconds to wait for active connections to end' })),
 }, strict);
 export type DeleteQuery = Static<typeof DeleteQuery>;
-
-export const ErrorReply = Type.Object({
-  error: Type.String(),
-  field: Type.Optional(Type.String()),
-  kernel: Type.Optional(Type.Object({ errno: Type.Integer(), code: Type.String(), command: Type.String(), target: Type.String(), message: Type.Optional(Type.String()) })),
-});

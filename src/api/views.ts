@@ -54,6 +54,8 @@ export interface ServerView {
     state: 'up' | 'down' | 'unchecked';
     checks: CheckView[];
     lastChange?: { up: boolean; reason: string; at: string };
+    /** Recent up/down changes, oldest first. */
+    history: { up: boolean; at: string }[];
   };
   connections?: { active: number; inactive: number; persistent: number };
   stats?: StatsView;
@@ -114,7 +116,11 @@ function serviceFields(svc: Service): Pick<ServiceView, 'family' | 'protocol' | 
 }
 
 /** Every service lvsd runs, or just `id`. */
-export async function serviceViews(director: DirectorView, kernel: KernelTable, state: ApiState, id?: string): Promise<ServiceView[]> {
+export async function serviceViews(
+  director: DirectorView, kernel: KernelTable, state: ApiState,
+  opts: { id?: string; history?: (server: string) => { up: boolean; at: string }[] } = {},
+): Promise<ServiceView[]> {
+  const id = opts.id;
   const effective = director.effectiveConfig;
   if (!effective) return [];
   const table = director.desiredTable().filter((e) => id === undefined || serviceId(e.service) === id);
@@ -153,7 +159,7 @@ export async function serviceViews(director: DirectorView, kernel: KernelTable, 
         upperThreshold: shape?.upperThreshold ?? 0,
         lowerThreshold: shape?.lowerThreshold ?? 0,
         drained: api ? api.drained : overrides[rsId]?.drained ?? false,
-        health: { state: checks.length === 0 ? 'unchecked' : up ? 'up' : 'down', checks: checks.map(checkView) },
+        health: { state: checks.length === 0 ? 'unchecked' : up ? 'up' : 'down', checks: checks.map(checkView), history: name && opts.history ? opts.history(name) : [] },
       };
       if (rs && !api) view.at = `${rs.at.file}:${rs.at.line}`;
       if (tunnel) view.tunnel = tunnel;

@@ -7,6 +7,9 @@ interface Options {
   configId?: string;
   netns?: string;
   resyncMs: number;
+  api?: string;
+  apiTokenFile?: string;
+  stateDir?: string;
 }
 
 interface Command {
@@ -64,6 +67,9 @@ function usage(): string {
     '  -i, --config-id ID             id matched by "@ID" lines (default: short host name)',
     '  --netns NAME                   drive the IPVS table of network namespace NAME',
     '  --resync SECONDS               re-read the kernel table and repair drift this often (default 5, 0 = never)',
+    '  --api ADDR:PORT|off            REST API, metrics and status page address (default 127.0.0.1:7080)',
+    '  --api-token-file FILE          bearer token REST API changes need (without it the API is read-only)',
+    '  --state-dir DIR                where objects added through the REST API are saved (default /var/lib/lvsd)',
     `  ${KEEPALIVED_NO_OPS.join(' ')}`,
     '                                 accepted for keepalived compatibility (lvsd always runs in the foreground)',
   ];
@@ -101,6 +107,12 @@ export function parseArgs(argv: string[]): Parsed {
       const seconds = Number(text);
       if (text === undefined || text === '' || !Number.isFinite(seconds) || seconds < 0) return { error: `${flag} needs a number of seconds >= 0` };
       options.resyncMs = Math.round(seconds * 1000);
+    } else if (flag === '--api' || flag === '--api-token-file' || flag === '--state-dir') {
+      const text = value();
+      if (text === undefined || text === '') return { error: `${flag} needs a ${flag === '--api' ? 'listen address ADDR:PORT (or off)' : flag === '--state-dir' ? 'directory' : 'file name'}` };
+      if (flag === '--api') options.api = text;
+      else if (flag === '--state-dir') options.stateDir = text;
+      else options.apiTokenFile = text;
     } else if (KEEPALIVED_NO_OPS.includes(flag)) {
       continue;
     } else {

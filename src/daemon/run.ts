@@ -8,6 +8,7 @@ import { CheckScheduler } from '../check/scheduler';
 import { formatDiagnostic, loadConfig, type KeepalivedConfig, type SourceOptions } from '../config';
 import { ConfigRefusedError, Director } from '../director/director';
 import { IpvsClient } from '../ipvs/client';
+import { apiComponent } from './api';
 import { scriptRunner } from './scripts';
 import { stateDumper } from './dump';
 import { flushOnStopLogged } from './flush-on-stop';
@@ -20,6 +21,12 @@ export interface RunOptions {
   netns?: string;
   /** How often the kernel table is re-read and repaired; 0 disables. */
   resyncMs: number;
+  /** REST API listen address, ADDR:PORT (default 127.0.0.1:7080). */
+  api?: string;
+  /** File holding the bearer token REST API changes need; without it the API is read-only. */
+  apiTokenFile?: string;
+  /** Where the REST API's objects are saved (default /var/lib/lvsd). */
+  stateDir?: string;
 }
 
 /** What every component of the daemon can reach. */
@@ -29,6 +36,8 @@ export interface DaemonContext {
   client: IpvsClient;
   scheduler: CheckScheduler;
   director: Director;
+  /** Every component of the daemon, for those that read others (filled once all are made). */
+  components: readonly Component[];
 }
 
 export interface Component {
@@ -41,6 +50,7 @@ export interface Component {
 /** Components beyond the director, started in this order and stopped in reverse. */
 const COMPONENTS: ((ctx: DaemonContext) => Component)[] = [
   vrrpComponent,
+  apiComponent,
 ];
 
 function makeLogger(): pino.Logger {
@@ -75,8 +85,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   director.on('reconciled', (r) => {
     if (r.applied.length || r.failed.length) log.info({ cause: r.cause, applied: r.applied.length, failed: r.failed.length }, 'kernel table updated');
   });
-  const ctx: DaemonContext = { options: opts, log, client, scheduler, director };
-  const components = COMPONENTS.map((make) => make(ctx));
+  const components: Component[] = [];
+  const ctx: DaemonContext = { options: opts, log, client, scheduler, director, components };
+  components.push(...COMPONENTS.map((make) => make(ctx)));
 
   const shutdown = async (): Promise<void> => {
     for (const c of [...components].reverse()) {

@@ -1,0 +1,167 @@
+// Each change the API offers, as a mutation of the API state: it checks the
+// request against the running configuration and the state, refuses with the
+// reason, and only then changes the draft (copying the records it touches).
+import { API_SOURCE, effectiveServerId, type ApiRealServer, type ApiService, type ApiState, type ServiceOrigin } from '../director/api-state';
+import { parseRealServerId, parseServiceId, realServerId, serviceId } from '../director/ids';
+import type { ServiceKey } from '../ipvs/types';
+import type { EventLog } from './events';
+import { ApiError, patchService, serverFromBody, serviceFromBody } from './objects';
+import type { ServerCreate, ServerPatch, ServiceCreate, ServicePatch } from './schemas';
+import type { ApiStore } from './store';
+import type { DirectorView } from './views';
+
+export type ServiceReply = ApiService & { id: string; origin: 'api' };
+export type ServerReply = ApiRealServer & { id: string; service: string; origin: 'api' | 'file' };
+
+export class ServiceMutations {
+  constructor(private readonly director: DirectorView, private readonly store: ApiStore, private readonly events: EventLog) {}
+
+  /** The canonical id of a service id from a path; 400 when it is not one. */
+  serviceIdOf(text: string): string {
+    const key = parseServiceId(text);
+    if ('error' in key) throw new ApiError(400, `service id: ${key.error}`, 'id');
+    return serviceId(key);
+  }
+
+  serverIdOf(text: string): string {
+    const key = parseRealServerId(text);
+    if ('error' in key) throw new ApiError(400, `real server id: ${key.error}`, 'server');
+    return realServerId(key);
+  }
+
+  private fileService(id: string): ServiceOrigin | undefined {
+    const s = this.director.effectiveConfig?.services.get(id);
+    return s?.origin === 'file' ? s : undefined;
+  }
+
+  /** The key of a service in the file or in the draft (the API's may be only a few requests old). */
+  private serviceKey(draft: ApiState, id: string): ServiceKey {
+    const file = this.fileService(id);
+    if (file?.group !== undefined) {
+      throw new ApiError(409, `${id} is a member of virtual_server_group ${file.group} (${file.at}): add its real servers in the configuration file`);
+    }
+    const key = file ? parseServiceId(id) : draft.services[id]?.key;
+    if (!key || 'error' in key) throw new ApiError(404, `no virtual service ${id}`);
+    return key;
+  }
+
+  private fileOwned(id: string, what: string): never {
+    const file = this.fileService(id);
+    throw new ApiError(409, `${what} is defined in the configuration file (${file?.at ?? 'unknown place'}): change it there`);
+  }
+
+  async createService(body: ServiceCreate): Promise<ServiceReply> {
+    const svc = serviceFromBody(body);
+    const id = serviceId(svc.key);
+    const reply = await this.store.change((draft) => {
+      if (this.fileService(id)) this.fileOwned(id, `virtual service ${id}`);
+      if (draft.services[id]) throw new ApiError(409, `virtual service ${id} exists already`);
+      draft.services[id] = svc;
+      return { id, origin: 'api' as const, ...svc };
+    });
+    this.events.add('api', `service ${id} added`);
+    return reply;
+  }
+
+  async patchService(id: string, body: ServicePatch): Promise<ServiceReply> {
+    const reply = await this.store.change((draft) => {
+      const svc = draft.services[id];
+      if (!svc) return this.fileService(id) ? this.fileOwned(id, `virtual service ${id}`) : notFound(`no virtual service ${id}`);
+      const next = patchService(svc, body);
+      draft.services[id] = next;
+      return { id, origin: 'api' as const, ...next };
+    });
+    this.events.add('api', `service ${id} changed`);
+    return reply;
+  }
+
+  async deleteService(id: string): Promise<void> {
+    await this.store.change((draft) => {
+      if (!draft.services[id]) return this.fileService(id) ? this.fileOwned(id, `virtual service ${id}`) : notFound(`no virtual service ${id}`);
+      delete draft.services[id];
+      delete draft.servers[id];
+      return undefined;
+    });
+    this.events.add('api', `service ${id} removed`);
+  }
+
+  async addServer(sid: string, body: ServerCreate): Promise<ServerReply> {
+    const reply = await this.store.change((draft) => {
+      const key = this.serviceKey(draft, sid);
+      const rs = serverFromBody(body, key);
+      const rid = realServerId({ family: key.family, address: rs.address, port: rs.port });
+      if (this.fileServerIds(sid).has(rid)) this.fileOwned(sid, `real server ${rid} of ${sid}`);
+      if (draft.servers[sid]?.[rid]) throw new ApiError(409, `real server ${rid} of ${sid} exists already`);
+      draft.servers[sid] = { ...draft.servers[sid], [rid]: rs };
+      return { id: rid, service: sid, origin: 'api' as const, ...rs };
+    });
+    this.events.add('api', `real server ${reply.id} added to ${sid}`);
+    return reply;
+  }
+
+  async patchServer(sid: string, rid: string, body: ServerPatch): Promise<ServerReply> {
+    const reply = await this.store.change((draft): ServerReply => {
+      const api = draft.servers[sid]?.[rid];
+      if (api) {
+        if (api.removeBy !== undefined) throw new ApiError(409, `real server ${rid} of ${sid} is being removed`);
+        const next: ApiRealServer = { ...api, ...(body.weight !== undefined ? { weight: body.weight } : {}), ...(body.drain !== undefined ? { drained: body.drain } : {}) };
+        draft.servers[sid] = { ...draft.servers[sid], [rid]: next };
+        return { id: rid, service: sid, origin: 'api', ...next };
+      }
+      const file = this.fileService(sid);
+      const rs = file?.vs.realServers.find((r) => r.at.file !== API_SOURCE && effectiveServerId(file.vs, r) === rid);
+      if (!file || !rs) return notFound(`no real server ${rid} in ${sid}`);
+      if (file.group !== undefined) throw new ApiError(409, `${sid} is a member of virtual_server_group ${file.group} (${file.at}): change its real servers in the configuration file`);
+      const old = draft.overrides[sid]?.[rid] ?? {};
+      const next = { ...old, ...(body.weight !== undefined ? { weight: body.weight } : {}), ...(body.drain !== undefined ? { drained: body.drain } : {}) };
+      draft.overrides[sid] = { ...draft.overrides[sid], [rid]: next };
+      return {
+        id: rid, service: sid, origin: 'file', address: rs.address, port: rs.port, weight: next.weight ?? rs.weight,
+        forward: rs.method.kind === 'NAT' ? 'nat' : rs.method.kind === 'DR' ? 'dr' : 'tun', inhibitOnFailure: rs.inhibitOnFailure, drained: next.drained ?? false,
+      };
+    });
+    this.events.add('api', `real server ${rid} of ${sid}: ${body.drain === true ? 'drained' : body.drain === false ? 'back from drain' : ''}${body.weight !== undefined ? ` weight ${body.weight}` : ''}`.trim());
+    return reply;
+  }
+
+  /** Removes now, or (drain > 0) quiesces and leaves the removal to the drain watcher. */
+  async deleteServer(sid: string, rid: string, drainSec: number): Promise<'removed' | ServerReply> {
+    const reply = await this.store.change((draft): 'removed' | ServerReply => {
+      const api = draft.servers[sid]?.[rid];
+      if (!api) return this.fileServerIds(sid).has(rid) ? this.fileOwned(sid, `real server ${rid} of ${sid}`) : notFound(`no real server ${rid} in ${sid}`);
+      const rest = { ...draft.servers[sid] };
+      if (drainSec === 0) {
+        delete rest[rid];
+        draft.servers[sid] = rest;
+        return 'removed';
+      }
+      const next = { ...api, removeBy: Date.now() + drainSec * 1000 };
+      draft.servers[sid] = { ...rest, [rid]: next };
+      return { id: rid, service: sid, origin: 'api', ...next };
+    });
+    this.events.add('api', reply === 'removed' ? `real server ${rid} removed from ${sid}` : `real server ${rid} of ${sid} draining for up to ${drainSec} s`);
+    return reply;
+  }
+
+  /** Ends a drain: removes the server if it is still being removed. */
+  async finishRemoval(sid: string, rid: string, why: string): Promise<void> {
+    const removed = await this.store.change((draft) => {
+      if (draft.servers[sid]?.[rid]?.removeBy === undefined) return false;
+      const rest = { ...draft.servers[sid] };
+      delete rest[rid];
+      draft.servers[sid] = rest;
+      return true;
+    });
+    if (removed) this.events.add('api', `real server ${rid} removed from ${sid} (${why})`);
+  }
+
+  private fileServerIds(sid: string): Set<string> {
+    const file = this.fileService(sid);
+    if (!file) return new Set();
+    return new Set(file.vs.realServers.filter((r) => r.at.file !== API_SOURCE).map((r) => effectiveServerId(file.vs, r)));
+  }
+}
+
+function notFound(message: string): never {
+  throw new ApiError(404, message);
+}

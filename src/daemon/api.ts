@@ -1,0 +1,102 @@
+// The daemon's REST API part: loads the saved API state before the first
+// configuration (so the first table already holds the API's objects), serves
+// the API, metrics and status page, finishes drains, and records events.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { DrainWatcher } from '../api/drain';
+import { EventLog } from '../api/events';
+import { ServiceMutations } from '../api/mutations';
+import { buildApi } from '../api/server';
+import { readStateFile } from '../api/state-file';
+import { ApiStore } from '../api/store';
+import { emptyApiState } from '../director/api-state';
+import type { VrrpView } from '../vrrp/view';
+import type { Component, DaemonContext } from './run';
+
+export const DEFAULT_API_LISTEN = '127.0.0.1:7080';
+export const DEFAULT_STATE_DIR = '/var/lib/lvsd';
+
+/** "ADDR:PORT" or "[V6]:PORT" into host and port ("off" is handled by the caller); an error names what is wrong. */
+export function parseListen(text: string): { host: string; port: number } | { error: string } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) return { error: `"${text}" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080)` };
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function readToken(file: string): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`--api-token-file ${file}: ${(err as Error).message}`);
+  }
+  if (token.length < 16 || /\s/.test(token)) throw new Error(`--api-token-file ${file}: the token must be one word of at least 16 characters`);
+  return token;
+}
+
+function hasVrrpView(c: Component): c is Component & { vrrpView(): VrrpView[] } {
+  return typeof (c as { vrrpView?: unknown }).vrrpView === 'function';
+}
+
+export function apiComponent(ctx: DaemonContext): Component {
+  const { options, director, client } = ctx;
+  const log = ctx.log.child({ component: 'api' });
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const events = new EventLog();
+  let startError: Error | undefined;
+  let initial = emptyApiState();
+  try {
+    initial = readStateFile(stateDir);
+  } catch (err) {
+    startError = err as Error;
+  }
+  // Remembered by the director before its first load.
+  void director.setApiState(initial);
+  const store = new ApiStore(stateDir, director, initial);
+  const mutations = new ServiceMutations(director, store, events);
+  const drains = new DrainWatcher(store, client, mutations, log, events);
+  const vrrp = (): VrrpView[] => ctx.components.filter(hasVrrpView).flatMap((c) => c.vrrpView());
+  const lastVrrpState = new Map<string, string>();
+  let app: FastifyInstance | undefined;
+  let vrrpTimer: NodeJS.Timeout | undefined;
+
+  director.on('server', (t) => events.add('server', `${t.server} ${t.up ? 'up' : 'down'}${t.reason ? `: ${t.reason}` : ''}`, { server: t.server, up: t.up, at: t.at }));
+  director.on('quorum', (q) => events.add('quorum', `${q.virtualServer}: quorum ${q.up ? 'regained' : 'lost'}`));
+  const watchVrrp = (): void => {
+    for (const v of vrrp()) {
+      const was = lastVrrpState.get(v.name);
+      if (was !== undefined && was !== v.state) events.add('vrrp', `${v.name}: ${was} -> ${v.state}${v.lastTransition ? ` (${v.lastTransition.reason})` : ''}`);
+      lastVrrpState.set(v.name, v.state);
+    }
+  };
+
+  return {
+    name: 'api',
+    async apply(_config, cause): Promise<void> {
+      if (cause === 'reload') return;
+      if (startError) throw startError;
+      if (options.api === 'off') {
+        log.info({}, 'REST API off');
+        return;
+      }
+      const listen = parseListen(options.api ?? DEFAULT_API_LISTEN);
+      if ('error' in listen) throw new Error(`--api: ${listen.error}`);
+      const token = options.apiTokenFile !== undefined ? readToken(options.apiTokenFile) : undefined;
+      if (token === undefined) log.warn({}, 'no --api-token-file: the REST API is read-only');
+      if (director.apiStateRefused) events.add('api', `saved API objects not in effect: ${director.apiStateRefused}`);
+      app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => process.kill(process.pid, 'SIGHUP') });
+      await app.listen({ host: listen.host, port: listen.port });
+      drains.start();
+      vrrpTimer = setInterval(watchVrrp, 1000);
+      vrrpTimer.unref();
+      log.info({ listen: `${listen.host}:${listen.port}`, stateDir }, 'REST API listening');
+    },
+    async stop(): Promise<void> {
+      drains.stop();
+      if (vrrpTimer) clearInterval(vrrpTimer);
+      await app?.close();
+      await store.idle();
+    },
+  };
+}

@@ -1,0 +1,216 @@
+// The REST API against an in-memory kernel: services and real servers added,
+// changed and removed; refusals (token, bad bodies, kernel) change nothing;
+// state survives a restart; drains wait for connections; metrics and docs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DrainWatcher } from '../../src/api/drain';
+import { EventLog } from '../../src/api/events';
+import { ServiceMutations } from '../../src/api/mutations';
+import { STATE_FILE } from '../../src/api/state-file';
+import { auth, enc, harness, UNROUTABLE } from './api-fixture';
+
+const VS = 'tcp:10.0.0.1:80';
+
+test('adds a service and real servers, changes and removes them; the kernel follows', async () => {
+  const h = await harness();
+  try {
+    let r = await h.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'udp', address: 'fd00:0::1', port: 53, scheduler: 'wrr' } });
+    assert.equal(r.statusCode, 201, r.body);
+    assert.equal(r.json().id, 'udp:[fd00::1]:53');
+    assert.equal(r.headers.location, `/v1/services/${enc('udp:[fd00::1]:53')}`);
+    r = await h.app.inject({ method: 'POST', url: `/v1/services/${enc('udp:[fd00::1]:53')}/servers`, headers: auth, payload: { address: 'fd00::2', port: 53, weight: 5, forward: 'nat' } });
+    assert.equal(r.statusCode, 201, r.body);
+    r = await h.app.inject({ method: 'POST', url: `/v1/services/${enc(VS)}/servers`, headers: auth, payload: { address: '192.168.1.12', port: 8080, forward: 'nat', check: { kind: 'TCP_CHECK', delayLoop: 60, warmup: 60 } } });
+    assert.equal(r.statusCode, 201, r.body);
+    assert.equal(h.kernel.snapshot(), [
+      'tcp:10.0.0.1:80 rr [192.168.1.11:8080/3/masq 192.168.1.12:8080/1/masq]',
+      'udp:[fd00::1]:53 wrr [[fd00::2]:53/5/masq]',
+    ].join('\n'));
+
+    const list = (await h.app.inject({ url: '/v1/services' })).json() as { id: string; origin: string; servers: { id: string; origin: string; health: { state: string; checks: unknown[] } }[] }[];
+    const vs = list.find((s) => s.id === VS)!;
+    assert.equal(vs.origin, 'file');
+    assert.deepEqual(vs.servers.map((s) => [s.id, s.origin, s.health.state]).sort(), [['192.168.1.11:8080', 'file', 'unchecked'], ['192.168.1.12:8080', 'api', 'up']]);
+    assert.equal(list.find((s) => s.id === 'udp:[fd00::1]:53')!.origin, 'api');
+
+    // PATCH: the weight of an API server, and the weight of a file server (an override).
+    r = await h.app.inject({ method: 'PATCH', url: `/v1/services/${enc(VS)}/servers/192.168.1.12:8080`, headers: auth, payload: { weight: 7 } });
+    assert.equal(r.statusCode, 200, r.body);
+    r = await h.app.inject({ method: 'PATCH', url: `/v1/services/${enc(VS)}/servers/192.168.1.11:8080`, headers: auth, payload: { drain: true } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.json().origin, 'file');
+    r = await h.app.inject({ method: 'PATCH', url: `/v1/services/${enc('udp:[fd00::1]:53')}`, headers: auth, payload: { scheduler: 'lc' } });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(h.kernel.snapshot(), [
+      'tcp:10.0.0.1:80 rr [192.168.1.11:8080/0/masq 192.168.1.12:8080/7/masq]',
+      'udp:[fd00::1]:53 lc [[fd00::2]:53/5/masq]',
+    ].join('\n'));
+    const one = (await h.app.inject({ url: `/v1/services/${enc(VS)}/servers/192.168.1.11:8080` })).json();
+    assert.equal(one.drained, true);
+    assert.equal(one.kernelWeight, 0);
+
+    // The file's objects are the file's: the API cannot remove them.
+    r = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc(VS)}`, headers: auth });
+    assert.equal(r.statusCode, 409);
+    assert.match(r.json().error, /configuration file \(.*keepalived\.conf:2\)/);
+    r = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc(VS)}/servers/192.168.1.11:8080`, headers: auth });
+    assert.equal(r.statusCode, 409);
+
+    r = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc(VS)}/servers/192.168.1.12:8080`, headers: auth });
+    assert.equal(r.statusCode, 204);
+    r = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc('udp:[fd00::1]:53')}`, headers: auth });
+    assert.equal(r.statusCode, 204);
+    assert.equal(h.kernel.snapshot(), 'tcp:10.0.0.1:80 rr [192.168.1.11:8080/0/masq]');
+    r = await h.app.inject({ url: `/v1/services/${enc('udp:[fd00::1]:53')}` });
+    assert.equal(r.statusCode, 404);
+  } finally {
+    await h.close();
+  }
+});
+
+test('without the right token, and with bad bodies or ids, nothing changes', async () => {
+  const h = await harness();
+  try {
+    const before = h.kernel.snapshot();
+    const stateBefore = JSON.stringify(h.store.state);
+    const server = `/v1/services/${enc(VS)}/servers`;
+    const cases: { headers?: Record<string, string>; method: 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: unknown; status: number; match: RegExp }[] = [
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80 }, status: 401, match: /Bearer/ },
+      { headers: { authorization: 'Bearer wrong-token-0123456789' }, method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80 }, status: 401, match: /Bearer/ },
+      { headers: { authorization: 'Basic abc' }, method: 'DELETE', url: `${server}/192.168.1.11:8080`, status: 401, match: /Bearer/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, weight: 70000 }, status: 400, match: /^weight: must be <= 65535/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: '80' }, status: 400, match: /^port: must be integer/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20' }, status: 400, match: /^port: is required/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, wieght: 2 }, status: 400, match: /^wieght: is not a known field/ },
+      { method: 'POST', url: server, payload: { address: 'not-an-ip', port: 80 }, status: 400, match: /^address: "not-an-ip" is not an IP address/ },
+      { method: 'POST', url: server, payload: { address: 'fd00::9', port: 80 }, status: 400, match: /^address: .*needs forward "tun"/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, forward: 'dr', tunnel: { type: 'ipip' } }, status: 400, match: /^tunnel: only a server with forward "tun"/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, check: { kind: 'HTTP_GET' } }, status: 400, match: /^check: HTTP_GET of 192\.168\.1\.20:80: needs at least one url/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, check: { kind: 'NOPE' } }, status: 400, match: /^check\.kind: / },
+      { method: 'POST', url: server, payload: { address: '192.168.1.11', port: 8080 }, status: 409, match: /defined in the configuration file/ },
+      { method: 'POST', url: server, payload: { address: UNROUTABLE, port: 80 }, status: 422, match: /the kernel refused 1 change\(s\).*EINVAL/ },
+      { method: 'POST', url: '/v1/services', payload: { protocol: 'tcp', address: '10.0.0.9', port: 80, scheduler: 'nosuch' }, status: 422, match: /ENOENT/ },
+      { method: 'POST', url: '/v1/services', payload: { id: 'tcp:10.0.0.9:80', port: 80 }, status: 400, match: /^port: give either id/ },
+      { method: 'POST', url: '/v1/services', payload: { id: 'tcp:10.0.0.9:99999' }, status: 400, match: /^id: port 99999 is out of range/ },
+      { method: 'POST', url: '/v1/services', payload: { protocol: 'tcp', address: '10.0.0.9', port: 80, ops: true }, status: 400, match: /^ops: one-packet scheduling is for UDP/ },
+      { method: 'POST', url: '/v1/services', payload: '{"protocol": "tcp",', status: 400, match: /JSON/ },
+      { method: 'PATCH', url: `${server}/192.168.1.11:8080`, payload: {}, status: 400, match: /must NOT have fewer than 1 properties/ },
+      { method: 'PATCH', url: `${server}/192.168.1.99:8080`, payload: { weight: 1 }, status: 404, match: /no real server 192\.168\.1\.99:8080/ },
+      { method: 'DELETE', url: `/v1/services/${enc('tcp:10.0.0.1:http')}/servers/192.168.1.11:8080`, status: 400, match: /^service id: / },
+      { method: 'DELETE', url: `${server}/192.168.1.11:8080?drain=soon`, status: 400, match: /^querystring\.drain: must match pattern/ },
+    ];
+    for (const c of cases) {
+      const headers = { ...(c.payload !== undefined ? { 'content-type': 'application/json' } : {}), ...(c.headers ?? (c.status === 401 ? {} : auth)) };
+      const r = await h.app.inject({ method: c.method, url: c.url, headers, ...(c.payload !== undefined ? { payload: typeof c.payload === 'string' ? c.payload : JSON.stringify(c.payload) } : {}) });
+      assert.equal(r.statusCode, c.status, `${c.method} ${c.url} ${JSON.stringify(c.payload)}: ${r.body}`);
+      assert.match(r.json().error, c.match, `${c.method} ${c.url} ${JSON.stringify(c.payload)}`);
+      assert.equal(h.kernel.snapshot(), before, `${c.method} ${c.url} ${JSON.stringify(c.payload)} changed the kernel`);
+      assert.equal(JSON.stringify(h.store.state), stateBefore, `${c.method} ${c.url} changed the API state`);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test('the API state survives a restart, the file wins on conflict, and a reload keeps the API objects', async () => {
+  const first = await harness();
+  let r = await first.app.inject({ method: 'POST', url: `/v1/services/${enc(VS)}/servers`, headers: auth, payload: { address: '192.168.1.12', port: 8080, weight: 4, forward: 'nat' } });
+  assert.equal(r.statusCode, 201);
+  r = await first.app.inject({ method: 'PATCH', url: `/v1/services/${enc(VS)}/servers/192.168.1.11:8080`, headers: auth, payload: { weight: 9 } });
+  assert.equal(r.statusCode, 200);
+  r = await first.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { fwmark: 7, family: 'inet6' } });
+  assert.equal(r.statusCode, 201);
+  assert.equal(r.json().id, 'fwm6:7');
+  await first.close();
+  const saved = JSON.parse(readFileSync(join(first.stateDir, STATE_FILE), 'utf8'));
+  assert.equal(saved.servers[VS]['192.168.1.12:8080'].weight, 4);
+
+  // A new daemon on an empty kernel, with a file that now defines 192.168.1.12 itself.
+  const second = await harness({
+    stateDir: first.stateDir,
+    config: `virtual_server 10.0.0.1 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 192.168.1.11 8080 {\n    weight 3\n  }\n  real_server 192.168.1.12 8080 {\n    weight 2\n  }\n}\n`,
+  });
+  try {
+    assert.equal(second.kernel.snapshot(), ['fwm6:7 wlc []', 'tcp:10.0.0.1:80 rr [192.168.1.11:8080/9/masq 192.168.1.12:8080/2/masq]'].join('\n'));
+    assert.deepEqual(second.director.effectiveConfig?.shadowed, [`real server 192.168.1.12:8080 of ${VS}`]);
+    // A reload of the same file keeps the API's objects in the table.
+    await second.director.load(second.director.running!, 'reload');
+    assert.equal(second.kernel.snapshot(), ['fwm6:7 wlc []', 'tcp:10.0.0.1:80 rr [192.168.1.11:8080/9/masq 192.168.1.12:8080/2/masq]'].join('\n'));
+  } finally {
+    await second.close();
+  }
+});
+
+test('a damaged state file is refused with its name', async () => {
+  const h = await harness();
+  await h.close();
+  mkdirSync(h.stateDir, { recursive: true });
+  writeFileSync(join(h.stateDir, STATE_FILE), '{"version": 1, "services": ');
+  await assert.rejects(harness({ stateDir: h.stateDir }), /api-state\.json: not JSON/);
+});
+
+test('DELETE ?drain quiesces, and removes once the kernel counts no active connection', async () => {
+  const h = await harness();
+  try {
+    const url = `/v1/services/${enc(VS)}/servers`;
+    assert.equal((await h.app.inject({ method: 'POST', url, headers: auth, payload: { address: '192.168.1.12', port: 8080, weight: 2, forward: 'nat' } })).statusCode, 201);
+    h.kernel.active.set(`${VS} 192.168.1.12:8080`, 3);
+    const r = await h.app.inject({ method: 'DELETE', url: `${url}/192.168.1.12:8080?drain=60`, headers: auth });
+    assert.equal(r.statusCode, 202, r.body);
+    assert.ok(r.json().removeBy > Date.now());
+    assert.match(h.kernel.snapshot(), /192\.168\.1\.12:8080\/0\/masq/);
+    const events = new EventLog();
+    const watcher = new DrainWatcher(h.store, h.kernel, new ServiceMutations(h.director, h.store, events), { error() {} }, events);
+    await watcher.tick();
+    assert.match(h.kernel.snapshot(), /192\.168\.1\.12:8080\/0/, 'removed while connections were active');
+    h.kernel.active.set(`${VS} 192.168.1.12:8080`, 0);
+    await watcher.tick();
+    assert.equal(h.kernel.snapshot(), 'tcp:10.0.0.1:80 rr [192.168.1.11:8080/3/masq]');
+    assert.match(events.recent().map((e) => e.text).join('\n'), /192\.168\.1\.12:8080 removed .*no active connection left/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('concurrent changes are committed together, and one refused change does not sink the others', async () => {
+  const h = await harness();
+  try {
+    const url = `/v1/services/${enc(VS)}/servers`;
+    const replies = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => h.app.inject({ method: 'POST', url, headers: auth, payload: { address: `192.168.2.${i + 1}`, port: 80, forward: 'nat' } })),
+      h.app.inject({ method: 'POST', url, headers: auth, payload: { address: UNROUTABLE, port: 80, forward: 'nat' } }),
+    ]);
+    assert.deepEqual(replies.map((r) => r.statusCode), [...Array(20).fill(201), 422]);
+    assert.equal(Object.keys(h.store.state.servers[VS]!).length, 20);
+    assert.equal(h.kernel.table.get(VS)!.servers.size, 21);
+  } finally {
+    await h.close();
+  }
+});
+
+test('metrics use node_exporter names; /docs, /healthz and /v1/vrrp answer', async () => {
+  const h = await harness();
+  try {
+    h.kernel.conns = 42n;
+    h.vrrp.push({ name: 'VI_1', state: 'MASTER', effectivePriority: 100, transitions: 2 } as never);
+    const m = (await h.app.inject({ url: '/metrics' })).body;
+    assert.match(m, /^node_ipvs_connections_total 42$/m);
+    assert.match(m, /^node_ipvs_backend_weight\{local_address="10\.0\.0\.1",local_port="80",remote_address="192\.168\.1\.11",remote_port="8080",proto="TCP",local_mark=""\} 3$/m);
+    assert.match(m, /^lvsd_backend_up\{service="tcp:10\.0\.0\.1:80",server="192\.168\.1\.11:8080"\} 1$/m);
+    assert.match(m, /^lvsd_vrrp_state\{instance="VI_1",state="MASTER"\} 1$/m);
+    assert.match(m, /^lvsd_vrrp_transitions_total\{instance="VI_1"\} 2$/m);
+    const docs = await h.app.inject({ url: '/docs/json' });
+    assert.equal(docs.statusCode, 200);
+    assert.ok(docs.json().paths['/v1/services/{id}/servers/{server}'].delete);
+    assert.equal((await h.app.inject({ url: '/docs/' })).statusCode, 200);
+    assert.deepEqual((await h.app.inject({ url: '/healthz' })).json(), { status: 'ok' });
+    assert.equal((await h.app.inject({ url: '/v1/vrrp' })).json()[0].name, 'VI_1');
+    const page = await h.app.inject({ url: '/' });
+    assert.match(page.headers['content-type'] as string, /text\/html/);
+    assert.doesNotMatch(page.body, /https?:\/\//, 'the status page must not load anything from elsewhere');
+  } finally {
+    await h.close();
+  }
+});
