@@ -44,23 +44,24 @@ function compareAddr(family: Family, a: Uint8Array, b: Uint8Array): number {
   return r;
 }
 
-export function compareServices(a: ServiceStatus, b: ServiceStatus): number {
+/** A listing entry with its service address parsed once: sorting compares each one many times. */
+interface KeyedEntry { e: ServiceListing; bytes: Uint8Array }
+
+function compareServices(ka: KeyedEntry, kb: KeyedEntry): number {
+  const a = ka.e.status;
+  const b = kb.e.status;
   let r = wrap(a.service.fwmark ?? 0, b.service.fwmark ?? 0);
   if (r) return r;
   r = a.service.family - b.service.family;
   if (r) return r;
   r = serviceProtocol(a) - serviceProtocol(b);
   if (r) return r;
-  r = compareAddr(familyOf(a.service.family), serviceAddr(a).bytes, serviceAddr(b).bytes);
+  r = compareAddr(familyOf(a.service.family), ka.bytes, kb.bytes);
   if (r) return r;
   return (a.service.port ?? 0) - (b.service.port ?? 0);
 }
 
-export function compareServers(a: RealServerStatus, b: RealServerStatus): number {
-  return compareKeyed(keyed(a), keyed(b));
-}
-
-/** A real server with its address parsed once: sorting compares each one many times. */
+/** A real server with its address parsed once. */
 interface KeyedServer { r: RealServerStatus; family: Family; bytes: Uint8Array }
 
 const keyed = (r: RealServerStatus): KeyedServer => ({ r, family: familyOf(r.server.family), bytes: serverAddr(r).bytes });
@@ -71,15 +72,26 @@ function compareKeyed(a: KeyedServer, b: KeyedServer): number {
 
 /** glibc's qsort (a top-down merge sort): same result as ipvsadm even for its non-transitive comparisons. */
 export function msort<T>(items: T[], cmp: (a: T, b: T) => number): T[] {
-  if (items.length <= 1) return items.slice();
-  const n1 = items.length >> 1;
-  const left = msort(items.slice(0, n1), cmp);
-  const right = msort(items.slice(n1), cmp);
-  const out: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length && j < right.length) out.push(cmp(left[i], right[j]) <= 0 ? left[i++] : right[j++]);
-  return out.concat(left.slice(i), right.slice(j));
+  const out = items.slice();
+  mergeSort(out, new Array<T>(out.length), 0, out.length, cmp);
+  return out;
+}
+
+/** Sorts a[lo, lo + n) in place: first half, second half, then merge through tmp (ties keep the first half's). */
+function mergeSort<T>(a: T[], tmp: T[], lo: number, n: number, cmp: (a: T, b: T) => number): void {
+  if (n <= 1) return;
+  const n1 = n >> 1;
+  mergeSort(a, tmp, lo, n1, cmp);
+  mergeSort(a, tmp, lo + n1, n - n1, cmp);
+  let i = lo;
+  let j = lo + n1;
+  let k = 0;
+  const iEnd = lo + n1;
+  const jEnd = lo + n;
+  while (i < iEnd && j < jEnd) tmp[k++] = cmp(a[i], a[j]) <= 0 ? a[i++] : a[j++];
+  while (i < iEnd) tmp[k++] = a[i++];
+  // What is left of the second half is already in place.
+  for (let m = 0; m < k; m++) a[lo + m] = tmp[m];
 }
 
 /** addrport_to_anyname: "[v6]:port" / "v4:port", names unless numeric, cut to 59 bytes. */
@@ -249,7 +261,8 @@ export function versionHeader(info: IpvsInfo): string {
 
 /** -L / -S of the whole table (header included unless saving). */
 export function formatTable(info: IpvsInfo, entries: ServiceListing[], format: Format, names: Names): string {
-  const sorted = format.noSort ? entries : msort(entries, (a, b) => compareServices(a.status, b.status));
+  const sorted = format.noSort ? entries
+    : msort(entries.map((e) => ({ e, bytes: serviceAddr(e.status).bytes })), compareServices).map((k) => k.e);
   let text = format.rule ? '' : versionHeader(info);
   text += title(format);
   for (const e of sorted) text += serviceEntry(e, format, names);

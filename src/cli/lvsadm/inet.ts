@@ -49,13 +49,38 @@ export function inetAton(text: string): number | undefined {
   return value + last;
 }
 
+/**
+ * inet_pton(AF_INET) into the first four bytes of out: exactly four decimal
+ * octets, no leading zeros. A plain scan: listings parse every address.
+ */
+function pton4Into(text: string, out: Uint8Array): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false;
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+      digits++;
+    } else if (c === 0x2e && digits > 0 && part < 3) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits === 0 || part !== 3) return false;
+  out[3] = value;
+  return true;
+}
+
 /** inet_pton(AF_INET): exactly four decimal octets, no leading zeros. */
 export function inetPton4(text: string): Uint8Array | undefined {
-  const m = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/.exec(text);
-  if (!m) return undefined;
-  const octets = m.slice(1).map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  return Uint8Array.from(octets);
+  const out = new Uint8Array(4);
+  return pton4Into(text, out) ? out : undefined;
 }
 
 /** inet_pton(AF_INET6), including an embedded dotted IPv4 tail. */
@@ -179,10 +204,8 @@ export function v4ToNumber(bytes: Uint8Array): number {
 /** Parses the address text the kernel client hands back (any valid v4 or v6 form). */
 export function fromText(family: Family, text: string): InetAddr {
   if (family === 4) {
-    const b = inetPton4(text);
-    if (!b) throw new Error(`not an IPv4 address: ${JSON.stringify(text)}`);
     const bytes = new Uint8Array(16);
-    bytes.set(b);
+    if (!pton4Into(text, bytes)) throw new Error(`not an IPv4 address: ${JSON.stringify(text)}`);
     return { family, bytes };
   }
   const bytes = inetPton6(text);
