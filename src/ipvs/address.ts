@@ -1,29 +1,68 @@
 // IP addresses as IPVS carries them: a 16-byte nf_inet_addr, IPv4 in the
 // first 4 bytes. Text form is ipaddr.js's canonical toString().
-import ipaddr from 'ipaddr.js';
 import { AF_INET, AF_INET6, type AddressFamily } from './types';
 import { ADDR_LEN } from './constants';
 
-/** Parses an address of the given family; undefined when it is not one. */
-export function addressBytes(family: AddressFamily, text: string): Buffer | undefined {
-  if (typeof text !== 'string') return undefined;
-  const out = Buffer.alloc(ADDR_LEN);
-  if (family === AF_INET) {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
-    Buffer.from(ipaddr.IPv4.parse(text).toByteArray()).copy(out);
-    return out;
-  }
-  if (family === AF_INET6) {
-    if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
-    Buffer.from(ipaddr.IPv6.parse(text).toByteArray()).copy(out);
-    return out;
-  }
-  return undefined;
+type IpAddr = typeof import('ipaddr.js');
+let ipaddrModule: IpAddr | undefined;
+/** IPv6 needs ipaddr.js; it is loaded on first use, so IPv4-only commands start faster. */
+function ipaddr(): IpAddr {
+  return ipaddrModule ??= require('ipaddr.js') as IpAddr;
 }
 
-export function addressText(family: AddressFamily, bytes: Buffer): string {
-  if (family === AF_INET) return ipaddr.fromByteArray([...bytes.subarray(0, 4)]).toString();
-  return ipaddr.fromByteArray([...bytes.subarray(0, 16)]).toString();
+/**
+ * Writes the 4 bytes of a dotted quad at out[off]; false unless the text is
+ * exactly four decimal octets without leading zeros (what ipaddr.js calls a
+ * valid four-part decimal).
+ */
+function writeDottedQuad(text: string, out: Uint8Array, off: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false;
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+      digits++;
+    } else if (c === 0x2e && digits > 0 && part < 3) {
+      out[off + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits === 0 || part !== 3) return false;
+  out[off + 3] = value;
+  return true;
+}
+
+/** Writes the 16-byte form of an address of the given family at out[off]; false when it is not one. */
+export function writeAddress(family: AddressFamily, text: string, out: Uint8Array, off: number): boolean {
+  if (typeof text !== 'string') return false;
+  if (family === AF_INET) {
+    out.fill(0, off, off + ADDR_LEN);
+    return writeDottedQuad(text, out, off);
+  }
+  if (family === AF_INET6) {
+    if (text.includes('%') || !ipaddr().IPv6.isValid(text)) return false;
+    out.set(ipaddr().IPv6.parse(text).toByteArray(), off);
+    return true;
+  }
+  return false;
+}
+
+/** Parses an address of the given family; undefined when it is not one. */
+export function addressBytes(family: AddressFamily, text: string): Buffer | undefined {
+  const out = Buffer.alloc(ADDR_LEN);
+  return writeAddress(family, text, out, 0) ? out : undefined;
+}
+
+export function addressText(family: AddressFamily, bytes: Uint8Array): string {
+  if (family === AF_INET) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  return ipaddr().fromByteArray([...bytes.subarray(0, 16)]).toString();
 }
 
 /** Canonical text of an address, or undefined when it is not valid for the family. */

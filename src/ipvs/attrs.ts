@@ -9,20 +9,6 @@ const NLA_F_NESTED = 0x8000;
 
 export const align4 = (n: number): number => (n + 3) & ~3;
 
-export function attr(type: number, payload: Buffer): Buffer {
-  const len = NLA_HDRLEN + payload.length;
-  const out = Buffer.alloc(align4(len));
-  writeU16h(out, len, 0);
-  writeU16h(out, type, 2);
-  payload.copy(out, NLA_HDRLEN);
-  return out;
-}
-
-/** Nested attribute; the kernel's IPVS parser does not need NLA_F_NESTED, libnl sets it, so do we. */
-export function nested(type: number, children: Buffer[]): Buffer {
-  return attr(type | NLA_F_NESTED, Buffer.concat(children));
-}
-
 export function writeU16h(buf: Buffer, v: number, off: number): void {
   if (LITTLE) buf.writeUInt16LE(v, off); else buf.writeUInt16BE(v, off);
 }
@@ -39,84 +25,195 @@ export function readS32h(buf: Buffer, off: number): number {
   return LITTLE ? buf.readInt32LE(off) : buf.readInt32BE(off);
 }
 
-export const u8Attr = (type: number, v: number): Buffer => attr(type, Buffer.from([v]));
-export function u16Attr(type: number, v: number): Buffer {
-  const b = Buffer.alloc(2); writeU16h(b, v, 0); return attr(type, b);
-}
-export function be16Attr(type: number, v: number): Buffer {
-  const b = Buffer.alloc(2); b.writeUInt16BE(v, 0); return attr(type, b);
-}
-export function u32Attr(type: number, v: number): Buffer {
-  const b = Buffer.alloc(4); writeU32h(b, v, 0); return attr(type, b);
-}
-export function be32Attr(type: number, v: number): Buffer {
-  const b = Buffer.alloc(4); b.writeUInt32BE(v, 0); return attr(type, b);
-}
-export const stringAttr = (type: number, s: string): Buffer => attr(type, Buffer.from(`${s}\0`, 'latin1'));
+/** Largest request we build (a daemon with every option is under 200 bytes). */
+const MAX_REQUEST_BYTES = 4096;
+/** Shared by every AttrWriter: requests are built one at a time, synchronously. */
+const scratch = Buffer.alloc(MAX_REQUEST_BYTES);
 
-/** Attributes of one level, by type (flag bits removed); later duplicates win, as in the kernel. */
+/**
+ * Builds one generic netlink payload (header, then attributes) in a scratch
+ * area and hands out an exact-size copy. A bulk restore encodes thousands of
+ * requests; a Buffer per attribute was most of its garbage. Starting a new
+ * writer abandons whatever an earlier one left unfinished.
+ */
+export class AttrWriter {
+  private off = 0;
+
+  constructor(command: number, version: number) {
+    scratch[0] = command;
+    scratch[1] = version;
+    scratch[2] = 0;
+    scratch[3] = 0;
+    this.off = 4;
+  }
+
+  private header(type: number, payloadBytes: number): number {
+    const at = this.off;
+    if (at + align4(NLA_HDRLEN + payloadBytes) > MAX_REQUEST_BYTES) throw new RangeError(`request over ${MAX_REQUEST_BYTES} bytes`);
+    writeU16h(scratch, NLA_HDRLEN + payloadBytes, at);
+    writeU16h(scratch, type, at + 2);
+    const end = at + align4(NLA_HDRLEN + payloadBytes);
+    scratch.fill(0, at + NLA_HDRLEN + payloadBytes, end);
+    this.off = end;
+    return at + NLA_HDRLEN;
+  }
+
+  u8(type: number, v: number): void { scratch[this.header(type, 1)] = v; }
+  u16(type: number, v: number): void { writeU16h(scratch, v, this.header(type, 2)); }
+  be16(type: number, v: number): void { scratch.writeUInt16BE(v, this.header(type, 2)); }
+  u32(type: number, v: number): void { writeU32h(scratch, v, this.header(type, 4)); }
+  be32(type: number, v: number): void { scratch.writeUInt32BE(v, this.header(type, 4)); }
+
+  /** An attribute whose payload the caller fills: write(out, offset). */
+  fill(type: number, bytes: number, write: (out: Buffer, off: number) => void): void {
+    write(scratch, this.header(type, bytes));
+  }
+
+  string(type: number, s: string): void {
+    const at = this.header(type, s.length + 1);
+    scratch.write(s, at, 'latin1');
+    scratch[at + s.length] = 0;
+  }
+
+  /** Opens a nested attribute; end() closes it. The kernel's IPVS parser does not need NLA_F_NESTED, libnl sets it, so do we. */
+  begin(type: number): number {
+    return this.header(type | NLA_F_NESTED, 0) - NLA_HDRLEN;
+  }
+
+  end(nest: number): void {
+    writeU16h(scratch, this.off - nest, nest);
+  }
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.off);
+    scratch.copy(out, 0, 0, this.off);
+    return out;
+  }
+}
+
+/** Attribute types an Attrs indexes; higher ones (no IPVS, nlctrl or extended ack attribute we read) are skipped. */
+const MAX_TYPE = 31;
+
+/**
+ * Attributes of one level, by type (flag bits removed); later duplicates win,
+ * as in the kernel. Values are read in place from the received datagram, and
+ * a decoder may reuse one Attrs per nesting level (load()) for every entry of
+ * a dump: thousands of real servers then cost no Buffer view or table each.
+ */
 export class Attrs {
-  private constructor(private readonly map: Map<number, Buffer>, readonly where: string) {}
+  private buf: Buffer = Buffer.alloc(0);
+  /** Payload start and end offsets in buf, by type; -1 when absent. */
+  private readonly starts = new Int32Array(MAX_TYPE + 1);
+  private readonly ends = new Int32Array(MAX_TYPE + 1);
+  where = '';
 
   static parse(buf: Buffer, where: string): Attrs {
-    const map = new Map<number, Buffer>();
-    let off = 0;
-    while (off < buf.length) {
-      if (buf.length - off < NLA_HDRLEN) {
-        throw new IpvsProtocolError(where, `${buf.length - off} stray bytes after the last attribute`);
+    return new Attrs().load(buf, 0, buf.length, where);
+  }
+
+  /** The attributes in buf[start, end). */
+  static parseRange(buf: Buffer, start: number, end: number, where: string): Attrs {
+    return new Attrs().load(buf, start, end, where);
+  }
+
+  /** Indexes the attributes in buf[start, end), forgetting what this table held. */
+  load(buf: Buffer, start: number, end: number, where: string): this {
+    this.buf = buf;
+    this.where = where;
+    this.starts.fill(-1);
+    let off = start;
+    while (off < end) {
+      if (end - off < NLA_HDRLEN) {
+        throw new IpvsProtocolError(where, `${end - off} stray bytes after the last attribute`);
       }
       const len = readU16h(buf, off);
       const type = readU16h(buf, off + 2) & NLA_TYPE_MASK;
       if (len < NLA_HDRLEN) throw new IpvsProtocolError(where, `attribute ${type} has length ${len}`);
-      if (off + len > buf.length) {
-        throw new IpvsProtocolError(where, `attribute ${type} is truncated (${len} bytes announced, ${buf.length - off} left)`);
+      if (off + len > end) {
+        throw new IpvsProtocolError(where, `attribute ${type} is truncated (${len} bytes announced, ${end - off} left)`);
       }
-      map.set(type, buf.subarray(off + NLA_HDRLEN, off + len));
+      if (type <= MAX_TYPE) {
+        this.starts[type] = off + NLA_HDRLEN;
+        this.ends[type] = off + len;
+      }
       off += align4(len);
     }
-    return new Attrs(map, where);
+    return this;
   }
 
-  has(type: number): boolean { return this.map.has(type); }
+  has(type: number): boolean { return type <= MAX_TYPE && this.starts[type]! >= 0; }
+
+  /** Payload offset of a present attribute. */
+  private at(type: number, name: string): number {
+    if (!this.has(type)) throw new IpvsProtocolError(this.where, `missing ${name}`);
+    return this.starts[type]!;
+  }
+
+  /** Payload offset of an attribute that must have exactly `size` bytes. */
+  private sized(type: number, name: string, size: number): number {
+    const off = this.at(type, name);
+    const len = this.ends[type]! - off;
+    if (len !== size) throw new IpvsProtocolError(this.where, `${name} has ${len} bytes, expected ${size}`);
+    return off;
+  }
 
   raw(type: number, name: string): Buffer {
-    const v = this.map.get(type);
-    if (v === undefined) throw new IpvsProtocolError(this.where, `missing ${name}`);
-    return v;
+    return this.buf.subarray(this.at(type, name), this.ends[type]);
   }
 
-  private sized(type: number, name: string, size: number): Buffer {
-    const v = this.raw(type, name);
-    if (v.length !== size) throw new IpvsProtocolError(this.where, `${name} has ${v.length} bytes, expected ${size}`);
-    return v;
+  /** Payload length of an attribute. */
+  size(type: number, name: string): number {
+    return this.ends[type]! - this.at(type, name);
   }
 
-  u8(type: number, name: string): number { return this.sized(type, name, 1).readUInt8(0); }
-  u16(type: number, name: string): number { return readU16h(this.sized(type, name, 2), 0); }
-  be16(type: number, name: string): number { return this.sized(type, name, 2).readUInt16BE(0); }
-  u32(type: number, name: string): number { return readU32h(this.sized(type, name, 4), 0); }
-  be32(type: number, name: string): number { return this.sized(type, name, 4).readUInt32BE(0); }
+  u8(type: number, name: string): number { return this.buf[this.sized(type, name, 1)]!; }
+  u16(type: number, name: string): number { return readU16h(this.buf, this.sized(type, name, 2)); }
+  be16(type: number, name: string): number { return this.buf.readUInt16BE(this.sized(type, name, 2)); }
+  u32(type: number, name: string): number { return readU32h(this.buf, this.sized(type, name, 4)); }
+  be32(type: number, name: string): number { return this.buf.readUInt32BE(this.sized(type, name, 4)); }
 
   /** A counter sent either as u32 or u64. */
   counter(type: number, name: string): bigint {
-    const v = this.raw(type, name);
-    if (v.length === 4) return BigInt(readU32h(v, 0));
-    if (v.length === 8) return LITTLE ? v.readBigUInt64LE(0) : v.readBigUInt64BE(0);
-    throw new IpvsProtocolError(this.where, `${name} has ${v.length} bytes, expected 4 or 8`);
+    const off = this.at(type, name);
+    const len = this.ends[type]! - off;
+    if (len === 4) {
+      const v = readU32h(this.buf, off);
+      return v === 0 ? 0n : BigInt(v);
+    }
+    if (len !== 8) throw new IpvsProtocolError(this.where, `${name} has ${len} bytes, expected 4 or 8`);
+    const lo = readU32h(this.buf, LITTLE ? off : off + 4);
+    const hi = readU32h(this.buf, LITTLE ? off + 4 : off);
+    // Most counters are small: skip the BigInt arithmetic (and its garbage) then.
+    if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** NUL-terminated string (the text before the first NUL). */
   string(type: number, name: string): string {
-    const v = this.raw(type, name);
-    const end = v.indexOf(0);
-    return v.toString('latin1', 0, end < 0 ? v.length : end);
+    const start = this.at(type, name);
+    const end = this.ends[type]!;
+    const nul = this.buf.indexOf(0, start);
+    return this.buf.toString('latin1', start, nul < 0 || nul > end ? end : nul);
+  }
+
+  /** IPv4 dotted quad from the first 4 payload bytes (the caller checked the size). */
+  dottedQuad(type: number, name: string): string {
+    const b = this.buf;
+    const off = this.at(type, name);
+    return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
   }
 
   nested(type: number, name: string): Attrs {
-    return Attrs.parse(this.raw(type, name), `${this.where} > ${name}`);
+    return this.nestedInto(new Attrs(), type, name);
+  }
+
+  /** Like nested(), into a table the caller reuses. */
+  nestedInto(into: Attrs, type: number, name: string): Attrs {
+    const start = this.at(type, name);
+    return into.load(this.buf, start, this.ends[type]!, `${this.where} > ${name}`);
   }
 
   optional<T>(type: number, read: (type: number) => T): T | undefined {
-    return this.map.has(type) ? read(type) : undefined;
+    return this.has(type) ? read(type) : undefined;
   }
 }

@@ -1,7 +1,7 @@
 // The IPVS client: typed operations on the kernel's IPVS table of one network
 // namespace, over a pipelined generic netlink socket.
 import { constants as osConstants } from 'node:os';
-import { stringAttr, Attrs } from './attrs';
+import { Attrs, AttrWriter } from './attrs';
 import {
   daemonRequest, daemonStopRequest, decodeDaemon, decodeInfo, decodeRealServer, decodeService, decodeTimeouts,
   genlPayload, plainRequest, realServerKeyRequest, realServerRequest, serviceKeyRequest, serviceRequest,
@@ -209,7 +209,9 @@ function single(parts: Buffer[], command: string): Buffer {
 }
 
 async function resolveFamily(transport: Transport): Promise<number> {
-  const payload = Buffer.concat([Buffer.from([CTRL_CMD_GETFAMILY, CTRL_VERSION, 0, 0]), stringAttr(CtrlAttr.FAMILY_NAME, IPVS_FAMILY_NAME)]);
+  const w = new AttrWriter(CTRL_CMD_GETFAMILY, CTRL_VERSION);
+  w.string(CtrlAttr.FAMILY_NAME, IPVS_FAMILY_NAME);
+  const payload = w.finish();
   let parts: Buffer[];
   try {
     parts = await transport.request({ type: GENL_ID_CTRL, payload, dump: false, command: 'GETFAMILY', target: IPVS_FAMILY_NAME });

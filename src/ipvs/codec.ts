@@ -2,12 +2,10 @@
 // of the IPVS generic netlink family. Encoders validate first and throw
 // IpvsInputError, so bad input never reaches the kernel; decoders throw
 // IpvsProtocolError on anything malformed and ignore unknown attributes.
+import { Attrs, AttrWriter, readU32h, writeU32h } from './attrs';
+import { addressText, writeAddress } from './address';
 import {
-  Attrs, attr, be16Attr, be32Attr, nested, stringAttr, u16Attr, u32Attr, u8Attr, readU32h, writeU32h,
-} from './attrs';
-import { addressBytes, addressText } from './address';
-import {
-  Cmd, CmdAttr, DaemonAttr, DestAttr, FWD_MASK, GENL_HDRLEN, IFNAME_MAX, InfoAttr, IPVS_VERSION,
+  ADDR_LEN, Cmd, CmdAttr, DaemonAttr, DestAttr, FWD_MASK, GENL_HDRLEN, IFNAME_MAX, InfoAttr, IPVS_VERSION,
   PE_NAME_MAX, SCHED_NAME_MAX, StatsAttr, SvcAttr, type CommandName,
 } from './constants';
 import { daemonStateText, daemonText, realServerText, serviceText } from './describe';
@@ -19,28 +17,37 @@ import {
   type SyncDaemonState, type Timeouts, type TunnelType,
 } from './types';
 
-/** One IPVS command ready to frame: what it is, what it acts on, its attributes. */
+/** One IPVS command ready to frame: what it is, what it acts on, its encoded payload. */
 export interface IpvsRequest {
   command: CommandName;
   target: string;
-  attrs: Buffer[];
+  /** Generic netlink header + attributes. */
+  payload: Buffer;
   dump?: boolean;
 }
 
 /** Generic netlink header + attributes: the payload after the netlink header. */
 export function genlPayload(req: IpvsRequest): Buffer {
-  const head = Buffer.from([Cmd[req.command], IPVS_VERSION, 0, 0]);
-  return Buffer.concat([head, ...req.attrs]);
+  return req.payload;
 }
+
+const writer = (command: CommandName): AttrWriter => new AttrWriter(Cmd[command], IPVS_VERSION);
 
 const isUint = (v: unknown, max: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
 const U32 = 0xffffffff;
 const NAME_RE = /^[\x21-\x7e]*$/;
 
-function byCode<K extends string>(table: Record<K, number>, code: number): K | undefined {
-  return (Object.keys(table) as K[]).find((k) => table[k] === code);
+/** Name by code, looked up in a reverse table built once (decoders run per dumped entry). */
+function reverse<K extends string>(table: Record<K, number>): (code: number) => K | undefined {
+  const names = new Map<number, K>();
+  for (const k of Object.keys(table) as K[]) names.set(table[k], k);
+  return (code) => names.get(code);
 }
+const protocolByNumber = reverse(PROTOCOL_NUMBER);
+const forwardByCode = reverse(FORWARD_CODE);
+const tunnelTypeByCode = reverse(TUNNEL_TYPE_CODE);
+const daemonStateByCode = reverse(DAEMON_STATE_CODE);
 
 function checkFamily(family: unknown, command: string, target: string): AddressFamily {
   if (family !== AF_INET && family !== AF_INET6) {
@@ -59,25 +66,30 @@ function checkName(value: unknown, what: string, max: number, min: number, comma
 
 // ---- services ----
 
-function serviceKeyAttrs(key: ServiceKey, command: CommandName, target: string): Buffer[] {
+function writeServiceKey(w: AttrWriter, key: ServiceKey, command: CommandName, target: string): void {
   const family = checkFamily(key.family, command, target);
-  const out = [u16Attr(SvcAttr.AF, family)];
+  w.u16(SvcAttr.AF, family);
   if (key.fwmark !== undefined) {
     if (!isUint(key.fwmark, U32) || key.fwmark === 0) {
       throw new IpvsInputError(command, target, `firewall mark ${String(key.fwmark)} must be 1-4294967295`);
     }
-    out.push(u32Attr(SvcAttr.FWMARK, key.fwmark));
-    return out;
+    w.u32(SvcAttr.FWMARK, key.fwmark);
+    return;
   }
   const proto = PROTOCOL_NUMBER[key.protocol as Protocol];
   if (proto === undefined || !Object.hasOwn(PROTOCOL_NUMBER, key.protocol)) {
     throw new IpvsInputError(command, target, `protocol ${JSON.stringify(key.protocol)} is not tcp, udp or sctp`);
   }
-  const addr = addressBytes(family, key.address);
-  if (!addr) throw new IpvsInputError(command, target, `${JSON.stringify(key.address)} is not an IPv${family === AF_INET ? 4 : 6} address`);
+  w.u16(SvcAttr.PROTOCOL, proto);
+  writeAddressAttr(w, SvcAttr.ADDR, family, key.address, command, target);
   if (!isUint(key.port, 0xffff)) throw new IpvsInputError(command, target, `port ${String(key.port)} must be 0-65535`);
-  out.push(u16Attr(SvcAttr.PROTOCOL, proto), attr(SvcAttr.ADDR, addr), be16Attr(SvcAttr.PORT, key.port));
-  return out;
+  w.be16(SvcAttr.PORT, key.port);
+}
+
+function writeAddressAttr(w: AttrWriter, type: number, family: AddressFamily, address: string, command: CommandName, target: string): void {
+  let ok = false;
+  w.fill(type, ADDR_LEN, (out, off) => { ok = writeAddress(family, address, out, off); });
+  if (!ok) throw new IpvsInputError(command, target, `${JSON.stringify(address)} is not an IPv${family === AF_INET ? 4 : 6} address`);
 }
 
 function safeServiceText(key: ServiceKey): string {
@@ -86,33 +98,35 @@ function safeServiceText(key: ServiceKey): string {
 
 export function serviceKeyRequest(command: 'DEL_SERVICE' | 'GET_SERVICE' | 'ZERO' | 'GET_DEST', key: ServiceKey): IpvsRequest {
   const target = safeServiceText(key);
-  return {
-    command, target, dump: command === 'GET_DEST',
-    attrs: [nested(CmdAttr.SERVICE, serviceKeyAttrs(key, command, target))],
-  };
+  const w = writer(command);
+  const svc = w.begin(CmdAttr.SERVICE);
+  writeServiceKey(w, key, command, target);
+  w.end(svc);
+  return { command, target, dump: command === 'GET_DEST', payload: w.finish() };
 }
 
 export function serviceRequest(command: 'NEW_SERVICE' | 'SET_SERVICE', s: Service): IpvsRequest {
   const target = safeServiceText(s);
-  const children = serviceKeyAttrs(s, command, target);
+  const w = writer(command);
+  const svc = w.begin(CmdAttr.SERVICE);
+  writeServiceKey(w, s, command, target);
   const sched = checkName(s.scheduler, 'scheduler', SCHED_NAME_MAX, 1, command, target);
   const pe = checkName(s.peName ?? '', 'persistence engine', PE_NAME_MAX, 0, command, target);
   if (!isUint(s.flags, U32)) throw new IpvsInputError(command, target, `flags ${String(s.flags)} must be a 32-bit unsigned number`);
   if (!isUint(s.timeout, U32)) throw new IpvsInputError(command, target, `persistence timeout ${String(s.timeout)} must be 0-4294967295 seconds`);
   if (!isUint(s.netmask, U32)) throw new IpvsInputError(command, target, `netmask ${String(s.netmask)} must be a 32-bit unsigned number`);
-  const flags = Buffer.alloc(8);
-  writeU32h(flags, s.flags & ~SVC_F_HASHED, 0);
-  // A full mask, as ipvsadm sends: the flags given are the service's flags.
-  writeU32h(flags, U32, 4);
-  children.push(stringAttr(SvcAttr.SCHED_NAME, sched));
-  if (pe !== '') children.push(stringAttr(SvcAttr.PE_NAME, pe));
-  children.push(
-    attr(SvcAttr.FLAGS, flags),
-    u32Attr(SvcAttr.TIMEOUT, s.timeout),
-    // IPv4: a mask in network order; IPv6: a prefix length in host order (as the kernel reads them).
-    s.family === AF_INET ? be32Attr(SvcAttr.NETMASK, s.netmask) : u32Attr(SvcAttr.NETMASK, s.netmask),
-  );
-  return { command, target, attrs: [nested(CmdAttr.SERVICE, children)] };
+  w.string(SvcAttr.SCHED_NAME, sched);
+  if (pe !== '') w.string(SvcAttr.PE_NAME, pe);
+  w.fill(SvcAttr.FLAGS, 8, (out, off) => {
+    writeU32h(out, s.flags & ~SVC_F_HASHED, off);
+    // A full mask, as ipvsadm sends: the flags given are the service's flags.
+    writeU32h(out, U32, off + 4);
+  });
+  w.u32(SvcAttr.TIMEOUT, s.timeout);
+  // IPv4: a mask in network order; IPv6: a prefix length in host order (as the kernel reads them).
+  if (s.family === AF_INET) w.be32(SvcAttr.NETMASK, s.netmask); else w.u32(SvcAttr.NETMASK, s.netmask);
+  w.end(svc);
+  return { command, target, payload: w.finish() };
 }
 
 function decodeStats(a: Attrs): Stats {
@@ -137,27 +151,43 @@ function decodeFamily(a: Attrs, type: number, name: string): AddressFamily {
 }
 
 function decodeAddress(a: Attrs, type: number, name: string, family: AddressFamily): string {
-  const raw = a.raw(type, name);
+  const size = a.size(type, name);
   const need = family === AF_INET ? 4 : 16;
-  if (raw.length < need || raw.length > 16) throw new IpvsProtocolError(a.where, `${name} has ${raw.length} bytes`);
-  return addressText(family, raw);
+  if (size < need || size > 16) throw new IpvsProtocolError(a.where, `${name} has ${size} bytes`);
+  return family === AF_INET ? a.dottedQuad(type, name) : addressText(family, a.raw(type, name));
 }
 
 /** Top-level attributes of a genl message payload, after its 4-byte header. */
 export function messageAttrs(payload: Buffer, where: string): Attrs {
+  return loadMessage(new Attrs(), payload, where);
+}
+
+function loadMessage(into: Attrs, payload: Buffer, where: string): Attrs {
   if (payload.length < GENL_HDRLEN) throw new IpvsProtocolError(where, `generic netlink header truncated (${payload.length} bytes)`);
-  return Attrs.parse(payload.subarray(GENL_HDRLEN), where);
+  return into.load(payload, GENL_HDRLEN, payload.length, where);
+}
+
+/**
+ * One table per nesting level, reused for every dumped service or real
+ * server: decoding is synchronous and returns plain objects, so no table
+ * outlives the call that loaded it.
+ */
+const level = { message: new Attrs(), entry: new Attrs(), stats: new Attrs() };
+
+/** The one nested attribute (SERVICE, DEST) a dumped entry's message carries. */
+function entryAttrs(payload: Buffer, where: string, type: number, name: string): Attrs {
+  return loadMessage(level.message, payload, where).nestedInto(level.entry, type, name);
 }
 
 export function decodeService(payload: Buffer): ServiceStatus {
-  const a = messageAttrs(payload, 'service').nested(CmdAttr.SERVICE, 'SERVICE');
+  const a = entryAttrs(payload, 'service', CmdAttr.SERVICE, 'SERVICE');
   const family = decodeFamily(a, SvcAttr.AF, 'AF');
   let key: ServiceKey;
   if (a.has(SvcAttr.FWMARK)) {
     key = { family, fwmark: a.u32(SvcAttr.FWMARK, 'FWMARK') };
   } else {
     const number = a.u16(SvcAttr.PROTOCOL, 'PROTOCOL');
-    const protocol = byCode(PROTOCOL_NUMBER, number);
+    const protocol = protocolByNumber(number);
     if (!protocol) throw new IpvsProtocolError(a.where, `unknown protocol ${number}`);
     key = {
       family, protocol,
@@ -167,30 +197,30 @@ export function decodeService(payload: Buffer): ServiceStatus {
   }
   const flags = a.raw(SvcAttr.FLAGS, 'FLAGS');
   if (flags.length !== 8) throw new IpvsProtocolError(a.where, `FLAGS has ${flags.length} bytes, expected 8`);
-  const stats = decodeStats(a.nested(SvcAttr.STATS, 'STATS'));
+  const stats = decodeStats(a.nestedInto(level.stats, SvcAttr.STATS, 'STATS'));
   const service: Service = {
     ...key,
     scheduler: a.string(SvcAttr.SCHED_NAME, 'SCHED_NAME'),
     flags: (readU32h(flags, 0) & ~SVC_F_HASHED) >>> 0,
     timeout: a.u32(SvcAttr.TIMEOUT, 'TIMEOUT'),
     netmask: family === AF_INET ? a.be32(SvcAttr.NETMASK, 'NETMASK') : a.u32(SvcAttr.NETMASK, 'NETMASK'),
-    peName: a.optional(SvcAttr.PE_NAME, (t) => a.string(t, 'PE_NAME')) ?? '',
+    peName: a.has(SvcAttr.PE_NAME) ? a.string(SvcAttr.PE_NAME, 'PE_NAME') : '',
   };
   return {
     service,
     stats,
-    stats64: a.optional(SvcAttr.STATS64, (t) => decodeStats(a.nested(t, 'STATS64'))) ?? stats,
+    stats64: a.has(SvcAttr.STATS64) ? decodeStats(a.nestedInto(level.stats, SvcAttr.STATS64, 'STATS64')) : stats,
   };
 }
 
 // ---- real servers ----
 
-function realServerKeyAttrs(rs: RealServerKey, command: CommandName, target: string): Buffer[] {
+function writeRealServerKey(w: AttrWriter, rs: RealServerKey, command: CommandName, target: string): void {
   const family = checkFamily(rs.family, command, target);
-  const addr = addressBytes(family, rs.address);
-  if (!addr) throw new IpvsInputError(command, target, `${JSON.stringify(rs.address)} is not an IPv${family === AF_INET ? 4 : 6} address`);
+  writeAddressAttr(w, DestAttr.ADDR, family, rs.address, command, target);
   if (!isUint(rs.port, 0xffff)) throw new IpvsInputError(command, target, `port ${String(rs.port)} must be 0-65535`);
-  return [attr(DestAttr.ADDR, addr), be16Attr(DestAttr.PORT, rs.port), u16Attr(DestAttr.ADDR_FAMILY, family)];
+  w.be16(DestAttr.PORT, rs.port);
+  w.u16(DestAttr.ADDR_FAMILY, family);
 }
 
 function safeRealServerText(key: ServiceKey, rs: RealServerKey): string {
@@ -199,8 +229,12 @@ function safeRealServerText(key: ServiceKey, rs: RealServerKey): string {
 
 export function realServerRequest(command: 'NEW_DEST' | 'SET_DEST', key: ServiceKey, rs: RealServer): IpvsRequest {
   const target = safeRealServerText(key, rs);
-  const svc = serviceKeyAttrs(key, command, target);
-  const dest = realServerKeyAttrs(rs, command, target);
+  const w = writer(command);
+  const svc = w.begin(CmdAttr.SERVICE);
+  writeServiceKey(w, key, command, target);
+  w.end(svc);
+  const dest = w.begin(CmdAttr.DEST);
+  writeRealServerKey(w, rs, command, target);
   const fwd = FORWARD_CODE[rs.forward as ForwardMethod];
   if (fwd === undefined || !Object.hasOwn(FORWARD_CODE, rs.forward)) {
     throw new IpvsInputError(command, target, `forwarding method ${JSON.stringify(rs.forward)} is not one of ${Object.keys(FORWARD_CODE).join(', ')}`);
@@ -214,38 +248,41 @@ export function realServerRequest(command: 'NEW_DEST' | 'SET_DEST', key: Service
   }
   if (!isUint(rs.tunnelPort, 0xffff)) throw new IpvsInputError(command, target, `tunnel port ${String(rs.tunnelPort)} must be 0-65535`);
   if (!isUint(rs.tunnelFlags, 0xffff)) throw new IpvsInputError(command, target, `tunnel flags ${String(rs.tunnelFlags)} must be 0-65535`);
-  dest.push(
-    u32Attr(DestAttr.FWD_METHOD, fwd),
-    u32Attr(DestAttr.WEIGHT, rs.weight),
-    u32Attr(DestAttr.U_THRESH, rs.upperThreshold),
-    u32Attr(DestAttr.L_THRESH, rs.lowerThreshold),
-    u8Attr(DestAttr.TUN_TYPE, tun),
-    be16Attr(DestAttr.TUN_PORT, rs.tunnelPort),
-    u16Attr(DestAttr.TUN_FLAGS, rs.tunnelFlags),
-  );
-  return { command, target, attrs: [nested(CmdAttr.SERVICE, svc), nested(CmdAttr.DEST, dest)] };
+  w.u32(DestAttr.FWD_METHOD, fwd);
+  w.u32(DestAttr.WEIGHT, rs.weight);
+  w.u32(DestAttr.U_THRESH, rs.upperThreshold);
+  w.u32(DestAttr.L_THRESH, rs.lowerThreshold);
+  w.u8(DestAttr.TUN_TYPE, tun);
+  w.be16(DestAttr.TUN_PORT, rs.tunnelPort);
+  w.u16(DestAttr.TUN_FLAGS, rs.tunnelFlags);
+  w.end(dest);
+  return { command, target, payload: w.finish() };
 }
 
 export function realServerKeyRequest(key: ServiceKey, rs: RealServerKey): IpvsRequest {
   const command = 'DEL_DEST';
   const target = safeRealServerText(key, rs);
-  return {
-    command, target,
-    attrs: [nested(CmdAttr.SERVICE, serviceKeyAttrs(key, command, target)), nested(CmdAttr.DEST, realServerKeyAttrs(rs, command, target))],
-  };
+  const w = writer(command);
+  const svc = w.begin(CmdAttr.SERVICE);
+  writeServiceKey(w, key, command, target);
+  w.end(svc);
+  const dest = w.begin(CmdAttr.DEST);
+  writeRealServerKey(w, rs, command, target);
+  w.end(dest);
+  return { command, target, payload: w.finish() };
 }
 
 /** @param serviceFamily used when the kernel predates IPVS_DEST_ATTR_ADDR_FAMILY */
 export function decodeRealServer(payload: Buffer, serviceFamily: AddressFamily): RealServerStatus {
-  const a = messageAttrs(payload, 'real server').nested(CmdAttr.DEST, 'DEST');
+  const a = entryAttrs(payload, 'real server', CmdAttr.DEST, 'DEST');
   const family = a.has(DestAttr.ADDR_FAMILY) ? decodeFamily(a, DestAttr.ADDR_FAMILY, 'ADDR_FAMILY') : serviceFamily;
   const fwdCode = a.u32(DestAttr.FWD_METHOD, 'FWD_METHOD') & FWD_MASK;
-  const forward = byCode(FORWARD_CODE, fwdCode);
+  const forward = forwardByCode(fwdCode);
   if (!forward) throw new IpvsProtocolError(a.where, `unknown forwarding method ${fwdCode}`);
-  const tunCode = a.optional(DestAttr.TUN_TYPE, (t) => a.u8(t, 'TUN_TYPE')) ?? 0;
-  const tunnelType = byCode(TUNNEL_TYPE_CODE, tunCode);
+  const tunCode = a.has(DestAttr.TUN_TYPE) ? a.u8(DestAttr.TUN_TYPE, 'TUN_TYPE') : 0;
+  const tunnelType = tunnelTypeByCode(tunCode);
   if (!tunnelType) throw new IpvsProtocolError(a.where, `unknown tunnel type ${tunCode}`);
-  const stats = decodeStats(a.nested(DestAttr.STATS, 'STATS'));
+  const stats = decodeStats(a.nestedInto(level.stats, DestAttr.STATS, 'STATS'));
   return {
     server: {
       family,
@@ -256,14 +293,14 @@ export function decodeRealServer(payload: Buffer, serviceFamily: AddressFamily):
       upperThreshold: a.u32(DestAttr.U_THRESH, 'U_THRESH'),
       lowerThreshold: a.u32(DestAttr.L_THRESH, 'L_THRESH'),
       tunnelType,
-      tunnelPort: a.optional(DestAttr.TUN_PORT, (t) => a.be16(t, 'TUN_PORT')) ?? 0,
-      tunnelFlags: a.optional(DestAttr.TUN_FLAGS, (t) => a.u16(t, 'TUN_FLAGS')) ?? 0,
+      tunnelPort: a.has(DestAttr.TUN_PORT) ? a.be16(DestAttr.TUN_PORT, 'TUN_PORT') : 0,
+      tunnelFlags: a.has(DestAttr.TUN_FLAGS) ? a.u16(DestAttr.TUN_FLAGS, 'TUN_FLAGS') : 0,
     },
     activeConns: a.u32(DestAttr.ACTIVE_CONNS, 'ACTIVE_CONNS'),
     inactiveConns: a.u32(DestAttr.INACT_CONNS, 'INACT_CONNS'),
     persistConns: a.u32(DestAttr.PERSIST_CONNS, 'PERSIST_CONNS'),
     stats,
-    stats64: a.optional(DestAttr.STATS64, (t) => decodeStats(a.nested(t, 'STATS64'))) ?? stats,
+    stats64: a.has(DestAttr.STATS64) ? decodeStats(a.nestedInto(level.stats, DestAttr.STATS64, 'STATS64')) : stats,
   };
 }
 
@@ -280,44 +317,48 @@ function checkState(state: unknown, command: CommandName, target: string): numbe
 export function daemonRequest(d: SyncDaemon): IpvsRequest {
   const command = 'NEW_DAEMON';
   const target = daemonText(d);
-  const children = [
-    u32Attr(DaemonAttr.STATE, checkState(d.state, command, target)),
-    stringAttr(DaemonAttr.MCAST_IFN, checkName(d.interface, 'interface', IFNAME_MAX, 1, command, target)),
-  ];
+  const w = writer(command);
+  const daemon = w.begin(CmdAttr.DAEMON);
+  w.u32(DaemonAttr.STATE, checkState(d.state, command, target));
+  w.string(DaemonAttr.MCAST_IFN, checkName(d.interface, 'interface', IFNAME_MAX, 1, command, target));
   if (!isUint(d.syncId, 255)) throw new IpvsInputError(command, target, `sync id ${String(d.syncId)} must be 0-255`);
-  children.push(u32Attr(DaemonAttr.SYNC_ID, d.syncId));
+  w.u32(DaemonAttr.SYNC_ID, d.syncId);
   if (d.syncMaxLen !== undefined) {
     if (!isUint(d.syncMaxLen, 0xffff)) throw new IpvsInputError(command, target, `sync message length ${String(d.syncMaxLen)} must be 0-65535`);
-    children.push(u16Attr(DaemonAttr.SYNC_MAXLEN, d.syncMaxLen));
+    w.u16(DaemonAttr.SYNC_MAXLEN, d.syncMaxLen);
   }
   if (d.mcastGroup !== undefined) {
-    const v4 = addressBytes(AF_INET, d.mcastGroup);
-    const v6 = v4 ? undefined : addressBytes(AF_INET6, d.mcastGroup);
-    if (v4) children.push(attr(DaemonAttr.MCAST_GROUP, v4.subarray(0, 4)));
-    else if (v6) children.push(attr(DaemonAttr.MCAST_GROUP6, v6));
+    const group = Buffer.alloc(ADDR_LEN);
+    if (writeAddress(AF_INET, d.mcastGroup, group, 0)) w.fill(DaemonAttr.MCAST_GROUP, 4, (out, off) => group.copy(out, off, 0, 4));
+    else if (writeAddress(AF_INET6, d.mcastGroup, group, 0)) w.fill(DaemonAttr.MCAST_GROUP6, ADDR_LEN, (out, off) => group.copy(out, off));
     else throw new IpvsInputError(command, target, `multicast group ${JSON.stringify(d.mcastGroup)} is not an IP address`);
   }
   if (d.mcastPort !== undefined) {
     if (!isUint(d.mcastPort, 0xffff)) throw new IpvsInputError(command, target, `multicast port ${String(d.mcastPort)} must be 0-65535`);
-    children.push(u16Attr(DaemonAttr.MCAST_PORT, d.mcastPort));
+    w.u16(DaemonAttr.MCAST_PORT, d.mcastPort);
   }
   if (d.mcastTtl !== undefined) {
     if (!isUint(d.mcastTtl, 255)) throw new IpvsInputError(command, target, `multicast TTL ${String(d.mcastTtl)} must be 0-255`);
-    children.push(u8Attr(DaemonAttr.MCAST_TTL, d.mcastTtl));
+    w.u8(DaemonAttr.MCAST_TTL, d.mcastTtl);
   }
-  return { command, target, attrs: [nested(CmdAttr.DAEMON, children)] };
+  w.end(daemon);
+  return { command, target, payload: w.finish() };
 }
 
 export function daemonStopRequest(state: SyncDaemonState): IpvsRequest {
   const command = 'DEL_DAEMON';
   const target = daemonStateText(state);
-  return { command, target, attrs: [nested(CmdAttr.DAEMON, [u32Attr(DaemonAttr.STATE, checkState(state, command, target))])] };
+  const w = writer(command);
+  const daemon = w.begin(CmdAttr.DAEMON);
+  w.u32(DaemonAttr.STATE, checkState(state, command, target));
+  w.end(daemon);
+  return { command, target, payload: w.finish() };
 }
 
 export function decodeDaemon(payload: Buffer): SyncDaemon {
   const a = messageAttrs(payload, 'sync daemon').nested(CmdAttr.DAEMON, 'DAEMON');
   const code = a.u32(DaemonAttr.STATE, 'STATE');
-  const state = byCode(DAEMON_STATE_CODE, code);
+  const state = daemonStateByCode(code);
   if (!state) throw new IpvsProtocolError(a.where, `unknown sync daemon state ${code}`);
   const d: SyncDaemon = { state, interface: a.string(DaemonAttr.MCAST_IFN, 'MCAST_IFN'), syncId: a.u32(DaemonAttr.SYNC_ID, 'SYNC_ID') };
   const maxLen = a.optional(DaemonAttr.SYNC_MAXLEN, (t) => a.u16(t, 'SYNC_MAXLEN'));
@@ -346,10 +387,11 @@ export function timeoutsRequest(t: Timeouts): IpvsRequest {
   for (const [name, v] of [['tcp', t.tcp], ['tcpFin', t.tcpFin], ['udp', t.udp]] as const) {
     if (!isUint(v, 0x7fffffff)) throw new IpvsInputError(command, target, `${name} timeout ${String(v)} must be 0-2147483647 seconds`);
   }
-  return {
-    command, target,
-    attrs: [u32Attr(CmdAttr.TIMEOUT_TCP, t.tcp), u32Attr(CmdAttr.TIMEOUT_TCP_FIN, t.tcpFin), u32Attr(CmdAttr.TIMEOUT_UDP, t.udp)],
-  };
+  const w = writer(command);
+  w.u32(CmdAttr.TIMEOUT_TCP, t.tcp);
+  w.u32(CmdAttr.TIMEOUT_TCP_FIN, t.tcpFin);
+  w.u32(CmdAttr.TIMEOUT_UDP, t.udp);
+  return { command, target, payload: w.finish() };
 }
 
 /** Timeouts the kernel does not report (protocol support compiled out) read as 0. */
@@ -365,6 +407,6 @@ export function decodeInfo(payload: Buffer): IpvsInfo {
 }
 
 export function plainRequest(command: CommandName, target: string, dump = false): IpvsRequest {
-  return { command, target, attrs: [], dump };
+  return { command, target, payload: writer(command).finish(), dump };
 }
 

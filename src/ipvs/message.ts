@@ -15,13 +15,15 @@ export interface NetlinkMessage {
 }
 
 export function frame(type: number, flags: number, seq: number, payload: Buffer): Buffer {
-  const out = Buffer.alloc(NLMSG_HDRLEN + align4(payload.length));
+  // From the shared pool: a bulk apply frames thousands of small requests.
+  const out = Buffer.allocUnsafe(NLMSG_HDRLEN + align4(payload.length));
   writeU32h(out, NLMSG_HDRLEN + payload.length, 0);
   writeU16h(out, type, 4);
   writeU16h(out, flags, 6);
   writeU32h(out, seq, 8);
   writeU32h(out, 0, 12);
   payload.copy(out, NLMSG_HDRLEN);
+  out.fill(0, NLMSG_HDRLEN + payload.length);
   return out;
 }
 

@@ -12,7 +12,7 @@
 //
 // Requests enqueued in one synchronous run leave together: sending waits for
 // the next microtask, so a bulk apply makes a few large sendmsg calls rather
-// than one per request.
+// than one per request (the frames go as an I/O vector, without a copy).
 // Only the raw socket module: the package's index also loads every protocol it knows.
 import { RawNetlinkSocket, type ErrnoException } from 'netlink/dist/raw';
 import { constants as osConstants } from 'node:os';
@@ -56,12 +56,16 @@ export interface TransportOptions {
 const REPLY_TRUESIZE = 1024;
 /** Upper bound of one sendmsg; well below the default socket send buffer. */
 const MAX_BATCH_BYTES = 64 * 1024;
+/** A batch leaves as one sendmsg with a buffer per message; the kernel takes at most UIO_MAXIOV of them. */
+const MAX_BATCH_MESSAGES = 1024;
 /**
- * One recvmsg reads a whole datagram into a buffer this large, without first
- * peeking at its size (which costs a second system call per datagram). Dump
- * parts are at most 32 KiB (the kernel caps them so), other replies smaller.
+ * One recvmsg reads a whole datagram into a fresh buffer this large, without
+ * first peeking at its size (which costs a second system call per datagram).
+ * The kernel sizes dump parts by our reads but caps them below 32 KiB; other
+ * replies are smaller. No larger: every byte of it is touched (zeroed) per
+ * datagram, and fresh pages are costly.
  */
-const DATAGRAM_BYTES = 64 * 1024;
+const DATAGRAM_BYTES = 32 * 1024;
 
 export class Transport {
   private readonly queue: Pending[] = [];
@@ -180,6 +184,8 @@ export class Transport {
       while (this.head < this.queue.length && this.inflight.size + 1 < this.window) {
         const next = this.queue[this.head]!;
         if (next.dump || (batch.length > 0 && bytes + next.frame.length > MAX_BATCH_BYTES)) break;
+        // The barrier takes the last place.
+        if (batch.length + 1 >= MAX_BATCH_MESSAGES) break;
         bytes += next.frame.length;
         batch.push(this.takeNext());
       }
@@ -203,8 +209,7 @@ export class Transport {
   }
 
   private sendBatch(batch: Pending[]): void {
-    const datagram = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((p) => p.frame));
-    this.socket.send(datagram, { port: 0 }, (err) => {
+    this.socket.send(batch.map((p) => p.frame), { port: 0 }, (err) => {
       if (!err) return;
       for (const p of batch) {
         if (this.inflight.get(p.seq) !== p) continue;
