@@ -41,7 +41,7 @@ export function writeStateFile(dir: string, state: ApiState): void {
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(state, bufferAsHex));
+    writeSync(fd, JSON.stringify(state));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -56,19 +56,12 @@ export function writeStateFile(dir: string, state: ApiState): void {
   }
 }
 
-// UDP_CHECK payloads are Buffers: stored as {"$hex": "..."}.
-function bufferAsHex(this: unknown, _key: string, value: unknown): unknown {
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
-    return { $hex: Buffer.from((value as { data: number[] }).data).toString('hex') };
-  }
-  return value;
-}
-
+// UDP_CHECK payloads are Buffers, stored as Buffer.toJSON() writes them.
 function reviveBuffers<T>(value: T): T {
   if (Array.isArray(value)) return value.map(reviveBuffers) as T;
   if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
-    if (typeof o.$hex === 'string' && Object.keys(o).length === 1) return Buffer.from(o.$hex, 'hex') as T;
+    if (o.type === 'Buffer' && Array.isArray(o.data) && Object.keys(o).length === 2) return Buffer.from(o.data as number[]) as T;
     for (const k of Object.keys(o)) o[k] = reviveBuffers(o[k]);
   }
   return value;

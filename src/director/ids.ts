@@ -4,13 +4,24 @@
 import ipaddr from 'ipaddr.js';
 import { AF_INET, AF_INET6, type AddressFamily, type Protocol, type RealServerKey, type ServiceKey } from '../ipvs/types';
 
+// Every plan and every API change names each address several times; parsing
+// dominated their cost, so canonical forms are remembered (bounded).
+const canonical = new Map<string, string>();
+const CANONICAL_CACHE_SIZE = 200_000;
+
 /** Canonical text of an address, so that "fd00:0::1" and "fd00::1" compare equal. */
 export function canonicalAddress(address: string): string {
-  return ipaddr.process(address).toString();
+  let text = canonical.get(address);
+  if (text === undefined) {
+    text = ipaddr.process(address).toString();
+    if (canonical.size >= CANONICAL_CACHE_SIZE) canonical.clear();
+    canonical.set(address, text);
+  }
+  return text;
 }
 
 export function familyOf(address: string): AddressFamily {
-  return ipaddr.process(address).kind() === 'ipv6' ? AF_INET6 : AF_INET;
+  return canonicalAddress(address).includes(':') ? AF_INET6 : AF_INET;
 }
 
 function hostPort(address: string, port: number): string {
