@@ -1,7 +1,8 @@
 // Health-check benchmark of lvsd against keepalived's checker, inside the lab
 // (started by scripts/bench-check.sh, which builds the namespaces):
 //   node dist/scripts/bench-check-lab.js --rs-ns NS --lvsd-ns NS --keepalived-ns NS --out DIR
-//        [--sizes 10000,1000] [--warmup 5] [--window 10] [--reps 5]
+//        [--sizes 10000,1000] [--warmup 5] [--window 10] [--reps 5 (0: no detection runs)] [--rounds 2] [--checkers lvsd,keepalived]
+// LVSD_BENCH_NODE_ARGS, when set, are node options for lvsd only (e.g. --cpu-prof --cpu-prof-dir=DIR).
 // Throughput: one virtual_server with N TCP_CHECK real servers at delay_loop 1,
 // all on one address of the real-server namespace, served by one listener
 // process. For each checker, after warm-up: accepted connections per second,
@@ -44,6 +45,8 @@ interface Options {
   warmupS: number;
   windowS: number;
   reps: number;
+  rounds: number;
+  checkers: string[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -60,9 +63,15 @@ function parseOptions(argv: string[]): Options {
   };
   const sizes = get('sizes', '10000,1000').split(',').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 10000)) throw new Error(`--sizes must list integers in [1, 10000], got ${get('sizes')}`);
+  if (!(Number.isInteger(Number(get('reps', '5'))) && Number(get('reps', '5')) >= 0 && Number(get('reps', '5')) <= 50)) {
+    throw new Error(`--reps must be an integer in [0, 50] (0 skips the detection runs), got ${get('reps', '5')}`);
+  }
+  const checkers = get('checkers', 'lvsd,keepalived').split(',');
+  if (checkers.some((c) => c !== 'lvsd' && c !== 'keepalived')) throw new Error(`--checkers lists lvsd and/or keepalived, got ${get('checkers')}`);
   return {
-    rsNs: get('rs-ns'), lvsdNs: get('lvsd-ns'), keepalivedNs: get('keepalived-ns'), out: get('out'), sizes,
-    warmupS: num('warmup', '5', 120), windowS: num('window', '10', 300), reps: Math.floor(num('reps', '5', 50)),
+    rounds: Math.floor(num('rounds', '2', 20)),
+    checkers, rsNs: get('rs-ns'), lvsdNs: get('lvsd-ns'), keepalivedNs: get('keepalived-ns'), out: get('out'), sizes,
+    warmupS: num('warmup', '5', 120), windowS: num('window', '10', 300), reps: Math.floor(Number(get('reps', '5'))),
   };
 }
 
@@ -191,13 +200,15 @@ async function waitExit(child: ReturnType<typeof spawn>, what: string, timeoutMs
   clearTimeout(timer);
 }
 
-function startLvsd(opts: Options, config: string, name: string, resyncS: number): Checker {
+/** lvsd with --resync 0: kernel table reads stay out of the measurement. */
+function startLvsd(opts: Options, config: string, name: string): Checker {
   const fd = logFile(opts.out, name);
-  const child = spawn(IP, ['netns', 'exec', opts.lvsdNs, LVSD, '-f', config, '--resync', String(resyncS)],
+  const nodeArgs = (process.env.LVSD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(IP, ['netns', 'exec', opts.lvsdNs, NODE, ...nodeArgs, LVSD, '-f', config, '--resync', '0'],
     { stdio: ['ignore', fd, fd], env: { ...process.env, LVSD_LOG_LEVEL: 'warn' } });
   closeSync(fd);
   return {
-    label: resyncS > 0 ? `lvsd --resync ${resyncS}` : 'lvsd',
+    label: 'lvsd',
     ns: opts.lvsdNs,
     pids: () => [child.pid!],
     mainPid: () => child.pid!,
@@ -355,15 +366,37 @@ function median(values: number[]): number {
 const pad = (cells: string[], widths: number[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '-');
 
-function printThroughput(rows: Throughput[]): void {
+/** Per checker and size, the median of each figure over the rounds. */
+function medians(rows: Throughput[]): Throughput[] {
+  const groups = new Map<string, Throughput[]>();
+  for (const r of rows) {
+    const key = `${r.label}\0${r.servers}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => ({
+    label: g[0]!.label, servers: g[0]!.servers,
+    checksPerS: median(g.map((r) => r.checksPerS)), cpuMsPerCheck: median(g.map((r) => r.cpuMsPerCheck)),
+    coreShare: median(g.map((r) => r.coreShare)), peakRssMb: median(g.map((r) => r.peakRssMb)),
+    listenerCoreShare: median(g.map((r) => r.listenerCoreShare)), inTableAtEnd: median(g.map((r) => r.inTableAtEnd)),
+  }));
+}
+
+function printThroughputRows(title: string, rows: Throughput[]): void {
   const widths = [22, 7, 10, 12, 7, 9, 10, 9];
-  console.log('\nThroughput: TCP_CHECK, delay_loop 1, one listener process, after warm-up');
+  console.log(`\n${title}`);
   console.log(pad(['checker', 'servers', 'checks/s', 'CPU ms/check', 'core', 'peak RSS', 'listener', 'up at end'], widths));
   for (const r of rows) {
     console.log(pad([r.label, String(r.servers), `${r.checksPerS.toFixed(0)}`, r.cpuMsPerCheck.toFixed(3),
       `${(r.coreShare * 100).toFixed(0)}%`, `${r.peakRssMb.toFixed(1)} MB`, `${(r.listenerCoreShare * 100).toFixed(0)}%`, String(r.inTableAtEnd)], widths));
   }
-  console.log('\nRatios lvsd / keepalived (checks/s: higher is better; CPU per check and RSS: lower is better)');
+}
+
+function printThroughput(runs: Throughput[], rounds: number): void {
+  printThroughputRows('Throughput, every run: TCP_CHECK, delay_loop 1, one listener process, after warm-up', runs);
+  const rows = medians(runs);
+  printThroughputRows(`Throughput, medians of ${rounds} round${rounds > 1 ? 's' : ''}`, rows);
+  const widths = [22, 7, 10, 12, 7, 9];
+  console.log('\nRatios lvsd / keepalived of the medians (checks/s: higher is better; CPU per check and RSS: lower is better)');
   console.log(pad(['checker', 'servers', 'checks/s', 'CPU ms/check', 'core', 'peak RSS'], widths));
   for (const r of rows.filter((x) => x.label !== 'keepalived')) {
     const k = rows.find((x) => x.label === 'keepalived' && x.servers === r.servers);
@@ -400,23 +433,31 @@ async function main(): Promise<void> {
   const big = await Listener.start(opts.rsNs, THROUGHPUT_FIRST_PORT, biggest);
   try {
     for (const servers of opts.sizes) {
-      console.log(`throughput at ${servers} real servers`);
-      throughput.push(await throughputRun(opts, big, servers, (config, name) => startLvsd(opts, config, `lvsd-${name}`, 0)));
-      throughput.push(await throughputRun(opts, big, servers, (config, name) => startKeepalived(opts, config, `keepalived-${name}`)));
+      for (let round = 0; round < opts.rounds; round++) {
+        console.log(`throughput at ${servers} real servers, round ${round + 1} of ${opts.rounds}`);
+        // Alternate which checker goes first so that drifting load on the host does not favour one.
+        const order = round % 2 === 0 ? opts.checkers : [...opts.checkers].reverse();
+        for (const checker of order) {
+          throughput.push(await throughputRun(opts, big, servers, checker === 'lvsd'
+            ? (config, name) => startLvsd(opts, config, `lvsd-${name}-${round + 1}`)
+            : (config, name) => startKeepalived(opts, config, `keepalived-${name}-${round + 1}`)));
+        }
+      }
     }
   } finally {
     await big.stop();
   }
-  printThroughput(throughput);
+  printThroughput(throughput, opts.rounds);
 
+  if (opts.reps === 0) return;
   const detection: Detection[] = [];
   const small = await Listener.start(opts.rsNs, DETECTION[0].firstPort, DETECTION[1].firstPort + DETECTION_SERVERS - DETECTION[0].firstPort);
   try {
     const config = join(opts.out, 'detection.conf');
     writeFileSync(config, detectionConfig());
     console.log(`\ndetection, ${opts.reps} repetitions per retry setting`);
-    detection.push(...await detectionRun(opts, small, startLvsd(opts, config, 'lvsd-detection', 0)));
-    detection.push(...await detectionRun(opts, small, await startKeepalived(opts, config, 'keepalived-detection')));
+    if (opts.checkers.includes('lvsd')) detection.push(...await detectionRun(opts, small, startLvsd(opts, config, 'lvsd-detection')));
+    if (opts.checkers.includes('keepalived')) detection.push(...await detectionRun(opts, small, await startKeepalived(opts, config, 'keepalived-detection')));
   } finally {
     await small.stop();
   }
