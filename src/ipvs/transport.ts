@@ -68,7 +68,8 @@ const MAX_BATCH_MESSAGES = 1024;
 const DATAGRAM_BYTES = 32 * 1024;
 
 export class Transport {
-  private readonly queue: Pending[] = [];
+  /** Requests in order; slots before head were sent and are cleared, so replies (large dumps) are not kept alive here. */
+  private readonly queue: (Pending | undefined)[] = [];
   private head = 0;
   private readonly inflight = new Map<number, Pending>();
   private dumpActive = false;
@@ -203,6 +204,7 @@ export class Transport {
 
   private takeNext(): Pending {
     const p = this.queue[this.head]!;
+    this.queue[this.head] = undefined;
     this.head++;
     this.inflight.set(p.seq, p);
     return p;
@@ -295,7 +297,7 @@ export class Transport {
   }
 
   private failAll(error: (p: Pending) => Error): void {
-    const all = [...this.inflight.values(), ...this.queue.slice(this.head)];
+    const all = [...this.inflight.values(), ...this.queue.slice(this.head) as Pending[]];
     this.inflight.clear();
     this.queue.length = 0;
     this.head = 0;

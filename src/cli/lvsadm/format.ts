@@ -44,12 +44,12 @@ function compareAddr(family: Family, a: Uint8Array, b: Uint8Array): number {
   return r;
 }
 
-/** A listing entry with its service address parsed once: sorting compares each one many times. */
-interface KeyedEntry { e: ServiceListing; bytes: Uint8Array }
+/** A service with its address parsed once: sorting compares each one many times. */
+interface KeyedService<T> { item: T; status: ServiceStatus; bytes: Uint8Array }
 
-function compareServices(ka: KeyedEntry, kb: KeyedEntry): number {
-  const a = ka.e.status;
-  const b = kb.e.status;
+function compareServices<T>(ka: KeyedService<T>, kb: KeyedService<T>): number {
+  const a = ka.status;
+  const b = kb.status;
   let r = wrap(a.service.fwmark ?? 0, b.service.fwmark ?? 0);
   if (r) return r;
   r = a.service.family - b.service.family;
@@ -68,6 +68,15 @@ const keyed = (r: RealServerStatus): KeyedServer => ({ r, family: familyOf(r.ser
 
 function compareKeyed(a: KeyedServer, b: KeyedServer): number {
   return compareAddr(a.family, a.bytes, b.bytes) || a.r.server.port - b.r.server.port;
+}
+
+/** Items in ipvsadm's listing order of their services. */
+export function sortedServices<T>(items: T[], statusOf: (item: T) => ServiceStatus): T[] {
+  const keyed = items.map((item) => {
+    const status = statusOf(item);
+    return { item, status, bytes: serviceAddr(status).bytes };
+  });
+  return msort(keyed, compareServices).map((k) => k.item);
 }
 
 /** glibc's qsort (a top-down merge sort): same result as ipvsadm even for its non-transitive comparisons. */
@@ -166,7 +175,8 @@ function tunnelRule(svcName: string, dest: string, r: RealServerStatus): string 
   return `${base}\n`;
 }
 
-function serviceEntry(entry: ServiceListing, format: Format, names: Names): string {
+/** One service and its real servers, as -L / -S print them. */
+export function serviceEntry(entry: ServiceListing, format: Format, names: Names): string {
   const svc = entry.status.service;
   const family = familyOf(svc.family);
   const protocol = serviceProtocol(entry.status);
@@ -259,12 +269,15 @@ export function versionHeader(info: IpvsInfo): string {
   return `IP Virtual Server version ${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff} (size=${info.connTableSize})\n`;
 }
 
+/** What -L / -S print before the services: the version line (unless saving) and column titles. */
+export function tableHeader(info: IpvsInfo, format: Format): string {
+  return (format.rule ? '' : versionHeader(info)) + title(format);
+}
+
 /** -L / -S of the whole table (header included unless saving). */
 export function formatTable(info: IpvsInfo, entries: ServiceListing[], format: Format, names: Names): string {
-  const sorted = format.noSort ? entries
-    : msort(entries.map((e) => ({ e, bytes: serviceAddr(e.status).bytes })), compareServices).map((k) => k.e);
-  let text = format.rule ? '' : versionHeader(info);
-  text += title(format);
+  const sorted = format.noSort ? entries : sortedServices(entries, (e) => e.status);
+  let text = tableHeader(info, format);
   for (const e of sorted) text += serviceEntry(e, format, names);
   return text;
 }

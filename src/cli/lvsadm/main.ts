@@ -13,8 +13,8 @@ import { toClientText } from './inet';
 import { SystemNames, type Names } from './resolve';
 import { restoreLines } from './restore-lines';
 import {
-  connectionAddrs, formatConnections, formatDaemons, formatService, formatTable, formatTimeouts, listingAddrs,
-  parseConnections, type ServiceListing,
+  connectionAddrs, formatConnections, formatDaemons, formatService, formatTimeouts, listingAddrs, parseConnections,
+  serviceEntry, sortedServices, tableHeader, type ServiceListing,
 } from './format';
 
 /** The batched requests of IpvsClient.apply(). */
@@ -194,12 +194,33 @@ async function list(run: Run, c: ParsedCommand): Promise<void> {
   }
 }
 
+/**
+ * -L / -S of the whole table. Every dump is queued at once, in listing order,
+ * and each service is formatted as its real servers arrive, then dropped: a
+ * large table never sits in memory whole (unless names must be looked up first).
+ */
 async function listAll(run: Run, format: ParsedCommand['format']): Promise<void> {
   const info = await run.table.getInfo();
   const services = await run.table.listServices().catch((e: unknown) => listFailure(run, 'list-services', e));
-  const entries = await withServers(run, services);
-  if (!format.numeric) await run.names.prefetchHosts(listingAddrs(entries));
-  run.out.out(formatTable(info, entries, format, run.names));
+  const ordered = format.noSort ? services : sortedServices(services, (s) => s);
+  const servers: (Promise<RealServerStatus[]> | undefined)[] = ordered.map((status) => {
+    const listed = run.table.listRealServers(status.service as ServiceKey).catch((e: unknown) => listFailure(run, 'list-servers', e));
+    // Awaited in order below; a later failure must not count as unhandled meanwhile.
+    listed.catch(() => undefined);
+    return listed;
+  });
+  if (!format.numeric) {
+    const entries = await Promise.all(ordered.map(async (status, i) => ({ status, servers: await servers[i]! })));
+    await run.names.prefetchHosts(listingAddrs(entries));
+  }
+  let text = tableHeader(info, format);
+  for (let i = 0; i < ordered.length; i++) {
+    const listed = servers[i]!;
+    // The settled promise holds its real servers: let them go once printed.
+    servers[i] = undefined;
+    text += serviceEntry({ status: ordered[i]!, servers: await listed }, format, run.names);
+  }
+  run.out.out(text);
 }
 
 function readConnections(netns: string | undefined): string {
@@ -253,10 +274,16 @@ async function readAll(input: LvsadmIo['stdin']): Promise<string> {
   return text;
 }
 
+/** Queued -R lines sent per pipelined batch. */
+const RESTORE_BATCH = 1024;
+
 /** -R: each input line is a command line of its own; the status is the last line's. */
 async function restore(run: Run): Promise<number> {
   let status: number | 'queued' = 0;
   for (const words of restoreLines(await readAll(run.io.stdin))) {
+    // Bounded batches keep memory flat on large inputs. Sent before the next
+    // line is queued, so the last line's outcome still comes from the final flush.
+    if (run.pending.length >= RESTORE_BATCH) await flush(run);
     status = await execute(run, [run.program, ...words], true);
   }
   const last = await flush(run);
