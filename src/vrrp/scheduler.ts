@@ -34,7 +34,9 @@ export class RealScheduler implements TimerScheduler {
       fire();
     };
     const coarseMs = Math.floor(delayUs / 1000) - 1;
-    if (coarseMs > 0) handle.timeout = setTimeout(finish, coarseMs);
+    // Always through setImmediate: after a stalled event loop, I/O that arrived meanwhile (an
+    // advertisement that re-arms this very timer) is handled before a late timer fires.
+    if (coarseMs > 0) handle.timeout = setTimeout(() => { handle.immediate = setImmediate(finish); }, coarseMs);
     else handle.immediate = setImmediate(finish);
     this.timers.set(key, handle);
   }
