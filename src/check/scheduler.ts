@@ -5,19 +5,9 @@
 import { EventEmitter } from 'node:events';
 import type { CheckEvent, CheckKind, CheckSpec, CheckStatus, ProbeResult } from './types';
 import { createProbe, type Cancel, type Probe, type ProbeFactory } from './probe';
+import { systemClock, TimerGroups, type Clock, type TimerEntry } from './clock';
 
-/** Time source; injectable so tests can step time deterministically. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export { systemClock, type Clock } from './clock';
 
 export interface SchedulerOptions {
   /** Attempts allowed in flight at once; the rest queue. Default 512: on loopback at 10,000 checks/s a larger burst only added event-loop latency and memory. */
@@ -42,7 +32,7 @@ class CheckState {
   /** Consecutive failed rounds. */
   failedRounds = 0;
   attempts = 0;
-  timer: unknown = undefined;
+  timer: TimerEntry | undefined = undefined;
   cancel: Cancel | undefined = undefined;
   queued = false;
   removed = false;
@@ -67,6 +57,7 @@ export class CheckScheduler extends EventEmitter {
   private readonly maxInFlight: number;
   private readonly jitter: number;
   private readonly clock: Clock;
+  private readonly timers: TimerGroups;
   private readonly random: () => number;
   private readonly probeFactory: ProbeFactory;
 
@@ -75,6 +66,7 @@ export class CheckScheduler extends EventEmitter {
     this.maxInFlight = options.maxInFlight ?? 512;
     this.jitter = options.jitter ?? 0.05;
     this.clock = options.clock ?? systemClock;
+    this.timers = new TimerGroups(this.clock);
     this.random = options.random ?? Math.random;
     this.probeFactory = options.probeFactory ?? createProbe;
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
@@ -97,7 +89,7 @@ export class CheckScheduler extends EventEmitter {
     if (!state) return false;
     this.checks.delete(checkId);
     state.removed = true;
-    this.clock.clearTimeout(state.timer);
+    if (state.timer) this.timers.cancel(state.timer);
     if (state.cancel) {
       state.cancel();
       state.cancel = undefined;
@@ -201,18 +193,18 @@ export class CheckScheduler extends EventEmitter {
     state.lastLatencyMs = now - state.startedAt;
     state.lastAt = now;
     // Armed before publishing so that a throwing listener cannot stop the check.
-    const changed = result.ok ? this.onSuccess(state, result.weight) : this.onFailure(state);
+    const changed = result.ok ? this.onSuccess(state, result.weight, now) : this.onFailure(state, now);
     if (changed) this.publish(state);
   }
 
-  private onSuccess(state: CheckState, weight: number | undefined): boolean {
+  private onSuccess(state: CheckState, weight: number | undefined, now: number): boolean {
     state.failures = 0;
     state.failedAttempts = 0;
     state.failedRounds = 0;
     state.successes++;
     const weightChanged = weight !== undefined && weight !== state.weight;
     if (weight !== undefined) state.weight = weight;
-    this.arm(state, this.loopDelay(state.spec.delayLoopMs));
+    this.arm(state, this.loopDelay(state.spec.delayLoopMs), now);
     if (!state.up && state.successes >= state.spec.rise) {
       state.up = true;
       return true;
@@ -220,19 +212,19 @@ export class CheckScheduler extends EventEmitter {
     return state.up && weightChanged;
   }
 
-  private onFailure(state: CheckState): boolean {
+  private onFailure(state: CheckState, now: number): boolean {
     const spec = state.spec;
     state.successes = 0;
     state.failures++;
     state.failedAttempts++;
     // keepalived retries only a server it still believes up.
     if (state.up && state.failedAttempts <= spec.retry) {
-      this.arm(state, spec.delayBeforeRetryMs);
+      this.arm(state, spec.delayBeforeRetryMs, now);
       return false;
     }
     state.failedAttempts = 0;
     state.failedRounds++;
-    this.arm(state, this.loopDelay(spec.delayLoopMs));
+    this.arm(state, this.loopDelay(spec.delayLoopMs), now);
     if (state.up && state.failedRounds >= spec.fall) {
       state.up = false;
       return true;
@@ -252,9 +244,9 @@ export class CheckScheduler extends EventEmitter {
     this.emit('change', event);
   }
 
-  private arm(state: CheckState, delayMs: number): void {
+  private arm(state: CheckState, delayMs: number, now?: number): void {
     if (state.removed) return;
-    state.timer = this.clock.setTimeout(state.run, delayMs);
+    state.timer = this.timers.add(state.run, delayMs, now);
   }
 
   private loopDelay(ms: number): number {

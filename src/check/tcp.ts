@@ -2,6 +2,10 @@
 import { Socket, type TcpSocketConnectOpts } from 'node:net';
 import type { ConnectOptions, TcpCheck } from './types';
 import { errorCode, hostPort, type Probe } from './probe';
+import { systemClock, TimerGroups } from './clock';
+
+/** Connect timeouts of all TCP_CHECKs, on shared wake-ups. */
+const timeouts = new TimerGroups(systemClock);
 
 export function tcpProbe(spec: TcpCheck & ConnectOptions): Probe {
   const target = hostPort(spec.connectIp, spec.connectPort);
@@ -14,13 +18,14 @@ export function tcpProbe(spec: TcpCheck & ConnectOptions): Probe {
     const finish = (ok: boolean, reason: string): void => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      timeouts.cancel(timer);
       socket.destroy();
       done({ ok, reason });
     };
-    const timer = setTimeout(finish, spec.connectTimeoutMs, false, timeoutReason);
-    socket.once('connect', () => finish(true, okReason));
-    socket.once('error', (err) => finish(false, `connect ${target}: ${errorCode(err)}`));
+    const timer = timeouts.add(() => finish(false, timeoutReason), spec.connectTimeoutMs);
+    // finish() runs once and destroys the socket, so plain listeners do (once() allocates a wrapper per attempt).
+    socket.on('connect', () => finish(true, okReason));
+    socket.on('error', (err: Error) => finish(false, `connect ${target}: ${errorCode(err)}`));
     try {
       socket.connect(options);
     } catch (err) {
@@ -29,7 +34,7 @@ export function tcpProbe(spec: TcpCheck & ConnectOptions): Probe {
     return () => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      timeouts.cancel(timer);
       socket.destroy();
     };
   };
