@@ -46,8 +46,10 @@ export const UrlBody = Type.Object({
   virtualhost: Type.Optional(Type.String({ maxLength: 255 })),
 }, strict);
 
+// MISC_CHECK is not offered here: it runs a program as root, which only the
+// configuration file (writable by root alone) may ask for.
 export const CheckBody = Type.Object({
-  kind: Type.Union(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'PING_CHECK', 'UDP_CHECK', 'DNS_CHECK'].map((k) => Type.Literal(k))),
+  kind: Type.Union(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'PING_CHECK', 'UDP_CHECK', 'DNS_CHECK'].map((k) => Type.Literal(k))),
   connectIp: Type.Optional(Type.String({ maxLength: 45 })),
   connectPort: Type.Optional(Port),
   bindTo: Type.Optional(Type.String({ maxLength: 45 })),
@@ -64,9 +66,6 @@ export const CheckBody = Type.Object({
   httpProtocol: Type.Optional(Type.Union([Type.Literal('1.0'), Type.Literal('1.0C'), Type.Literal('1.1')])),
   virtualhost: Type.Optional(Type.String({ maxLength: 255 })),
   enableSni: Type.Optional(Type.Boolean()),
-  miscPath: Type.Optional(Type.String({ maxLength: 4096 })),
-  miscTimeout: Type.Optional(Seconds),
-  miscDynamic: Type.Optional(Type.Boolean()),
   payload: Type.Optional(Type.String({ maxLength: 4096, description: 'UDP payload in hex' })),
   requireReply: Type.Optional(Type.Union([Type.Boolean(), Type.String({ maxLength: 4096 })])),
   minReplyLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
