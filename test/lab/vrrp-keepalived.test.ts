@@ -1,0 +1,137 @@
+// lvsd and keepalived 2.2.7 in one VRID on a real segment: each as master
+// and as backup, VRRPv2 with and without PASS authentication and VRRPv3 with
+// 100 ms adverts; exactly one master (VIP and adverts), ARP answered by the
+// master; takeover on SIGKILL and on a graceful stop, give-back on
+// preemption, nopreempt honoured. Then the seed configurations of a
+// master/backup pair and of a dual-master pair, run as written.
+//
+// Seed substitution: none in the files themselves. The lab names each
+// router's interface eth0 and gives it an address in the seeds' subnet
+// (182.148.15.1/24 and .2/24), which is all the seeds assume of their hosts;
+// their check and notify programs do not exist here, so both daemons disable
+// the vrrp_script and log the failed notify, as they would on such a host.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { requireLab, sh } from '../helpers/lab';
+import type { LineProcess } from '../helpers/procs';
+import {
+  ROOT, arpAnswer, buildSegment, settledMaster, startKeepalived, startLvsd, writeConfig,
+} from './vrrp-segment';
+
+const L = 'vrrp-ka-l';
+const K = 'vrrp-ka-k';
+const C = 'vrrp-ka-c';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+interface Variant { version: 2 | 3; advert: number; pass: boolean }
+
+function instance(v: Variant, priority: number, vip: string, extra = ''): string {
+  return `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 71
+  version ${v.version}
+  priority ${priority}
+  advert_int ${v.advert}
+  ${extra}
+  ${v.pass ? 'authentication {\n    auth_type PASS\n    auth_pass interop\n  }' : ''}
+  virtual_ipaddress {
+    ${vip}/24
+  }
+}
+`;
+}
+
+function tracked(list: LineProcess[], p: LineProcess): LineProcess {
+  list.push(p);
+  return p;
+}
+
+test('lvsd and keepalived share a VRID: one master, takeover, give-back, nopreempt', { timeout: 200_000 }, async () => {
+  requireLab();
+  const seg = await buildSegment('vrrpkabr', [[L, '10.62.0.1/24'], [K, '10.62.0.2/24'], [C, '10.62.0.3/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const both = new Map([[L, '10.62.0.1'], [K, '10.62.0.2']]);
+  const VIP = '10.62.0.100';
+  const quiet = (v: Variant) => Math.max(1.2, v.advert * 1.5);
+
+  // keepalived master, lvsd backup (v2 with PASS): SIGKILL of keepalived, then keepalived returns and preempts.
+  let v: Variant = { version: 2, advert: 1, pass: true };
+  let ka = tracked(procs, await startKeepalived(seg, K, writeConfig(seg, 'k1.conf', instance(v, 150, VIP))));
+  let lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'l1.conf', instance(v, 100, VIP))));
+  await settledMaster(seg, both, K, VIP, 71, quiet(v));
+  assert.equal(await arpAnswer(C, VIP), seg.macs.get(K));
+  await ka.stop('SIGKILL');
+  await sh(`ip -n ${K} link set eth0 down`);
+  await settledMaster(seg, new Map([[L, both.get(L)!]]), L, VIP, 71, quiet(v));
+  assert.equal(await arpAnswer(C, VIP), seg.macs.get(L));
+  await sh(`ip -n ${K} link set eth0 up`);
+  ka = tracked(procs, await startKeepalived(seg, K, join(seg.dir, 'k1.conf')));
+  await settledMaster(seg, both, K, VIP, 71, quiet(v));
+  assert.equal(await arpAnswer(C, VIP), seg.macs.get(K));
+  await ka.stop('SIGTERM');
+  await lv.stop('SIGTERM');
+
+  // lvsd master, keepalived backup (v3, 100 ms): graceful stop, give-back, then SIGKILL of lvsd.
+  v = { version: 3, advert: 0.1, pass: false };
+  ka = tracked(procs, await startKeepalived(seg, K, writeConfig(seg, 'k2.conf', instance(v, 100, VIP))));
+  lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'l2.conf', instance(v, 150, VIP))));
+  await settledMaster(seg, both, L, VIP, 71, quiet(v));
+  assert.equal(await arpAnswer(C, VIP), seg.macs.get(L));
+  await lv.stop('SIGTERM');
+  await settledMaster(seg, both, K, VIP, 71, quiet(v));
+  lv = tracked(procs, await startLvsd(L, join(seg.dir, 'l2.conf')));
+  await settledMaster(seg, both, L, VIP, 71, quiet(v));
+  await lv.stop('SIGKILL');
+  await sh(`ip -n ${L} link set eth0 down`);
+  await settledMaster(seg, new Map([[K, both.get(K)!]]), K, VIP, 71, quiet(v));
+  assert.equal(await arpAnswer(C, VIP), seg.macs.get(K));
+  await sh(`ip -n ${L} addr flush dev eth0 && ip -n ${L} addr add 10.62.0.1/24 dev eth0 && ip -n ${L} link set eth0 up`);
+
+  // v2 without authentication: lvsd with a higher priority but nopreempt joins a keepalived master and stays backup.
+  await ka.stop('SIGTERM');
+  v = { version: 2, advert: 1, pass: false };
+  ka = tracked(procs, await startKeepalived(seg, K, writeConfig(seg, 'k3.conf', instance(v, 100, VIP))));
+  await settledMaster(seg, new Map([[K, both.get(K)!]]), K, VIP, 71, 1);
+  lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'l3.conf', instance(v, 200, VIP, 'nopreempt'))));
+  await settledMaster(seg, both, K, VIP, 71, 4);
+  // ...until the master goes away.
+  await ka.stop('SIGTERM');
+  await settledMaster(seg, both, L, VIP, 71, quiet(v));
+  await lv.stop('SIGTERM');
+});
+
+test('seed configurations: a master/backup pair and a dual-master pair, lvsd beside keepalived', { timeout: 120_000 }, async () => {
+  requireLab();
+  const seeds = join(ROOT, 'test', 'fixtures', 'config', 'seeds');
+  const seg = await buildSegment('vrrpkasbr', [[L, '182.148.15.1/24'], [K, '182.148.15.2/24'], [C, '182.148.15.3/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const both = new Map([[L, '182.148.15.1'], [K, '182.148.15.2']]);
+
+  // Master/backup: lvsd runs the master's file, keepalived the backup's.
+  let lv = tracked(procs, await startLvsd(L, join(seeds, '001-master-backup-master.conf')));
+  let ka = tracked(procs, await startKeepalived(seg, K, join(seeds, '001-master-backup-backup.conf')));
+  await settledMaster(seg, both, L, '182.148.15.239', 51, 1.5);
+  await lv.stop('SIGTERM');
+  await settledMaster(seg, both, K, '182.148.15.239', 51, 1.5);
+  await ka.stop('SIGTERM');
+
+  // Dual master: each side masters the instance its file prefers.
+  lv = tracked(procs, await startLvsd(L, join(seeds, '001-master-master-master.conf')));
+  ka = tracked(procs, await startKeepalived(seg, K, join(seeds, '001-master-master-backup.conf')));
+  await settledMaster(seg, both, L, '182.148.15.239', 51, 1.5);
+  await settledMaster(seg, both, K, '182.148.15.235', 52, 1.5);
+  assert.equal(await arpAnswer(C, '182.148.15.239'), seg.macs.get(L));
+  assert.equal(await arpAnswer(C, '182.148.15.235'), seg.macs.get(K));
+  await lv.stop('SIGTERM');
+  await ka.stop('SIGTERM');
+});
