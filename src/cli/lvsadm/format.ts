@@ -225,7 +225,9 @@ export function serviceEntry(entry: ServiceListing, format: Format, names: Names
     if (svc.flags & 0x4) text += ' ops';
   }
   text += '\n';
-
+  // Joined once: a line built with += is a chain of string pieces, and a
+  // listing of thousands of lines would keep every piece alive.
+  const lines = [text];
   const servers = entry.servers.map(keyed);
   for (const { r, bytes, family } of format.noSort ? servers : msort(servers, compareKeyed)) {
     const s = r.server;
@@ -234,24 +236,24 @@ export function serviceEntry(entry: ServiceListing, format: Format, names: Names
     const ds = r.stats64;
     const fwd = FORWARD_NAMES[s.forward] ?? '(null)';
     if (format.rule) {
-      text += s.forward === 'tunnel' ? tunnelRule(svcName, dname, r)
-        : `-a ${svcName} -r ${dname} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}\n`;
+      lines.push(s.forward === 'tunnel' ? tunnelRule(svcName, dname, r)
+        : `-a ${svcName} -r ${dname} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}\n`);
     } else if (format.stats) {
-      text += `  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`;
+      lines.push(`  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`);
     } else if (format.rate) {
-      text += `  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
-        + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`;
+      lines.push(`  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
+        + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`);
     } else if (format.thresholds) {
-      text += `  -> ${padEnd(dname, 28)} ${[s.upperThreshold, s.lowerThreshold, r.activeConns, r.inactiveConns].map((v) => padEnd(String(v >>> 0), 10)).join(' ')}\n`;
+      lines.push(`  -> ${padEnd(dname, 28)} ${[s.upperThreshold, s.lowerThreshold, r.activeConns, r.inactiveConns].map((v) => padEnd(String(v >>> 0), 10)).join(' ')}\n`);
     } else if (format.persistentConn) {
-      text += `  -> ${padEnd(dname, 28)} ${padEnd(String(s.weight), 9)} ${padEnd(String(r.persistConns >>> 0), 11)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+      lines.push(`  -> ${padEnd(dname, 28)} ${padEnd(String(s.weight), 9)} ${padEnd(String(r.persistConns >>> 0), 11)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
     } else if (format.tunInfo) {
-      text += `  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+      lines.push(`  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
     } else {
-      text += `  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+      lines.push(`  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
     }
   }
-  return text;
+  return lines.join('');
 }
 
 /** Every address a listing would name, for Names.prefetchHosts. */
@@ -277,9 +279,7 @@ export function tableHeader(info: IpvsInfo, format: Format): string {
 /** -L / -S of the whole table (header included unless saving). */
 export function formatTable(info: IpvsInfo, entries: ServiceListing[], format: Format, names: Names): string {
   const sorted = format.noSort ? entries : sortedServices(entries, (e) => e.status);
-  let text = tableHeader(info, format);
-  for (const e of sorted) text += serviceEntry(e, format, names);
-  return text;
+  return [tableHeader(info, format), ...sorted.map((e) => serviceEntry(e, format, names))].join('');
 }
 
 /** -L with one service given. */
