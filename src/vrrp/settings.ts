@@ -220,9 +220,8 @@ function planInstance(
   if (!v.dontTrackPrimary) trackIf(ifname, 0, false);
   for (const t of [...v.trackScripts, ...groupTracks.scripts]) {
     const defined = scriptWeights.get(t.name);
-    if (!defined) throw new Error(`track_script ${t.name}: no vrrp_script of that name`);
-    // A vrrp_script without a program is ignored, as keepalived does.
-    if (!scripts.has(t.name)) continue;
+    // An undefined vrrp_script, or one without a program, is ignored (with a warning from the parser), as keepalived does.
+    if (!defined || !scripts.has(t.name)) continue;
     const track = scriptTrack(t.name);
     if (trackScripts.has(track)) continue;
     trackScripts.set(track, t.name);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { requireLab, sh } from '../helpers/lab';
 import type { LineProcess } from '../helpers/procs';
 import {
-  ROOT, arpAnswer, buildSegment, settledMaster, startKeepalived, startLvsd, writeConfig,
+  ROOT, arpAnswer, buildSegment, killKeepalived, settledMaster, startKeepalived, startLvsd, writeConfig,
 } from './vrrp-segment';
 
 const L = 'vrrp-ka-l';
@@ -68,7 +68,7 @@ test('lvsd and keepalived share a VRID: one master, takeover, give-back, nopreem
   let lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'l1.conf', instance(v, 100, VIP))));
   await settledMaster(seg, both, K, VIP, 71, quiet(v));
   assert.equal(await arpAnswer(C, VIP), seg.macs.get(K));
-  await ka.stop('SIGKILL');
+  await killKeepalived(seg, K, ka);
   await sh(`ip -n ${K} link set eth0 down`);
   await settledMaster(seg, new Map([[L, both.get(L)!]]), L, VIP, 71, quiet(v));
   assert.equal(await arpAnswer(C, VIP), seg.macs.get(L));

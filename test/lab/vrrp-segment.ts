@@ -2,7 +2,7 @@
 // in their own namespaces, lvsd and keepalived started there, and what the
 // wire shows (adverts from a tcpdump capture on the bridge, the client's
 // neighbour table after it reached a virtual address).
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
@@ -113,6 +113,13 @@ export async function startKeepalived(seg: Segment, ns: string, file: string): P
     ['-n', '-l', '-D', '--vrrp', '-f', file, '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-c', `${base}-check.pid`]);
   await p.waitFor(/Entering (BACKUP|MASTER|FAULT) STATE/, 20_000);
   return p;
+}
+
+/** SIGKILL of keepalived's VRRP process first: killed alone, the parent would stop it gracefully (priority 0). */
+export async function killKeepalived(seg: Segment, ns: string, p: LineProcess): Promise<void> {
+  const vrrpPid = readFileSync(join(seg.dir, `keepalived-${ns}-vrrp.pid`), 'utf8').trim();
+  await run('/bin/kill', ['-9', vrrpPid]);
+  await p.stop('SIGKILL');
 }
 
 export interface LoggedCounters { instance: string; counters: { drops: Record<string, number>; advertsReceived: number } }

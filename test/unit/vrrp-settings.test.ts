@@ -1,0 +1,173 @@
+// From keepalived.conf to VRRP runtime plans: tracks, addresses, sync groups,
+// the sync daemon, refusals naming file:line, and fingerprints for reloads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config';
+import { planVrrp, VrrpConfigError } from '../../src/vrrp/settings';
+
+/** Loads a file; `checked: false` keeps a configuration the validator refused, to test the planner's own checks. */
+function load(text: string, checked = true) {
+  const file = join(mkdtempSync(join(tmpdir(), 'vrrp-settings-')), 'keepalived.conf');
+  writeFileSync(file, text);
+  const result = loadConfig(file);
+  if (checked) assert.ok(result.ok, JSON.stringify(result.diagnostics));
+  return { config: result.config, file };
+}
+
+const BASE = `
+global_defs {
+  lvs_sync_daemon eth1 VI_1 id 7
+}
+vrrp_script chk {
+  script "/bin/true"
+  interval 2
+  weight -20
+  fall 3
+}
+vrrp_sync_group G {
+  group {
+    VI_1
+    VI_2
+  }
+  notify "/usr/local/bin/tell"
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 120
+  advert_int 1
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  track_interface {
+    eth2 weight 10
+  }
+  track_script {
+    chk
+  }
+  virtual_ipaddress {
+    10.0.0.100/24 dev eth0 label eth0:vip brd 10.0.0.255
+  }
+  virtual_ipaddress_excluded {
+    10.0.1.100/24
+  }
+  virtual_routes {
+    10.9.0.0/16 via 10.0.0.254
+  }
+}
+vrrp_instance VI_2 {
+  interface eth1
+  virtual_router_id 52
+  version 3
+  advert_int 0.1
+  nopreempt
+  dont_track_primary
+  virtual_ipaddress {
+    fd00::100/64
+  }
+}
+`;
+
+test('an instance plan: tracks with weights, advertised and excluded addresses, routes, group and sync daemon', () => {
+  const plan = planVrrp(load(BASE).config);
+  const [vi1, vi2] = plan.instances;
+  assert.equal(vi1!.config.vrid, 51);
+  assert.deepEqual(vi1!.config.auth, { type: 'pass', password: 'secret' });
+  assert.deepEqual(vi1!.config.vips, ['10.0.0.100']);
+  assert.deepEqual(vi1!.addresses.map((a) => [a.prefix.address.text, a.dev, a.label]),
+    [['10.0.0.100', 'eth0', 'eth0:vip'], ['10.0.1.100', 'eth0', undefined]]);
+  assert.equal(vi1!.routes[0]!.gateway?.text, '10.0.0.254');
+  assert.deepEqual(vi1!.config.tracks, [
+    { name: 'interface eth2', weight: 10, reverse: false },
+    { name: 'interface eth0', weight: 0, reverse: false },
+    { name: 'script chk', weight: -20, reverse: false, initiallyUp: true },
+  ]);
+  assert.equal(vi1!.syncGroup, 'G');
+  assert.equal(vi2!.family, 6);
+  assert.equal(vi2!.config.nopreempt, true);
+  assert.deepEqual(vi2!.config.tracks, [], 'dont_track_primary');
+  assert.deepEqual(plan.groups.map((g) => g.members), [['VI_1', 'VI_2']]);
+  assert.deepEqual(plan.syncDaemon, { instance: 'VI_1', daemon: { interface: 'eth1', syncId: 7 } });
+  assert.equal(plan.scripts.get('chk')?.fall, 3);
+});
+
+test('fingerprints change only with what an instance depends on', () => {
+  const before = planVrrp(load(BASE).config);
+  const moved = planVrrp(load(`\n\n${BASE}`).config);
+  assert.deepEqual(moved.instances.map((i) => i.fingerprint), before.instances.map((i) => i.fingerprint), 'line numbers do not count');
+  const changed = planVrrp(load(BASE.replace('priority 120', 'priority 130')).config);
+  // VI_1 changed, and VI_2 restarts with it because they share a sync group.
+  assert.notEqual(changed.instances[0]!.fingerprint, before.instances[0]!.fingerprint);
+  assert.notEqual(changed.instances[1]!.fingerprint, before.instances[1]!.fingerprint);
+  const alone = BASE.replace(/vrrp_sync_group G \{[\s\S]*?\n\}\n/, '');
+  const a = planVrrp(load(alone).config);
+  const b = planVrrp(load(alone.replace('priority 120', 'priority 130')).config);
+  assert.equal(a.instances[1]!.fingerprint, b.instances[1]!.fingerprint);
+  assert.notEqual(a.instances[0]!.fingerprint, b.instances[0]!.fingerprint);
+});
+
+test('refusals name the file and line and every problem; an undefined track_script is ignored', () => {
+  const { config, file } = load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress {
+    10.0.0.1
+  }
+  track_script {
+    missing
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress {
+    10.0.0.2
+  }
+}
+vrrp_instance C {
+  interface eth0
+  virtual_ipaddress {
+    10.0.0.3
+  }
+}
+`, false);
+  assert.throws(() => planVrrp(config), (e: unknown) => {
+    assert.ok(e instanceof VrrpConfigError);
+    assert.equal(e.problems.length, 2, e.message);
+    assert.ok(e.problems.some((p) => p === `${file}:19: vrrp_instance C: no virtual_router_id`), e.message);
+    assert.match(e.message, /virtual_router_id 9 on eth0 is already used by A/);
+    assert.doesNotMatch(e.message, /missing/);
+    return true;
+  });
+});
+
+test('the same VRID twice on one interface is refused', () => {
+  const { config } = load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress {
+    10.0.0.1
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress {
+    10.0.0.2
+  }
+}
+`, false);
+  assert.throws(() => planVrrp(config), /virtual_router_id 9 on eth0 is already used by A/);
+});
+
+test('a configuration without vrrp_instance plans nothing', () => {
+  const plan = planVrrp(load('virtual_server 10.0.0.1 80 {\n  lb_algo rr\n  lb_kind NAT\n}\n').config);
+  assert.deepEqual(plan.instances, []);
+  assert.equal(plan.syncDaemon, undefined);
+});
