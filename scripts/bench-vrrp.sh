@@ -114,7 +114,9 @@ for variant in "2 1" "3 0.1"; do
       kill -INT $dump; wait $dump 2>/dev/null || true
       set -- $(measure "$work/kill.pcap" 10.63.0.1 10.63.0.2 kill)
       echo "$1" >>"$work/kill.txt"; echo "$2" >>"$work/garp.txt"
-      # Graceful: the master returns (its stale VIP goes when it starts), preempts, and is stopped.
+      # Graceful: the master returns, preempts, and is stopped. The VIP its killed run left is cleared
+      # first, so that waiting for the VIP waits for the new run's mastership.
+      ip -n $M addr del $VIP/24 dev eth0 2>/dev/null || true
       mpid=$(start_keepalived $M "$work/master.conf" master)
       wait_vip $M
       sleep 2
