@@ -11,7 +11,8 @@ import { EXIT_ERROR, EXIT_LIST_ERROR, Exit, Output } from './exit';
 import { ipvsMessage, type Request } from './errors';
 import { toClientText } from './inet';
 import { SystemNames, type Names } from './resolve';
-import { restoreLines } from './restore-lines';
+import { eachRestoreLine } from './restore-lines';
+import { descriptorSink } from './stdio';
 import {
   connectionAddrs, formatConnections, formatDaemons, formatService, formatTimeouts, listingAddrs, parseConnections,
   serviceEntry, sortedServices, tableHeader, type ServiceListing,
@@ -42,8 +43,8 @@ export interface IpvsTable {
 export interface LvsadmIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
-  /** -R input: text, or a stream read to its end. */
-  stdin?: string | NodeJS.ReadableStream;
+  /** -R input: text, or a stream read to its end (given as a function: opened only when read). */
+  stdin?: string | NodeJS.ReadableStream | (() => NodeJS.ReadableStream);
   /** Network namespace whose IPVS table to drive. */
   netns?: string;
   /** A ready table (tests); otherwise IpvsClient.open() is used. */
@@ -213,14 +214,14 @@ async function listAll(run: Run, format: ParsedCommand['format']): Promise<void>
     const entries = await Promise.all(ordered.map(async (status, i) => ({ status, servers: await servers[i]! })));
     await run.names.prefetchHosts(listingAddrs(entries));
   }
-  let text = tableHeader(info, format);
+  const text = [tableHeader(info, format)];
   for (let i = 0; i < ordered.length; i++) {
     const listed = servers[i]!;
     // The settled promise holds its real servers: let them go once printed.
     servers[i] = undefined;
-    text += serviceEntry({ status: ordered[i]!, servers: await listed }, format, run.names);
+    text.push(serviceEntry({ status: ordered[i]!, servers: await listed }, format, run.names));
   }
-  run.out.out(text);
+  run.out.out(text.join(''));
 }
 
 function readConnections(netns: string | undefined): string {
@@ -266,9 +267,10 @@ async function execute(run: Run, argv: string[], fromRestore: boolean): Promise<
   }
 }
 
-async function readAll(input: LvsadmIo['stdin']): Promise<string> {
-  if (input === undefined) return '';
-  if (typeof input === 'string') return input;
+async function readAll(source: LvsadmIo['stdin']): Promise<string> {
+  if (source === undefined) return '';
+  if (typeof source === 'string') return source;
+  const input = typeof source === 'function' ? source() : source;
   let text = '';
   for await (const chunk of input) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
   return text;
@@ -280,7 +282,7 @@ const RESTORE_BATCH = 1024;
 /** -R: each input line is a command line of its own; the status is the last line's. */
 async function restore(run: Run): Promise<number> {
   let status: number | 'queued' = 0;
-  for (const words of restoreLines(await readAll(run.io.stdin))) {
+  for (const words of eachRestoreLine(await readAll(run.io.stdin))) {
     // Bounded batches keep memory flat on large inputs. Sent before the next
     // line is queued, so the last line's outcome still comes from the final flush.
     if (run.pending.length >= RESTORE_BATCH) await flush(run);
@@ -357,7 +359,12 @@ export async function lvsadm(argv: string[], io: LvsadmIo): Promise<number> {
 /** The process entry used by bin/lvsadm. */
 export function runProcess(): void {
   const program = basename(process.argv[1] ?? 'lvsadm');
-  void lvsadm([program, ...process.argv.slice(2)], { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin })
+  const io: LvsadmIo = {
+    stdout: descriptorSink(1, () => process.stdout),
+    stderr: descriptorSink(2, () => process.stderr),
+    stdin: () => process.stdin,
+  };
+  void lvsadm([program, ...process.argv.slice(2)], io)
     .then((code) => { process.exitCode = code; });
 }
 
