@@ -1,14 +1,15 @@
 // Health-check benchmark of lvsd against keepalived's checker, inside the lab
 // (started by scripts/bench-check.sh, which builds the namespaces):
-//   node dist/scripts/bench-check-lab.js --rs-ns NS --lvsd-ns NS --keepalived-ns NS --out DIR
+//   node dist/scripts/bench-check-lab.js --rs-ns NS --rs-links L1,L2 --lvsd-ns NS --keepalived-ns NS --out DIR
 //        [--sizes 10000,1000] [--warmup 5] [--window 10] [--reps 5 (0: no detection runs)] [--rounds 2] [--checkers lvsd,keepalived]
 // LVSD_BENCH_NODE_ARGS, when set, are node options for lvsd only (e.g. --cpu-prof --cpu-prof-dir=DIR).
 // Throughput: one virtual_server with N TCP_CHECK real servers at delay_loop 1,
 // all on one address of the real-server namespace, served by one listener
 // process. For each checker, after warm-up: accepted connections per second,
 // CPU per accepted check (/proc/PID/stat) and peak RSS (VmHWM).
-// Detection: a few real servers with inhibit_on_failure; one listener port is
-// closed at a known time and the kernel table is polled until its weight is 0.
+// Detection: a few real servers with inhibit_on_failure; one server fails at a
+// known time (its listener closes, or tc drops its packets) and the kernel
+// table is polled until its weight is 0.
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,10 +27,11 @@ const IP = '/usr/sbin/ip';
 const RS_ADDRESS = '10.202.0.10';
 const THROUGHPUT_FIRST_PORT = 20000;
 const THROUGHPUT_VIP = '10.203.0.1';
-/** Detection services: retry 0, then retry 1 with delay_before_retry 1. */
+const DELAY_BEFORE_RETRY_S = 1;
+/** Detection services: retry 0, then retry 1. */
 const DETECTION = [
-  { vip: '10.203.0.2', firstPort: 30001, retry: 0, delayBeforeRetry: 1 },
-  { vip: '10.203.0.3', firstPort: 30011, retry: 1, delayBeforeRetry: 1 },
+  { vip: '10.203.0.2', firstPort: 30001, retry: 0 },
+  { vip: '10.203.0.3', firstPort: 30011, retry: 1 },
 ] as const;
 const DETECTION_SERVERS = 3;
 const DELAY_LOOP_S = 1;
@@ -38,6 +40,8 @@ const CLK_TCK = 100;
 
 interface Options {
   rsNs: string;
+  /** Links of the real servers' namespace toward the directors, each with a clsact qdisc. */
+  rsLinks: string[];
   lvsdNs: string;
   keepalivedNs: string;
   out: string;
@@ -70,7 +74,7 @@ function parseOptions(argv: string[]): Options {
   if (checkers.some((c) => c !== 'lvsd' && c !== 'keepalived')) throw new Error(`--checkers lists lvsd and/or keepalived, got ${get('checkers')}`);
   return {
     rounds: Math.floor(num('rounds', '2', 20)),
-    checkers, rsNs: get('rs-ns'), lvsdNs: get('lvsd-ns'), keepalivedNs: get('keepalived-ns'), out: get('out'), sizes,
+    checkers, rsNs: get('rs-ns'), rsLinks: get('rs-links').split(','), lvsdNs: get('lvsd-ns'), keepalivedNs: get('keepalived-ns'), out: get('out'), sizes,
     warmupS: num('warmup', '5', 120), windowS: num('window', '10', 300), reps: Math.floor(Number(get('reps', '5'))),
   };
 }
@@ -95,7 +99,7 @@ function detectionConfig(): string {
     for (let i = 0; i < DETECTION_SERVERS; i++) {
       lines.push(`  real_server ${RS_ADDRESS} ${d.firstPort + i} {`, '    weight 1', '    inhibit_on_failure',
         '    TCP_CHECK {', `      connect_timeout ${CONNECT_TIMEOUT_S}`, `      retry ${d.retry}`,
-        `      delay_before_retry ${d.delayBeforeRetry}`, '    }', '  }');
+        `      delay_before_retry ${DELAY_BEFORE_RETRY_S}`, '    }', '  }');
     }
     lines.push('}');
   }
@@ -312,42 +316,88 @@ async function throughputRun(opts: Options, listener: Listener, servers: number,
   }
 }
 
+/** How a server dies: its listener closes (connections refused), or its packets are dropped (connect_timeout runs out). */
+type FailureMode = 'refused' | 'dropped';
+const FAILURE_MODES: FailureMode[] = ['refused', 'dropped'];
+
 interface Detection {
   label: string;
+  mode: FailureMode;
   retry: number;
   delaysMs: number[];
+  /** Half the time the failure took to set up: the uncertainty on when it began. */
+  setupUncertaintyMs: number[];
 }
 
-async function detectionRun(opts: Options, listener: Listener, checker: Checker): Promise<Detection[]> {
+/** Silent drops of one real-server port on every link into the real servers' namespace (a clsact qdisc is on each). */
+class PortDropper {
+  constructor(private readonly ns: string, private readonly links: string[]) {}
+
+  private async tc(args: string[]): Promise<void> {
+    for (const link of this.links) {
+      const child = spawn(IP, ['netns', 'exec', this.ns, '/usr/sbin/tc', ...args.map((a) => a.replace('LINK', link))], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      if (code !== 0) throw new Error(`tc ${args.join(' ').replace('LINK', link)} in ${this.ns}: exit ${code}: ${stderr.trim()}`);
+    }
+  }
+
+  drop(port: number): Promise<void> {
+    return this.tc(['filter', 'add', 'dev', 'LINK', 'ingress', 'protocol', 'ip', 'prio', '1', 'flower', 'ip_proto', 'tcp', 'dst_port', String(port), 'action', 'drop']);
+  }
+
+  restore(): Promise<void> {
+    return this.tc(['filter', 'del', 'dev', 'LINK', 'ingress', 'prio', '1']);
+  }
+}
+
+/** Makes a server fail; resolves with when the failure began and half the time it took to set up. */
+async function fail(mode: FailureMode, port: number, listener: Listener, dropper: PortDropper): Promise<{ at: number; uncertaintyMs: number }> {
+  if (mode === 'refused') return { at: await listener.close(port), uncertaintyMs: 0 };
+  const t0 = Date.now();
+  await dropper.drop(port);
+  const t1 = Date.now();
+  return { at: (t0 + t1) / 2, uncertaintyMs: (t1 - t0) / 2 };
+}
+
+function recover(mode: FailureMode, port: number, listener: Listener, dropper: PortDropper): Promise<void> {
+  return mode === 'refused' ? listener.open(port) : dropper.restore();
+}
+
+async function detectionRun(opts: Options, listener: Listener, dropper: PortDropper, checker: Checker): Promise<Detection[]> {
   const client = await IpvsClient.open({ netns: checker.ns });
   const results: Detection[] = [];
   try {
     for (const d of DETECTION) await waitLoaded(client, d.vip, DETECTION_SERVERS, checker.label);
     await sleep(2000);
-    for (const d of DETECTION) {
-      const result: Detection = { label: checker.label, retry: d.retry, delaysMs: [] };
-      const port = d.firstPort;
-      for (let rep = 0; rep < opts.reps; rep++) {
-        // A random phase against the checker's own loop.
-        await sleep(Math.floor(Math.random() * DELAY_LOOP_S * 1000));
-        const killedAt = await listener.close(port);
-        let detectedAt = 0;
-        const deadline = killedAt + 20_000;
-        while (detectedAt === 0) {
-          if ((await kernelWeights(client, d.vip)).get(port) === 0) detectedAt = Date.now();
-          else if (Date.now() > deadline) throw new Error(`${checker.label}: ${RS_ADDRESS}:${port} still has its weight 20 s after its listener closed`);
-          else await sleep(20);
+    for (const mode of FAILURE_MODES) {
+      for (const d of DETECTION) {
+        const result: Detection = { label: checker.label, mode, retry: d.retry, delaysMs: [], setupUncertaintyMs: [] };
+        const port = d.firstPort;
+        for (let rep = 0; rep < opts.reps; rep++) {
+          // A random phase against the checker's own loop.
+          await sleep(Math.floor(Math.random() * DELAY_LOOP_S * 1000));
+          const failed = await fail(mode, port, listener, dropper);
+          let detectedAt = 0;
+          const deadline = failed.at + 20_000;
+          while (detectedAt === 0) {
+            if ((await kernelWeights(client, d.vip)).get(port) === 0) detectedAt = Date.now();
+            else if (Date.now() > deadline) throw new Error(`${checker.label}: ${RS_ADDRESS}:${port} still has its weight 20 s after it failed (${mode})`);
+            else await sleep(20);
+          }
+          result.delaysMs.push(Math.round(detectedAt - failed.at));
+          result.setupUncertaintyMs.push(Math.round(failed.uncertaintyMs));
+          await recover(mode, port, listener, dropper);
+          const backBy = Date.now() + 20_000;
+          while ((await kernelWeights(client, d.vip)).get(port) !== 1) {
+            if (Date.now() > backBy) throw new Error(`${checker.label}: ${RS_ADDRESS}:${port} did not get its weight back within 20 s (${mode})`);
+            await sleep(50);
+          }
         }
-        result.delaysMs.push(detectedAt - killedAt);
-        await listener.open(port);
-        const backBy = Date.now() + 20_000;
-        while ((await kernelWeights(client, d.vip)).get(port) !== 1) {
-          if (Date.now() > backBy) throw new Error(`${checker.label}: ${RS_ADDRESS}:${port} did not get its weight back within 20 s`);
-          await sleep(50);
-        }
+        console.log(`  ${checker.label} ${mode} retry ${d.retry}: ${result.delaysMs.join(' ')} ms`);
+        results.push(result);
       }
-      console.log(`  ${checker.label} retry ${d.retry}: ${result.delaysMs.join(' ')} ms`);
-      results.push(result);
     }
     return results;
   } finally {
@@ -355,6 +405,12 @@ async function detectionRun(opts: Options, listener: Listener, checker: Checker)
     await client.flush().catch(() => undefined);
     client.close();
   }
+}
+
+/** Earliest detection in theory: the attempts that must fail and the waits between them; the first comes up to delay_loop later. */
+function theoryMinMs(mode: FailureMode, retry: number): number {
+  const attemptMs = mode === 'dropped' ? CONNECT_TIMEOUT_S * 1000 : 0;
+  return (retry + 1) * attemptMs + retry * DELAY_BEFORE_RETRY_S * 1000;
 }
 
 function median(values: number[]): number {
@@ -407,20 +463,21 @@ function printThroughput(runs: Throughput[], rounds: number): void {
 }
 
 function printDetection(rows: Detection[]): void {
-  console.log(`\nDetection: listener closed (connection refused) -> weight 0 in the kernel; delay_loop ${DELAY_LOOP_S}, connect_timeout ${CONNECT_TIMEOUT_S}, delay_before_retry 1, polled every 20 ms`);
-  console.log('theory for a refused connection: the next attempt comes within delay_loop, then each retry waits delay_before_retry;');
-  console.log(`connect_timeout (${CONNECT_TIMEOUT_S} s) would only add to this when packets are dropped instead of refused`);
-  const widths = [12, 6, 18, 11, 9, 9, 24];
-  console.log(pad(['checker', 'retry', 'theory min..max ms', 'theory mean', 'median', 'max', 'all (ms)'], widths));
+  console.log(`\nDetection: server fails -> its weight is 0 in the kernel (inhibit_on_failure), polled every 20 ms`);
+  console.log(`delay_loop ${DELAY_LOOP_S} s, connect_timeout ${CONNECT_TIMEOUT_S} s, delay_before_retry ${DELAY_BEFORE_RETRY_S} s`);
+  console.log('refused: the listener closes, each attempt fails at once; dropped: SYNs are dropped, each attempt waits connect_timeout');
+  console.log('theory: min = (retry+1) x attempt + retry x delay_before_retry; the first failing attempt starts up to delay_loop later');
+  const widths = [12, 8, 6, 13, 7, 8, 7, 10, 30];
+  console.log(pad(['checker', 'failure', 'retry', 'theory ms', 'mean', 'median', 'max', '+/- setup', 'all (ms)'], widths));
   for (const r of rows) {
-    const base = r.retry * 1000;
-    console.log(pad([r.label, String(r.retry), `${base}..${base + DELAY_LOOP_S * 1000}`, String(base + DELAY_LOOP_S * 500),
-      String(median(r.delaysMs)), String(Math.max(...r.delaysMs)), r.delaysMs.join(' ')], widths));
+    const min = theoryMinMs(r.mode, r.retry);
+    console.log(pad([r.label, r.mode, String(r.retry), `${min}..${min + DELAY_LOOP_S * 1000}`, String(min + DELAY_LOOP_S * 500),
+      String(Math.round(median(r.delaysMs))), String(Math.max(...r.delaysMs)), String(Math.round(median(r.setupUncertaintyMs))), r.delaysMs.join(' ')], widths));
   }
   console.log('\nRatios lvsd / keepalived of the median detection delay');
   for (const r of rows.filter((x) => x.label === 'lvsd')) {
-    const k = rows.find((x) => x.label === 'keepalived' && x.retry === r.retry);
-    if (k) console.log(`  retry ${r.retry}: ${ratio(median(r.delaysMs), median(k.delaysMs))}`);
+    const k = rows.find((x) => x.label === 'keepalived' && x.retry === r.retry && x.mode === r.mode);
+    if (k) console.log(`  ${r.mode} retry ${r.retry}: ${ratio(median(r.delaysMs), median(k.delaysMs))}`);
   }
 }
 
@@ -455,9 +512,10 @@ async function main(): Promise<void> {
   try {
     const config = join(opts.out, 'detection.conf');
     writeFileSync(config, detectionConfig());
-    console.log(`\ndetection, ${opts.reps} repetitions per retry setting`);
-    if (opts.checkers.includes('lvsd')) detection.push(...await detectionRun(opts, small, startLvsd(opts, config, 'lvsd-detection')));
-    if (opts.checkers.includes('keepalived')) detection.push(...await detectionRun(opts, small, await startKeepalived(opts, config, 'keepalived-detection')));
+    console.log(`\ndetection, ${opts.reps} repetitions per failure mode and retry setting`);
+    const dropper = new PortDropper(opts.rsNs, opts.rsLinks);
+    if (opts.checkers.includes('lvsd')) detection.push(...await detectionRun(opts, small, dropper, startLvsd(opts, config, 'lvsd-detection')));
+    if (opts.checkers.includes('keepalived')) detection.push(...await detectionRun(opts, small, dropper, await startKeepalived(opts, config, 'keepalived-detection')));
   } finally {
     await small.stop();
   }

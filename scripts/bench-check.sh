@@ -13,6 +13,8 @@ node=$(command -v node)
 [ -e /proc/net/ip_vs ] || { echo "bench-check: no IPVS in this kernel; run it as scripts/lab $0" >&2; exit 2; }
 [ -f "$here/dist/scripts/bench-check-lab.js" ] || { echo "bench-check: build first (npx tsc -p $here)" >&2; exit 2; }
 
+modprobe -a sch_ingress cls_flower act_gact
+
 # One listener process holds 10,000 listening sockets plus the accepted ones.
 ulimit -n 65536
 
@@ -27,12 +29,15 @@ for ns in "${namespaces[@]}"; do
 done
 ip -n bc-rs addr add 10.202.0.10/32 dev lo
 subnet=1
+links=()
 for dir in bc-lvsd bc-ka; do
   ip link add "$dir-rs" netns "$dir" type veth peer name "to-$dir" netns bc-rs
   ip -n "$dir" addr add "10.201.$subnet.1/24" dev "$dir-rs"
   ip -n bc-rs addr add "10.201.$subnet.2/24" dev "to-$dir"
   ip -n "$dir" link set "$dir-rs" up
   ip -n bc-rs link set "to-$dir" up
+  ip netns exec bc-rs /usr/sbin/tc qdisc add dev "to-$dir" clsact
+  links+=("to-$dir")
   ip -n "$dir" route add 10.202.0.0/24 via "10.201.$subnet.2"
   # 10,000 checks a second leave many connections in TIME_WAIT: give both checkers the same wide port range.
   ip netns exec "$dir" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
@@ -42,4 +47,4 @@ ip netns exec bc-rs sysctl -qw net.core.somaxconn=4096
 
 mkdir -p "$out"
 echo "lab kernel $(uname -r), $(nproc) CPU, keepalived: $(/usr/sbin/keepalived --version 2>&1 | head -n 1)"
-"$node" "$here/dist/scripts/bench-check-lab.js" --rs-ns bc-rs --lvsd-ns bc-lvsd --keepalived-ns bc-ka --out "$out" "$@"
+"$node" "$here/dist/scripts/bench-check-lab.js" --rs-ns bc-rs --rs-links "$(IFS=,; echo "${links[*]}")" --lvsd-ns bc-lvsd --keepalived-ns bc-ka --out "$out" "$@"
