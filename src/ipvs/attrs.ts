@@ -106,6 +106,10 @@ export class Attrs {
   private readonly starts = new Int32Array(MAX_TYPE + 1);
   private readonly ends = new Int32Array(MAX_TYPE + 1);
   where = '';
+  /** The parent's place and the name this table was last nested as, and the text made of them (see nestedInto). */
+  private nestedIn = '';
+  private nestedAs = '';
+  private nestedWhere = '';
 
   static parse(buf: Buffer, where: string): Attrs {
     return new Attrs().load(buf, 0, buf.length, where);
@@ -210,7 +214,13 @@ export class Attrs {
   /** Like nested(), into a table the caller reuses. */
   nestedInto(into: Attrs, type: number, name: string): Attrs {
     const start = this.at(type, name);
-    return into.load(this.buf, start, this.ends[type]!, `${this.where} > ${name}`);
+    // A reused table usually gets the same place again: keep its text rather than build one per entry.
+    if (into.nestedIn !== this.where || into.nestedAs !== name) {
+      into.nestedIn = this.where;
+      into.nestedAs = name;
+      into.nestedWhere = `${this.where} > ${name}`;
+    }
+    return into.load(this.buf, start, this.ends[type]!, into.nestedWhere);
   }
 
   optional<T>(type: number, read: (type: number) => T): T | undefined {

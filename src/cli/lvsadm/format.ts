@@ -2,7 +2,7 @@
 // variants, -S rules, -c connections, --timeout and --daemon.
 import type { IpvsInfo, RealServerStatus, ServiceStatus, SyncDaemon, Timeouts } from '../../ipvs/types';
 import type { Format } from './args';
-import { fromText, inetPton4, inetPton6, ntop, v4FromNumber, ntop4, type Family, type InetAddr } from './inet';
+import { fromText, inetPton4, inetPton6, ntop, v4FromNumber, v4Number, ntop4, type Family, type InetAddr } from './inet';
 import type { Names } from './resolve';
 
 export interface ServiceListing { status: ServiceStatus; servers: RealServerStatus[] }
@@ -61,13 +61,25 @@ function compareServices<T>(ka: KeyedService<T>, kb: KeyedService<T>): number {
   return (a.service.port ?? 0) - (b.service.port ?? 0);
 }
 
-/** A real server with its address parsed once. */
-interface KeyedServer { r: RealServerStatus; family: Family; bytes: Uint8Array }
+/**
+ * A real server with its address parsed once: IPv4 as a number (no byte
+ * array for each of thousands of servers), IPv6 as bytes.
+ */
+interface KeyedServer { r: RealServerStatus; family: Family; v4: number; bytes: Uint8Array | undefined }
 
-const keyed = (r: RealServerStatus): KeyedServer => ({ r, family: familyOf(r.server.family), bytes: serverAddr(r).bytes });
+function keyed(r: RealServerStatus): KeyedServer {
+  const family = familyOf(r.server.family);
+  return family === 4 ? { r, family, v4: v4Number(r.server.address), bytes: undefined }
+    : { r, family, v4: 0, bytes: serverAddr(r).bytes };
+}
+
+/** 32-bit word i of the address, as compareAddr reads the 16 bytes. */
+const keyedWord = (k: KeyedServer, i: number): number => (k.bytes ? word(k.bytes, i) : i === 0 ? k.v4 : 0);
 
 function compareKeyed(a: KeyedServer, b: KeyedServer): number {
-  return compareAddr(a.family, a.bytes, b.bytes) || a.r.server.port - b.r.server.port;
+  let r = 0;
+  for (let i = 0; r === 0 && i < (a.family === 6 ? 4 : 1); i++) r = wrap(keyedWord(a, i), keyedWord(b, i));
+  return r || a.r.server.port - b.r.server.port;
 }
 
 /** Items in ipvsadm's listing order of their services. */
@@ -229,9 +241,11 @@ export function serviceEntry(entry: ServiceListing, format: Format, names: Names
   // listing of thousands of lines would keep every piece alive.
   const lines = [text];
   const servers = entry.servers.map(keyed);
-  for (const { r, bytes, family } of format.noSort ? servers : msort(servers, compareKeyed)) {
+  for (const { r, bytes, family, v4 } of format.noSort ? servers : msort(servers, compareKeyed)) {
     const s = r.server;
-    let dname = addrPortName({ family, bytes }, s.port, protocol, format.numeric, names);
+    // Numeric IPv4: the client's text is already what inet_ntop prints.
+    let dname = format.numeric && !bytes ? `${s.address}:${s.port}`
+      : addrPortName({ family, bytes: bytes ?? v4FromNumber(v4).bytes }, s.port, protocol, format.numeric, names);
     if (!format.rule && s.family !== 10) dname = dname.slice(0, 28);
     const ds = r.stats64;
     const fwd = FORWARD_NAMES[s.forward] ?? '(null)';

@@ -50,37 +50,45 @@ export function inetAton(text: string): number | undefined {
 }
 
 /**
- * inet_pton(AF_INET) into the first four bytes of out: exactly four decimal
- * octets, no leading zeros. A plain scan: listings parse every address.
+ * inet_pton(AF_INET) as an unsigned 32-bit number, or -1: exactly four
+ * decimal octets, no leading zeros. A plain scan: listings parse every address.
  */
-function pton4Into(text: string, out: Uint8Array): boolean {
-  let part = 0;
+function pton4Number(text: string): number {
   let value = 0;
+  let part = 0;
+  let octet = 0;
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && value === 0) return false;
-      value = value * 10 + (c - 0x30);
-      if (value > 255) return false;
+      if (digits > 0 && octet === 0) return -1;
+      octet = octet * 10 + (c - 0x30);
+      if (octet > 255) return -1;
       digits++;
     } else if (c === 0x2e && digits > 0 && part < 3) {
-      out[part++] = value;
-      value = 0;
+      value = value * 256 + octet;
+      part++;
+      octet = 0;
       digits = 0;
     } else {
-      return false;
+      return -1;
     }
   }
-  if (digits === 0 || part !== 3) return false;
-  out[3] = value;
-  return true;
+  if (digits === 0 || part !== 3) return -1;
+  return value * 256 + octet;
 }
 
 /** inet_pton(AF_INET): exactly four decimal octets, no leading zeros. */
 export function inetPton4(text: string): Uint8Array | undefined {
-  const out = new Uint8Array(4);
-  return pton4Into(text, out) ? out : undefined;
+  const n = pton4Number(text);
+  return n < 0 ? undefined : Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+/** An IPv4 address the kernel client handed back, as a number; such text is exactly what ntop4 prints for it. */
+export function v4Number(text: string): number {
+  const n = pton4Number(text);
+  if (n < 0) throw new Error(`not an IPv4 address: ${JSON.stringify(text)}`);
+  return n;
 }
 
 /** inet_pton(AF_INET6), including an embedded dotted IPv4 tail. */
@@ -203,11 +211,7 @@ export function v4ToNumber(bytes: Uint8Array): number {
 
 /** Parses the address text the kernel client hands back (any valid v4 or v6 form). */
 export function fromText(family: Family, text: string): InetAddr {
-  if (family === 4) {
-    const bytes = new Uint8Array(16);
-    if (!pton4Into(text, bytes)) throw new Error(`not an IPv4 address: ${JSON.stringify(text)}`);
-    return { family, bytes };
-  }
+  if (family === 4) return v4FromNumber(v4Number(text));
   const bytes = inetPton6(text);
   if (!bytes) throw new Error(`not an IPv6 address: ${JSON.stringify(text)}`);
   return { family, bytes };
