@@ -38,6 +38,8 @@ export interface IpvsClientOptions {
 }
 
 const DEFAULT_WINDOW = 256;
+/** Every success of a bulk apply shares one result. */
+const OK: IpvsOpResult = Object.freeze({ ok: true as const });
 /** Asked for; the kernel caps it at net.core.rmem_max. */
 const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
 
@@ -181,12 +183,12 @@ export class IpvsClient {
     const pending = requests.map((req, i) => {
       if (!req) return Promise.resolve();
       const { seq, promise } = this.transport.enqueue({
-        ...req, type: this.family, payload: genlPayload(req), dump: false, ackless: true,
+        command: req.command, target: req.target, type: this.family, payload: genlPayload(req), dump: false, ackless: true,
         ...(stop ? { onError: stopSending } : {}),
       });
       ours.add(seq);
       return promise.then(
-        () => { results[i] = { ok: true }; },
+        () => { results[i] = OK; },
         (e: unknown) => { results[i] = { ok: false, error: asIpvsError(e, req) }; },
       );
     });

@@ -128,7 +128,12 @@ export class Transport {
     let resolve!: (parts: Buffer[]) => void;
     let reject!: (err: Error) => void;
     const promise = new Promise<Buffer[]>((res, rej) => { resolve = res; reject = rej; });
-    return { pending: { ...req, seq, frame: frame(req.type, flags, seq, req.payload), parts: [], resolve, reject }, promise };
+    // Built field by field: a bulk apply makes one per request.
+    const pending: Pending = {
+      type: req.type, payload: req.payload, dump: req.dump, command: req.command, target: req.target,
+      ackless: req.ackless, onError: req.onError, seq, frame: frame(req.type, flags, seq, req.payload), parts: [], resolve, reject,
+    };
+    return { pending, promise };
   }
 
   private barrier(vouches: Pending[]): Pending {
