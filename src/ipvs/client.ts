@@ -180,19 +180,27 @@ export class IpvsClient {
       stopped = true;
       this.transport.cancelUnsent(ours, cancelledError);
     };
-    const pending = requests.map((req, i) => {
-      if (!req) return Promise.resolve();
-      const { seq, promise } = this.transport.enqueue({
-        command: req.command, target: req.target, type: this.family, payload: genlPayload(req), dump: false, ackless: true,
-        ...(stop ? { onError: stopSending } : {}),
+    // One promise for the whole batch, callbacks per request: thousands of promises were a large part of a restore.
+    await new Promise<void>((allDone) => {
+      let waiting = 1;
+      const settled = (): void => { if (--waiting === 0) allDone(); };
+      requests.forEach((req, i) => {
+        if (!req) return;
+        waiting++;
+        const seq = this.transport.enqueueWith({
+          command: req.command, target: req.target, type: this.family, payload: genlPayload(req), dump: false, ackless: true,
+          ...(stop ? { onError: stopSending } : {}),
+        }, () => {
+          results[i] = OK;
+          settled();
+        }, (e: unknown) => {
+          results[i] = { ok: false, error: asIpvsError(e, req) };
+          settled();
+        });
+        ours.add(seq);
       });
-      ours.add(seq);
-      return promise.then(
-        () => { results[i] = OK; },
-        (e: unknown) => { results[i] = { ok: false, error: asIpvsError(e, req) }; },
-      );
+      settled();
     });
-    await Promise.all(pending);
     return results.map((r, i) => r ?? cancelled(requests[i]!));
   }
 

@@ -104,15 +104,27 @@ export class Transport {
   }
 
   enqueue(req: TransportRequest): { seq: number; promise: Promise<Buffer[]> } {
+    let resolve!: (parts: Buffer[]) => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<Buffer[]>((res, rej) => { resolve = res; reject = rej; });
+    return { seq: this.enqueueWith(req, resolve, reject), promise };
+  }
+
+  /**
+   * Like enqueue(), with callbacks instead of a promise (a bulk apply queues
+   * thousands of requests). Either may be called before this returns.
+   * @returns the request's sequence number
+   */
+  enqueueWith(req: TransportRequest, resolve: (parts: Buffer[]) => void, reject: (err: Error) => void): number {
     const seq = this.nextSeq();
     const flags = NlmFlag.REQUEST | (req.dump ? NlmFlag.DUMP : req.ackless ? 0 : NlmFlag.ACK);
-    const { pending, promise } = this.pending(req, seq, flags);
+    const pending = this.pending(req, seq, flags, resolve, reject);
     if (this.closed) pending.reject(this.closedError(req));
     else {
       this.queue.push(pending);
       this.schedulePump();
     }
-    return { seq, promise };
+    return seq;
   }
 
   private schedulePump(): void {
@@ -124,23 +136,21 @@ export class Transport {
     });
   }
 
-  private pending(req: TransportRequest, seq: number, flags: number): { pending: Pending; promise: Promise<Buffer[]> } {
-    let resolve!: (parts: Buffer[]) => void;
-    let reject!: (err: Error) => void;
-    const promise = new Promise<Buffer[]>((res, rej) => { resolve = res; reject = rej; });
+  private pending(
+    req: TransportRequest, seq: number, flags: number, resolve: (parts: Buffer[]) => void, reject: (err: Error) => void,
+  ): Pending {
     // Built field by field: a bulk apply makes one per request.
-    const pending: Pending = {
+    return {
       type: req.type, payload: req.payload, dump: req.dump, command: req.command, target: req.target,
       ackless: req.ackless, onError: req.onError, seq, frame: frame(req.type, flags, seq, req.payload), parts: [], resolve, reject,
     };
-    return { pending, promise };
   }
 
   private barrier(vouches: Pending[]): Pending {
     const req = { type: NlmsgType.NOOP, payload: Buffer.alloc(0), dump: false, command: 'NOOP', target: 'barrier' };
-    const { pending, promise } = this.pending(req, this.nextSeq(), NlmFlag.REQUEST | NlmFlag.ACK);
     // Its outcome is carried by the requests it vouches for.
-    promise.catch(() => undefined);
+    const ignore = (): void => undefined;
+    const pending = this.pending(req, this.nextSeq(), NlmFlag.REQUEST | NlmFlag.ACK, ignore, ignore);
     pending.vouches = vouches;
     this.inflight.set(pending.seq, pending);
     return pending;
