@@ -47,10 +47,14 @@ export interface Component {
   stop(): Promise<void>;
 }
 
-/** Components beyond the director, started in this order and stopped in reverse. */
+/**
+ * Components beyond the director, started in this order and stopped in
+ * reverse. VRRP comes last: the API's start-up (schema compilation) would
+ * otherwise hold the event loop while advertisements are due.
+ */
 const COMPONENTS: ((ctx: DaemonContext) => Component)[] = [
-  vrrpComponent,
   apiComponent,
+  vrrpComponent,
 ];
 
 function makeLogger(): pino.Logger {

@@ -2,7 +2,7 @@
 // in their own namespaces, lvsd and keepalived started there, and what the
 // wire shows (adverts from a tcpdump capture on the bridge, the client's
 // neighbour table after it reached a virtual address).
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
@@ -117,9 +117,14 @@ export async function startKeepalived(seg: Segment, ns: string, file: string): P
 
 /** SIGKILL of keepalived's VRRP process first: killed alone, the parent would stop it gracefully (priority 0). */
 export async function killKeepalived(seg: Segment, ns: string, p: LineProcess): Promise<void> {
-  const vrrpPid = readFileSync(join(seg.dir, `keepalived-${ns}-vrrp.pid`), 'utf8').trim();
+  const base = join(seg.dir, `keepalived-${ns}`);
+  const vrrpPid = readFileSync(`${base}-vrrp.pid`, 'utf8').trim();
   await run('/bin/kill', ['-9', vrrpPid]);
   await p.stop('SIGKILL');
+  // A restart refuses to run while the old pid files name a live (or not yet
+  // reaped) process: wait for it to be gone, then drop the files it left.
+  await until(`keepalived VRRP process ${vrrpPid} gone`, 5000, async () => (existsSync(`/proc/${vrrpPid}`) ? undefined : true), 50);
+  for (const f of ['.pid', '-vrrp.pid', '-check.pid']) rmSync(`${base}${f}`, { force: true });
 }
 
 export interface LoggedCounters { instance: string; counters: { drops: Record<string, number>; advertsReceived: number } }
