@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { ConnectOptions, MiscCheck } from './types';
 import { errorCode, type Probe } from './probe';
+import { splitCommandLine } from '../common/command-line';
 
 export function miscProbe(spec: MiscCheck & ConnectOptions): Probe {
   const argv = splitCommandLine(spec.miscPath);
@@ -52,43 +53,4 @@ export function exitVerdict(code: number, dynamic: boolean): { ok: boolean; weig
   if (code === 0) return { ok: true };
   if (code === 1) return { ok: false };
   return { ok: true, weight: code - 2 };
-}
-
-/**
- * Splits misc_path into argv the way an operator expects from a command line:
- * whitespace separates words, single quotes keep text as is, double quotes
- * keep spaces and honour backslash escapes. No expansion of any kind.
- */
-export function splitCommandLine(line: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: '' | "'" | '"' = '';
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = ''; else word += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = '';
-      else if (c === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) word += line[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < line.length) {
-      word += line[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (quote !== '') throw new Error(`misc_path ${JSON.stringify(line)}: unterminated ${quote} quote`);
-  if (inWord) words.push(word);
-  if (words.length === 0) throw new Error('misc_path is empty');
-  return words;
 }

@@ -2,7 +2,7 @@
 // keepalived's defaults and rejecting values that could not work, with the
 // option's name in the message.
 import { isIP } from 'node:net';
-import { splitCommandLine } from './misc';
+import { splitCommandLine } from '../common/command-line';
 import type {
   CheckKind, CheckSpec, DnsQueryType, HttpProtocol, StatusRange, UrlCheck,
 } from './types';
@@ -127,7 +127,7 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
     }
     case 'MISC_CHECK': {
       if (!input.miscPath || input.miscPath.trim() === '') fail('misc_path is required');
-      try { splitCommandLine(input.miscPath!); } catch (err) { fail((err as Error).message); }
+      try { splitCommandLine(input.miscPath!); } catch (err) { fail(`misc_path ${(err as Error).message}`); }
       return {
         kind: 'MISC_CHECK', ...common,
         miscPath: input.miscPath!,

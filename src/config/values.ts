@@ -2,6 +2,7 @@
 // records an error naming the file:line, the enclosing block and the keyword,
 // and yields undefined so that parsing goes on and every error gets reported.
 import * as ipaddr from 'ipaddr.js';
+import { splitCommandLine } from '../common/command-line';
 import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { Diagnostics } from './diagnostics';
 import { Token } from './lexer';
@@ -19,29 +20,6 @@ export function parseAddress(text: string): Address | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { family: AF_INET, address: ipaddr.IPv4.parse(text).toString() };
   if (text.includes(':') && ipaddr.IPv6.isValid(text)) return { family: AF_INET6, address: ipaddr.IPv6.parse(text).toString() };
   return undefined;
-}
-
-/** Splits a script command line like keepalived: on spaces, except inside single quotes. */
-export function splitCommand(command: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quoted = false;
-  for (const c of command) {
-    if (c === "'") {
-      quoted = !quoted;
-      inWord = true;
-    } else if (!quoted && (c === ' ' || c === '\t')) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(word);
-  return words;
 }
 
 export class Args {
@@ -151,7 +129,13 @@ export class Args {
     if (command === undefined) return undefined;
     if (command.trim() === '') return this.error(`${this.keyword} command is empty`);
     this.atMost(3);
-    const script: Script = { command, argv: splitCommand(command) };
+    let argv: string[];
+    try {
+      argv = splitCommandLine(command);
+    } catch (err) {
+      return this.error(`${this.keyword} ${(err as Error).message}`);
+    }
+    const script: Script = { command, argv };
     if (this.text(1) !== undefined) script.user = this.text(1);
     if (this.text(2) !== undefined) script.group = this.text(2);
     return script;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCheckSpec, type CheckInput } from '../../src/check/spec';
 import { probeOnce } from '../../src/check/probe';
-import { exitVerdict, splitCommandLine } from '../../src/check/misc';
+import { exitVerdict } from '../../src/check/misc';
+import { splitCommandLine } from '../../src/common/command-line';
 import { resolveRunAs } from '../../src/check/run-as';
 
 const dir = mkdtempSync(join(tmpdir(), 'check-misc-'));
