@@ -3,12 +3,12 @@
 // interfaces, free ports, schedulers) and says what to change. Read-only.
 // Exit status: 0 when nothing is a problem, 1 otherwise, 2 on bad usage.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import ipaddr from 'ipaddr.js';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type KeepalivedConfig } from '../config';
 import { netnsPath } from '../net/netns';
 import { diagnose, type DoctorOptions, type Finding, formatFinding } from './doctor-checks';
 import { gatherFacts } from './doctor-facts';
+import { parseToolArgs } from './tool-args';
 
 const USAGE = `usage: lvsd doctor [-f FILE] [-i ID] [--netns NAME] [--api [ADDRESS:]PORT]
   -f, --use-file FILE    configuration to check the host against (default ${DEFAULT_CONFIG_FILE})
@@ -54,27 +54,14 @@ function configFinding(file: string, configId: string | undefined): { config?: K
 }
 
 export async function doctorMain(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'use-file': { type: 'string', short: 'f', default: DEFAULT_CONFIG_FILE },
-        'config-id': { type: 'string', short: 'i' },
-        netns: { type: 'string' },
-        api: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`lvsd doctor: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseToolArgs('doctor', USAGE, argv, {
+    'use-file': { type: 'string', short: 'f', default: DEFAULT_CONFIG_FILE },
+    'config-id': { type: 'string', short: 'i' },
+    netns: { type: 'string' },
+    api: { type: 'string' },
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { values } = parsed;
   const opts: DoctorOptions = {};
   if (values.api !== undefined) {
     const api = parseApiAddress(values.api);

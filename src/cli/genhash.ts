@@ -1,9 +1,9 @@
 // `lvsd genhash`: keepalived's genhash, the MD5 digest of a URL's body to
 // paste into an HTTP_GET / SSL_GET `digest`. Same options; a failure is an
 // error exit rather than a message with status 0.
-import { parseArgs } from 'node:util';
 import { genhash } from '../check/genhash';
 import type { HttpProtocol } from '../check/types';
+import { parseToolArgs } from './tool-args';
 
 const USAGE = `usage: lvsd genhash [-S] [-I] -s ADDRESS -p PORT -u URL [-V VIRTUALHOST] [-P 1.0|1.0c|1.1] [-t SECONDS] [-v]
   -S, --use-ssl          connect with TLS
@@ -20,32 +20,19 @@ const USAGE = `usage: lvsd genhash [-S] [-I] -s ADDRESS -p PORT -u URL [-V VIRTU
 const PROTOCOLS: Record<string, HttpProtocol> = { '1.0': '1.0', '1.0c': '1.0C', '1.0C': '1.0C', '1.1': '1.1' };
 
 export async function genhashMain(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'use-ssl': { type: 'boolean', short: 'S', default: false },
-        'use-sni': { type: 'boolean', short: 'I', default: false },
-        server: { type: 'string', short: 's' },
-        port: { type: 'string', short: 'p' },
-        url: { type: 'string', short: 'u' },
-        'use-virtualhost': { type: 'string', short: 'V' },
-        protocol: { type: 'string', short: 'P' },
-        timeout: { type: 'string', short: 't' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`lvsd genhash: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseToolArgs('genhash', USAGE, argv, {
+    'use-ssl': { type: 'boolean', short: 'S', default: false },
+    'use-sni': { type: 'boolean', short: 'I', default: false },
+    server: { type: 'string', short: 's' },
+    port: { type: 'string', short: 'p' },
+    url: { type: 'string', short: 'u' },
+    'use-virtualhost': { type: 'string', short: 'V' },
+    protocol: { type: 'string', short: 'P' },
+    timeout: { type: 'string', short: 't' },
+    verbose: { type: 'boolean', short: 'v', default: false },
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { values } = parsed;
   const port = Number(values.port);
   const timeout = values.timeout === undefined ? 5 : Number(values.timeout);
   const protocol = values.protocol === undefined ? undefined : PROTOCOLS[values.protocol];

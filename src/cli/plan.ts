@@ -1,6 +1,5 @@
 // `lvsd plan -f FILE`: the exact kernel changes loading FILE would make to the
 // running IPVS table, in ipvsadm's rule syntax, without making any.
-import { parseArgs } from 'node:util';
 import { CheckScheduler } from '../check/scheduler';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig } from '../config';
 import { serviceKeys } from '../director/desired';
@@ -9,6 +8,7 @@ import { serviceId } from '../director/ids';
 import { formatPlan } from '../director/plan-format';
 import { IpvsClient } from '../ipvs/client';
 import { IpvsUnavailableError } from '../ipvs/errors';
+import { parseToolArgs } from './tool-args';
 
 const USAGE = `usage: lvsd plan [-f FILE] [-i CONFIG_ID] [--netns NAME]
 Prints, as ipvsadm rules, the changes that loading FILE would make to the
@@ -19,26 +19,13 @@ their checkers use alpha), as on a fresh start.
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export async function planMain(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'use-file': { type: 'string', short: 'f', default: DEFAULT_CONFIG_FILE },
-        'config-id': { type: 'string', short: 'i' },
-        netns: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`lvsd plan: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseToolArgs('plan', USAGE, argv, {
+    'use-file': { type: 'string', short: 'f', default: DEFAULT_CONFIG_FILE },
+    'config-id': { type: 'string', short: 'i' },
+    netns: { type: 'string' },
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { values } = parsed;
   const file = values['use-file'];
   const loaded = loadConfig(file, values['config-id'] !== undefined ? { configId: values['config-id'] } : {});
   for (const d of loaded.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);

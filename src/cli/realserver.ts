@@ -1,30 +1,17 @@
 // `lvsd realserver --vip ADDR --mode dr|tun [--down]`: prepares this host as
 // a real server behind a DR or TUN director, as operators do by hand (VIP on
 // lo or tunl0, ARP and rp_filter settings), and undoes it with --down.
-import { parseArgs } from 'node:util';
 import { describeChange, prepareRealServer } from '../director/realserver';
+import { parseToolArgs } from './tool-args';
 
 const USAGE = 'usage: lvsd realserver --vip ADDR --mode dr|tun [--down] [--netns NAME]\n';
 
 export async function realserverMain(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        vip: { type: 'string' }, mode: { type: 'string' }, down: { type: 'boolean', default: false },
-        netns: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`lvsd realserver: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseToolArgs('realserver', USAGE, argv, {
+    vip: { type: 'string' }, mode: { type: 'string' }, down: { type: 'boolean', default: false }, netns: { type: 'string' },
+  });
+  if ('exit' in parsed) return parsed.exit;
+  const { values } = parsed;
   if (!values.vip || (values.mode !== 'dr' && values.mode !== 'tun')) {
     process.stderr.write(`lvsd realserver: --vip and --mode dr|tun are required\n${USAGE}`);
     return 2;

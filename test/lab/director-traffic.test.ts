@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bridge, Netns, connect, requireLab, run, sh } from '../helpers/lab';
+import { Bridge, Netns, connect, requireLab, run } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -95,7 +95,6 @@ ${extra === 'reloaded' ? `virtual_server 10.10.0.100 82 {
 
 test('NAT: a failed real server is quiesced or removed, returns, and reloads and drift leave clients alone', async () => {
   requireLab();
-  await sh('echo 1 > /proc/sys/net/ipv4/ip_forward');
   const client = await Netns.create('dt-client');
   const director = await Netns.create('dt-dir');
   const rs1 = await Netns.create('dt-rs1');
