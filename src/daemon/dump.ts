@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { CheckScheduler } from '../check/scheduler';
 import type { CheckStatus } from '../check/types';
 import type { KeepalivedConfig } from '../config/model';
-import { buildDesiredTable, type HealthLookup } from '../director/desired';
 import type { Log } from '../director/director';
 import type { TableEntry } from '../director/diff';
 import { configuredChecks, serverName } from '../director/health';
@@ -27,6 +26,8 @@ export interface VrrpViewSource {
 export interface DumpSources {
   configFile: string;
   config: KeepalivedConfig | undefined;
+  /** The table the director is keeping the kernel to (configuration, API objects and health). */
+  desired: TableEntry[];
   client: Pick<IpvsClient, 'listServices' | 'listRealServers'>;
   scheduler: Pick<CheckScheduler, 'status'>;
   components: readonly VrrpViewSource[];
@@ -102,18 +103,12 @@ function configView(file: string, config: KeepalivedConfig): object {
 export async function buildStateDump(src: DumpSources, now = new Date()): Promise<object> {
   const config = src.config;
   const servers = config ? serverViews(config, src.scheduler) : [];
-  const health = new Map(servers.map((s) => [s.server, s]));
-  const lookup: HealthLookup = (vs, rs) => {
-    const s = health.get(serverName(vs, rs));
-    return s?.weight !== undefined ? { up: s.up, weight: s.weight } : { up: s?.up ?? true };
-  };
   const vrrp = src.components.filter((c) => typeof c.vrrpView === 'function').map((c) => ({ component: c.name, view: c.vrrpView!() }));
   return {
     pid: process.pid,
     writtenAt: now.toISOString(),
     config: config ? configView(src.configFile, config) : { file: src.configFile, loaded: false },
-    // Quorum hysteresis is recomputed from "had quorum", so a virtual server inside its hysteresis band shows as having it.
-    desired: config ? tableView(buildDesiredTable(config, lookup, new Map()).table) : [],
+    desired: tableView(src.desired),
     kernel: await kernelView(src.client),
     servers,
     ...(vrrp.length ? { vrrp } : {}),

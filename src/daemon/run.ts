@@ -135,7 +135,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     });
   };
 
-  const dumpState = stateDumper(() => ({ configFile: opts.configFile, config: director.running, client, scheduler, components }), log, opts.stateDir);
+  const dumpState = stateDumper(() => ({ configFile: opts.configFile, config: director.running, desired: director.desiredTable(), client, scheduler, components }), log, opts.stateDir);
   return await new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');

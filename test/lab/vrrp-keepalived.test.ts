@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { requireLab, sh } from '../helpers/lab';
 import type { LineProcess } from '../helpers/procs';
 import {
-  ROOT, arpAnswer, buildSegment, killKeepalived, settledMaster, startKeepalived, startLvsd, writeConfig,
+  ROOT, arpAnswer, buildSegment, killKeepalived, settledMaster, startKeepalived, startLvsd, stopKeepalived, writeConfig,
 } from './vrrp-segment';
 
 const L = 'vrrp-ka-l';
@@ -76,7 +76,7 @@ test('lvsd and keepalived share a VRID: one master, takeover, give-back, nopreem
   ka = tracked(procs, await startKeepalived(seg, K, join(seg.dir, 'k1.conf')));
   await settledMaster(seg, both, K, VIP, 71, quiet(v));
   assert.equal(await arpAnswer(C, VIP), seg.macs.get(K));
-  await ka.stop('SIGTERM');
+  await stopKeepalived(seg, K, ka);
   await lv.stop('SIGTERM');
 
   // lvsd master, keepalived backup (v3, 100 ms): graceful stop, give-back, then SIGKILL of lvsd.
@@ -96,14 +96,14 @@ test('lvsd and keepalived share a VRID: one master, takeover, give-back, nopreem
   await sh(`ip -n ${L} addr flush dev eth0 && ip -n ${L} addr add 10.62.0.1/24 dev eth0 && ip -n ${L} link set eth0 up`);
 
   // v2 without authentication: lvsd with a higher priority but nopreempt joins a keepalived master and stays backup.
-  await ka.stop('SIGTERM');
+  await stopKeepalived(seg, K, ka);
   v = { version: 2, advert: 1, pass: false };
   ka = tracked(procs, await startKeepalived(seg, K, writeConfig(seg, 'k3.conf', instance(v, 100, VIP))));
   await settledMaster(seg, new Map([[K, both.get(K)!]]), K, VIP, 71, 1);
   lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'l3.conf', instance(v, 200, VIP, 'nopreempt'))));
   await settledMaster(seg, both, K, VIP, 71, 4);
   // ...until the master goes away.
-  await ka.stop('SIGTERM');
+  await stopKeepalived(seg, K, ka);
   await settledMaster(seg, both, L, VIP, 71, quiet(v));
   await lv.stop('SIGTERM');
 });
@@ -123,7 +123,7 @@ test('seed configurations: a master/backup pair and a dual-master pair, lvsd bes
   await settledMaster(seg, both, L, '182.148.15.239', 51, 1.5);
   await lv.stop('SIGTERM');
   await settledMaster(seg, both, K, '182.148.15.239', 51, 1.5);
-  await ka.stop('SIGTERM');
+  await stopKeepalived(seg, K, ka);
 
   // Dual master: each side masters the instance its file prefers.
   lv = tracked(procs, await startLvsd(L, join(seeds, '001-master-master-master.conf')));
@@ -133,5 +133,5 @@ test('seed configurations: a master/backup pair and a dual-master pair, lvsd bes
   assert.equal(await arpAnswer(C, '182.148.15.239'), seg.macs.get(L));
   assert.equal(await arpAnswer(C, '182.148.15.235'), seg.macs.get(K));
   await lv.stop('SIGTERM');
-  await ka.stop('SIGTERM');
+  await stopKeepalived(seg, K, ka);
 });

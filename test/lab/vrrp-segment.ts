@@ -2,7 +2,7 @@
 // in their own namespaces, lvsd and keepalived started there, and what the
 // wire shows (adverts from a tcpdump capture on the bridge, the client's
 // neighbour table after it reached a virtual address).
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
@@ -124,16 +124,38 @@ export async function startKeepalived(seg: Segment, ns: string, file: string): P
   return p;
 }
 
-/** SIGKILL of keepalived's VRRP process first: killed alone, the parent would stop it gracefully (priority 0). */
-export async function killKeepalived(seg: Segment, ns: string, p: LineProcess): Promise<void> {
+/** Processes still running in a namespace. */
+async function pidsIn(ns: string): Promise<string[]> {
+  return (await run('/usr/sbin/ip', ['netns', 'pids', ns])).stdout.split(/\s+/).filter(Boolean);
+}
+
+async function dropPidFiles(seg: Segment, ns: string): Promise<void> {
   const base = join(seg.dir, `keepalived-${ns}`);
-  const vrrpPid = readFileSync(`${base}-vrrp.pid`, 'utf8').trim();
-  await run('/bin/kill', ['-9', vrrpPid]);
-  await p.stop('SIGKILL');
-  // A restart refuses to run while the old pid files name a live (or not yet
-  // reaped) process: wait for it to be gone, then drop the files it left.
-  await until(`keepalived VRRP process ${vrrpPid} gone`, 5000, async () => (existsSync(`/proc/${vrrpPid}`) ? undefined : true), 50);
   for (const f of ['.pid', '-vrrp.pid', '-check.pid']) rmSync(`${base}${f}`, { force: true });
+}
+
+/**
+ * A crash of keepalived: SIGKILL to its parent and its VRRP process at once.
+ * Killed one at a time, the parent would respawn a VRRP process, or the VRRP
+ * process would see its parent die and stop gracefully (priority 0).
+ */
+export async function killKeepalived(seg: Segment, ns: string, p: LineProcess): Promise<void> {
+  const pids = await pidsIn(ns);
+  if (pids.length) await run('/bin/kill', ['-9', ...pids]);
+  await p.stop('SIGKILL');
+  await until(`every process of ${ns} gone`, 10_000, async () => ((await pidsIn(ns)).length ? undefined : true), 50);
+  await dropPidFiles(seg, ns);
+}
+
+/**
+ * A graceful stop of keepalived: SIGTERM to the parent, then wait for its VRRP
+ * process too, which may outlive the parent for a moment (and, left running,
+ * would keep its VIP and its adverts into the next step of a test).
+ */
+export async function stopKeepalived(seg: Segment, ns: string, p: LineProcess): Promise<void> {
+  await p.stop('SIGTERM');
+  await until(`every process of ${ns} gone`, 10_000, async () => ((await pidsIn(ns)).length ? undefined : true), 50);
+  await dropPidFiles(seg, ns);
 }
 
 export interface LoggedCounters { instance: string; counters: { drops: Record<string, number>; advertsReceived: number } }
