@@ -1,16 +1,9 @@
 // lvsd: the director daemon's command line. Each mode is one entry of
 // COMMANDS, selected by its flag (keepalived style, e.g. -t) or its name.
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig } from '../config';
+import type { RunOptions } from '../daemon/run';
 
-interface Options {
-  configFile: string;
-  configId?: string;
-  netns?: string;
-  resyncMs: number;
-  api?: string;
-  apiTokenFile?: string;
-  stateDir?: string;
-}
+type Options = RunOptions;
 
 interface Command {
   name: string;
