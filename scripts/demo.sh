@@ -51,3 +51,6 @@ fi
 
 echo
 "$here/scripts/demo-director.sh"
+
+echo
+"$here/scripts/demo-pair.sh"
