@@ -227,7 +227,8 @@ function safeRealServerText(key: ServiceKey, rs: RealServerKey): string {
   try { return realServerText(key, rs); } catch { return 'real server'; }
 }
 
-export function realServerRequest(command: 'NEW_DEST' | 'SET_DEST', key: ServiceKey, rs: RealServer): IpvsRequest {
+/** A destination request up to the real server's key: the service nest, then the open DEST nest. */
+function beginDestRequest(command: 'NEW_DEST' | 'SET_DEST' | 'DEL_DEST', key: ServiceKey, rs: RealServerKey) {
   const target = safeRealServerText(key, rs);
   const w = writer(command);
   const svc = w.begin(CmdAttr.SERVICE);
@@ -235,6 +236,11 @@ export function realServerRequest(command: 'NEW_DEST' | 'SET_DEST', key: Service
   w.end(svc);
   const dest = w.begin(CmdAttr.DEST);
   writeRealServerKey(w, rs, command, target);
+  return { w, target, dest };
+}
+
+export function realServerRequest(command: 'NEW_DEST' | 'SET_DEST', key: ServiceKey, rs: RealServer): IpvsRequest {
+  const { w, target, dest } = beginDestRequest(command, key, rs);
   const fwd = FORWARD_CODE[rs.forward as ForwardMethod];
   if (fwd === undefined || !Object.hasOwn(FORWARD_CODE, rs.forward)) {
     throw new IpvsInputError(command, target, `forwarding method ${JSON.stringify(rs.forward)} is not one of ${Object.keys(FORWARD_CODE).join(', ')}`);
@@ -261,13 +267,7 @@ export function realServerRequest(command: 'NEW_DEST' | 'SET_DEST', key: Service
 
 export function realServerKeyRequest(key: ServiceKey, rs: RealServerKey): IpvsRequest {
   const command = 'DEL_DEST';
-  const target = safeRealServerText(key, rs);
-  const w = writer(command);
-  const svc = w.begin(CmdAttr.SERVICE);
-  writeServiceKey(w, key, command, target);
-  w.end(svc);
-  const dest = w.begin(CmdAttr.DEST);
-  writeRealServerKey(w, rs, command, target);
+  const { w, target, dest } = beginDestRequest(command, key, rs);
   w.end(dest);
   return { command, target, payload: w.finish() };
 }
