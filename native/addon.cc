@@ -1,6 +1,7 @@
 // lvsd's native primitives: what Node's standard library cannot do.
 #include <napi.h>
 
+#include "deadline_timer.h"
 #include "link.h"
 #include "netns.h"
 #include "vrrp_socket.h"
@@ -8,6 +9,7 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lvsd::InitNetns(env, exports);
   lvsd::InitLink(env, exports);
+  lvsd::InitDeadlineTimer(env, exports);
   lvsd::InitVrrpSocket(env, exports);
   return exports;
 }

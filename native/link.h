@@ -12,7 +12,7 @@ bool ValidInterfaceName(const std::string& name);
 // Returns 0 or an errno value.
 int InterfaceIndex(const std::string& name, unsigned* index);
 
-// interfaceInfo(ifname) and sendFrame(ifname, frame).
+// interfaceInfo(ifname), sendFrame(ifname, frame) and the FrameSender class.
 void InitLink(Napi::Env env, Napi::Object exports);
 
 }  // namespace lvsd

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <string>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 #include <vector>
@@ -28,6 +29,29 @@ constexpr char kGroup6[] = "ff02::12";
 constexpr size_t kReceiveBuffer = 65536;
 // Packets read per readiness event before yielding back to the loop.
 constexpr int kReadsPerWakeup = 32;
+
+double Microseconds(const timespec& t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3; }
+
+// The clock of Node's process.hrtime().
+double MonotonicMicroseconds() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return Microseconds(now);
+}
+
+// Longer than any packet waits in a socket queue; an age beyond it (or a
+// negative one) means the wall clock was stepped, and the packet counts as new.
+constexpr double kMaxPacketAgeUs = 1e6;
+
+// The kernel stamps packets on the wall clock; the engine's timers run on the
+// monotonic one. Only the packet's age carries over.
+double KernelStampToMonotonic(const timespec& stamp, double monotonicNowUs) {
+  timespec wallNow;
+  clock_gettime(CLOCK_REALTIME, &wallNow);
+  double ageUs = Microseconds(wallNow) - Microseconds(stamp);
+  if (ageUs < 0 || ageUs > kMaxPacketAgeUs) ageUs = 0;
+  return monotonicNowUs - ageUs;
+}
 
 union SocketAddress {
   sockaddr any;
@@ -120,6 +144,10 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     fd_ = socket(family_, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kVrrpProtocol);
     if (fd_ < 0) return fail(family_ == AF_INET ? "socket(AF_INET, SOCK_RAW, 112)" : "socket(AF_INET6, SOCK_RAW, 112)", "");
     if (setsockopt(fd_, SOL_SOCKET, SO_BINDTODEVICE, ifname_.c_str(), ifname_.size()) < 0) return fail("setsockopt(SO_BINDTODEVICE)", "");
+    // Timers run from when the kernel took the packet, not from when the
+    // event loop got round to it.
+    int stamp = 1;
+    if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &stamp, sizeof(stamp)) < 0) return fail("setsockopt(SO_TIMESTAMPNS)", "");
     int err = family_ == AF_INET ? ConfigureIpv4(fail) : ConfigureIpv6(fail);
     if (err) return err;
     if (!source_.empty()) {
@@ -376,6 +404,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     int hopLimit = -1;  // IPv4: the TTL is in the IP header handed up with the payload
     unsigned ifindex = 0;
     std::string destination;
+    double receivedAtUs = MonotonicMicroseconds();
     for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
       if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
         in_pktinfo info;
@@ -389,6 +418,10 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
         destination = AddressText(AF_INET6, &info.ipi6_addr);
       } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_HOPLIMIT) {
         std::memcpy(&hopLimit, CMSG_DATA(header), sizeof(hopLimit));
+      } else if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec stamp;
+        std::memcpy(&stamp, CMSG_DATA(header), sizeof(stamp));
+        receivedAtUs = KernelStampToMonotonic(stamp, receivedAtUs);
       }
     }
     std::string source = family_ == AF_INET ? AddressText(AF_INET, &from.v4.sin_addr) : AddressText(AF_INET6, &from.v6.sin6_addr);
@@ -399,6 +432,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       Napi::String::New(env, source),
       Napi::String::New(env, destination),
       Napi::Number::New(env, ifindex),
+      Napi::Number::New(env, receivedAtUs),
     }, *async_);
     return !RaiseCallbackException();
   }

@@ -49,6 +49,8 @@ EOF
 }
 
 start_keepalived() { # NS CONF TAG
+  # A SIGKILLed run leaves its pid files, and its pids may still be zombies: keepalived would refuse to start.
+  rm -f "$work/$3.pid" "$work/$3-vrrp.pid" "$work/$3-check.pid"
   ip netns exec "$1" /usr/sbin/keepalived -n -l -D --vrrp -f "$2" -p "$work/$3.pid" -r "$work/$3-vrrp.pid" \
     -c "$work/$3-check.pid" >"$work/$3.log" 2>&1 &
   echo $!
@@ -62,7 +64,7 @@ start_lvsd() { # NS CONF TAG
 wait_vip() { # NS
   n=0
   until ip -n "$1" -br addr show dev eth0 | grep -q "$VIP/"; do
-    n=$((n + 1)); [ $n -gt 200 ] && { echo "bench: $1 never took $VIP" >&2; return 1; }
+    n=$((n + 1)); [ $n -gt 200 ] && { echo "bench: $1 never took $VIP" >&2; tail -n 5 "$work"/*.log >&2; return 1; }
     sleep 0.1
   done
 }
@@ -73,7 +75,7 @@ measure() { # PCAP MASTER_IP BACKUP_IP MODE(kill|stop)
     / VRRPv/ && $3 == m && mode == "kill" && !taken { last = $1 }
     / VRRPv/ && $3 == m && mode == "stop" && / prio 0,/ && !taken { last = $1 }
     / VRRPv/ && $3 == b && last && !taken { taken = $1 }
-    /ARP, Request who-has/ && $0 ~ ("who-has " vip " tell " vip) && taken && !garp { garp = $1 }
+    /ARP, Request who-has/ && $0 ~ ("who-has " vip " (\\([^)]*\\) )?tell " vip) && taken && !garp { garp = $1 }
     END { if (!taken) print "nan nan"; else printf "%.1f %.1f\n", (taken - last) * 1000, (garp ? (garp - taken) * 1000 : -1) }'
 }
 
@@ -108,6 +110,8 @@ for variant in "2 1" "3 0.1"; do
       dump=$!
       sleep 1
       # The VRRP child is the one to kill: killed alone, the parent would stop it gracefully (priority 0).
+      # The parent is frozen first, or it may respawn the child before its own SIGKILL lands.
+      kill -STOP "$mpid"
       kill -9 "$(cat "$work/master-vrrp.pid")" "$mpid"
       wait_vip $B
       sleep 0.5

@@ -1,7 +1,7 @@
 // Telling the segment an address now lives behind a MAC: gratuitous ARP for
 // IPv4, unsolicited neighbour advertisement for IPv6. Both are sent at once,
 // without blocking, on the interface of the calling thread's namespace.
-import { native } from './index';
+import { native, type NativeFrameSender } from './index';
 import { gratuitousArpFrame, unsolicitedNaFrame } from './frames';
 import { addressBytes, checkInterfaceName, parseMac } from './validate';
 
@@ -33,4 +33,35 @@ export function sendUnsolicitedNa(ifname: string, address: string, mac?: string)
   const vip = addressBytes(6, address, 'neighbour advertisement address');
   if (vip[0] === 0xff) throw new TypeError(`neighbour advertisement address ${address} is multicast`);
   native().sendFrame(ifname, unsolicitedNaFrame(vip, senderMac(ifname, mac)));
+}
+
+/** The announcement of an address: gratuitous ARP for IPv4, unsolicited NA for IPv6, from mac. */
+export function announcementFrame(address: string, mac: string): Buffer {
+  const sender = parseMac(mac, 'sender MAC');
+  if (!address.includes(':')) return gratuitousArpFrame(addressBytes(4, address, 'gratuitous ARP address'), sender);
+  const vip = addressBytes(6, address, 'neighbour advertisement address');
+  if (vip[0] === 0xff) throw new TypeError(`neighbour advertisement address ${address} is multicast`);
+  return unsolicitedNaFrame(vip, sender);
+}
+
+/**
+ * A packet socket held open on one Ethernet interface (of the namespace it
+ * was opened in): each frame then costs one system call.
+ */
+export class FrameSender {
+  private handle: NativeFrameSender | undefined;
+
+  constructor(readonly ifname: string) {
+    this.handle = new (native().FrameSender)(checkInterfaceName(ifname));
+  }
+
+  send(frame: Buffer): void {
+    if (!this.handle) throw new Error(`sending a frame on ${this.ifname}: sender is closed`);
+    this.handle.send(frame);
+  }
+
+  close(): void {
+    this.handle?.close();
+    this.handle = undefined;
+  }
 }

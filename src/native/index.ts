@@ -11,10 +11,11 @@ export interface NativeInterfaceInfo {
 
 /**
  * One received datagram. hopLimit is -1 for IPv4, whose TTL is in the IP
- * header that raw IPv4 sockets hand up in front of the payload.
+ * header that raw IPv4 sockets hand up in front of the payload. receivedAtUs:
+ * when the kernel took it, on process.hrtime()'s clock, in microseconds.
  */
 export type NativePacketHandler = (
-  data: Buffer, hopLimit: number, source: string, destination: string, ifindex: number,
+  data: Buffer, hopLimit: number, source: string, destination: string, ifindex: number, receivedAtUs: number,
 ) => void;
 
 export interface NativeVrrpSocket {
@@ -27,6 +28,18 @@ export interface NativeVrrpSocketConstructor {
     family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean,
     onPacket: NativePacketHandler, onError: (err: Error) => void,
   ): NativeVrrpSocket;
+}
+
+export interface NativeFrameSender {
+  send(frame: Buffer): void;
+  close(): void;
+}
+
+export interface NativeDeadlineTimer {
+  /** Fires once at deadlineUs on process.hrtime()'s clock (µs); replaces an earlier deadline. */
+  arm(deadlineUs: number): void;
+  cancel(): void;
+  close(): void;
 }
 
 /** Errors thrown by system calls in the addon. */
@@ -44,7 +57,10 @@ export interface NativeAddon {
   interfaceInfo(ifname: string): NativeInterfaceInfo;
   /** Sends a complete Ethernet frame, header included, without blocking. */
   sendFrame(ifname: string, frame: Buffer): void;
+  /** A packet socket kept open on one interface for sending whole frames. */
+  FrameSender: new (ifname: string) => NativeFrameSender;
   VrrpSocket: NativeVrrpSocketConstructor;
+  DeadlineTimer: new (onFire: () => void) => NativeDeadlineTimer;
 }
 
 let cached: NativeAddon | undefined;

@@ -21,7 +21,15 @@ export interface VrrpSocketOptions {
   multicast: boolean;
 }
 
-export interface ReceivedVrrp { payload: Buffer; ttl: number; source: string; destination: string; ifindex: number }
+export interface ReceivedVrrp {
+  payload: Buffer;
+  ttl: number;
+  source: string;
+  destination: string;
+  ifindex: number;
+  /** When the kernel received it, on process.hrtime()'s clock (µs). */
+  receivedAtUs: number;
+}
 
 /** A datagram that reached the socket but cannot be a VRRP packet (e.g. a garbled IPv4 header). */
 export interface MalformedVrrp { reason: string; source: string; length: number }
@@ -62,7 +70,7 @@ export class VrrpSocket extends EventEmitter {
     const socket = new VrrpSocket(options);
     socket.handle = new (native().VrrpSocket)(
       options.family, options.interface, options.sourceAddress, options.multicast,
-      (data, hopLimit, source, destination, ifindex) => socket.received(data, hopLimit, source, destination, ifindex),
+      (data, hopLimit, source, destination, ifindex, receivedAtUs) => socket.received(data, hopLimit, source, destination, ifindex, receivedAtUs),
       (err) => socket.emit('error', err),
     );
     return socket;
@@ -88,9 +96,9 @@ export class VrrpSocket extends EventEmitter {
     this.handle = undefined;
   }
 
-  private received(data: Buffer, hopLimit: number, source: string, destination: string, ifindex: number): void {
+  private received(data: Buffer, hopLimit: number, source: string, destination: string, ifindex: number, receivedAtUs: number): void {
     if (this.options.family === 6) {
-      this.emit('packet', { payload: data, ttl: hopLimit, source, destination, ifindex } satisfies ReceivedVrrp);
+      this.emit('packet', { payload: data, ttl: hopLimit, source, destination, ifindex, receivedAtUs } satisfies ReceivedVrrp);
       return;
     }
     const parsed = parseIpv4Datagram(data);
@@ -99,6 +107,6 @@ export class VrrpSocket extends EventEmitter {
       return;
     }
     const { ttl, source: from, destination: to, payload } = parsed.datagram;
-    this.emit('packet', { payload, ttl, source: from, destination: to, ifindex } satisfies ReceivedVrrp);
+    this.emit('packet', { payload, ttl, source: from, destination: to, ifindex, receivedAtUs } satisfies ReceivedVrrp);
   }
 }

@@ -20,6 +20,8 @@ export interface ReceivedPacket {
   source: string;
   destination: string;
   ifindex: number;
+  /** When the kernel received it, on the scheduler's clock (µs); absent: now. */
+  receivedAtUs?: number;
 }
 
 /** A raw IP protocol 112 socket bound to one interface (src/native/vrrp-socket.ts). */
@@ -219,14 +221,18 @@ export class VrrpInstance {
   /** Why the latest transition happened, for status displays. */
   lastTransition: { from: VrrpState; to: VrrpState; reason: TransitionReason; at: Date } | undefined;
   private readonly resolved: Resolved;
+  private readonly encodedAdverts = new Map<number, Buffer[]>();
 
   constructor(readonly config: VrrpInstanceConfig, private readonly deps: InstanceDeps) {
     this.resolved = resolveInstanceConfig(config);
     this.machine = new StateMachine(config.name, this.resolved.machine, () => deps.scheduler.now(), (a) => this.perform(a));
     deps.transport.on('packet', (p) => this.receive(p));
+    this.advertPayloads(this.machine.priority);
   }
 
   get name(): string { return this.config.name; }
+  /** The addresses announced (GARP / NA) on becoming master, in canonical form. */
+  get announcedAddresses(): readonly string[] { return this.resolved.expectation.vips; }
   get state(): VrrpState { return this.machine.state; }
 
   start(): void { this.machine.handle({ type: 'start' }); }
@@ -251,7 +257,7 @@ export class VrrpInstance {
     if (decoded.advert.priority === 0) this.counters.priorityZeroReceived++;
     this.machine.handle({
       type: 'advert',
-      advert: { priority: decoded.advert.priority, advertIntervalUs: intervalOf(decoded.advert), source: p.source },
+      advert: { priority: decoded.advert.priority, advertIntervalUs: intervalOf(decoded.advert), source: p.source, at: p.receivedAtUs },
     });
   }
 
@@ -294,18 +300,30 @@ export class VrrpInstance {
   }
 
   private sendAdvert(priority: number): void {
+    const payloads = this.advertPayloads(priority);
+    this.resolved.destinations.forEach((destination, i) => {
+      this.guard(`sending an advertisement to ${destination}`, () => this.deps.transport.send(payloads[i], destination));
+    });
+    this.counters.advertsSent++;
+    if (priority === 0) this.counters.priorityZeroSent++;
+  }
+
+  /**
+   * Encoded once per priority: only the priority changes over an instance's
+   * life, and a takeover should not wait for encoding and checksums.
+   */
+  private advertPayloads(priority: number): Buffer[] {
+    const cached = this.encodedAdverts.get(priority);
+    if (cached) return cached;
     const { family, source, destinations, advertInterval, expectation } = this.resolved;
     const base = { vrid: this.config.vrid, priority, addresses: expectation.vips };
     const advert: Advertisement = this.config.version === 2
       ? { ...base, version: 2, advertIntervalSec: advertInterval / US_PER_SECOND, authType: expectation.authType, authData: expectation.authData }
       : { ...base, version: 3, advertIntervalCs: advertInterval / US_PER_CENTISECOND };
-    for (const destination of destinations) {
-      // v3 checksums cover the destination, so each unicast peer gets its own encoding.
-      const payload = encodeAdvertisement(advert, { family, source, destination });
-      this.guard(`sending an advertisement to ${destination}`, () => this.deps.transport.send(payload, destination));
-    }
-    this.counters.advertsSent++;
-    if (priority === 0) this.counters.priorityZeroSent++;
+    // v3 checksums cover the destination, so each unicast peer gets its own encoding.
+    const payloads = destinations.map((destination) => encodeAdvertisement(advert, { family, source, destination }));
+    this.encodedAdverts.set(priority, payloads);
+    return payloads;
   }
 
   private announce(repeat: number): void {

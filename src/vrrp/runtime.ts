@@ -6,14 +6,13 @@
 import type { Script } from '../config/model';
 import type { SyncDaemon, SyncDaemonState } from '../ipvs/types';
 import { AF_INET, AF_INET6 } from '../ipvs/types';
-import { sendGratuitousArp, sendUnsolicitedNa } from '../native/vrrp-socket';
 import { listAddresses } from '../net/addresses';
 import { isLinkUp, LinkWatcher } from '../net/link-watch';
-import { inNetns } from '../net/netns';
 import { Rtnl } from '../net/rtnl';
 import { normalizeAddress } from './address';
 import { ChannelPool, type Channel } from './channels';
-import { VrrpInstance, type Announcer } from './instance';
+import { VrrpInstance } from './instance';
+import { LinkAnnouncer } from './link-announcer';
 import { RealScheduler, type TimerScheduler } from './scheduler';
 import { ScriptTracker } from './script-tracker';
 import type { GroupPlan, InstancePlan, ScriptPlan, SyncDaemonPlan, VrrpPlan } from './settings';
@@ -66,7 +65,7 @@ export class VrrpRuntime {
   private readonly scripts = new Map<string, ScriptTracker>();
   private readonly scheduler: TimerScheduler;
   private readonly channels: ChannelPool;
-  private readonly announcer: Announcer;
+  private readonly announcer: LinkAnnouncer;
   private nl: Rtnl | undefined;
   private links: LinkWatcher | undefined;
   private syncDaemon: { plan: SyncDaemonPlan; state: SyncDaemonState | undefined } | undefined;
@@ -76,10 +75,7 @@ export class VrrpRuntime {
     this.scheduler = opts.scheduler ?? new RealScheduler();
     this.channels = new ChannelPool(opts.netns, (key, err) =>
       opts.log.error({ interface: key.interface, err: err.message }, 'VRRP socket error'));
-    this.announcer = {
-      garp: (ifname, address) => inNetns(opts.netns, () => sendGratuitousArp(ifname, address)),
-      na: (ifname, address) => inNetns(opts.netns, () => sendUnsolicitedNa(ifname, address)),
-    };
+    this.announcer = new LinkAnnouncer(opts.netns);
   }
 
   /** Moves to the plan. Instances that cannot start (missing interface...) are logged and left out. */
@@ -159,12 +155,22 @@ export class VrrpRuntime {
         log: (line) => this.instanceLog(r, line),
       });
       r = { plan: p, instance, channel, addresses, lastDropLog: 0, droppedSinceLog: 0 };
+      this.prepareAnnouncements(r);
       channel.onMalformed = (detail, from) => instance.malformed(detail, from);
       this.initialTracks(r);
       return r;
     } catch (e) {
       channel.close();
       throw e;
+    }
+  }
+
+  /** A takeover then only sends; failing here is logged, and the announcements are retried at takeover. */
+  private prepareAnnouncements(r: Running): void {
+    try {
+      this.announcer.prepare(r.plan.config.interface, r.instance.announcedAddresses);
+    } catch (e) {
+      this.opts.log.warn({ instance: r.instance.name, err: (e as Error).message }, 'gratuitous ARP / NA not prepared');
     }
   }
 
@@ -248,11 +254,14 @@ export class VrrpRuntime {
     this.links = undefined;
     this.nl?.close();
     this.nl = undefined;
+    this.announcer.close();
   }
 
   private linkChanged(ifname: string): void {
     const link = this.links?.links().get(ifname);
     const up = link !== undefined && isLinkUp(link);
+    this.announcer.forget(ifname);
+    if (up) for (const r of this.running.values()) if (r.plan.config.interface === ifname) this.prepareAnnouncements(r);
     for (const r of this.running.values()) {
       for (const [track, name] of r.plan.interfaces) if (name === ifname) r.instance.track(track, up);
     }

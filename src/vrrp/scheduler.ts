@@ -1,5 +1,7 @@
 // Named one-shot timers and a monotonic microsecond clock: what a state
 // machine's timer requests are carried out with. Tests use a fake instead.
+import { DeadlineTimer } from '../native/deadline-timer';
+
 export interface TimerScheduler {
   /** Microseconds on a monotonic clock. */
   now(): number;
@@ -9,43 +11,65 @@ export interface TimerScheduler {
 }
 
 /**
- * Timers on the event loop, accurate to a few microseconds: setTimeout alone
- * rounds to whole milliseconds and fires late, which would add up to a
- * millisecond to every takeover. The last millisecond is waited out with
- * setImmediate turns, which keep serving I/O meanwhile.
+ * The event loop takes a few hundred microseconds to come round to a timer
+ * in a slow (virtualised) kernel: timers wake this much early and wait out
+ * the rest on the spot.
+ */
+const WAKE_EARLY_US = 500;
+
+interface Pending {
+  timer: DeadlineTimer;
+  deadline: number;
+  fire: () => void;
+  immediate?: NodeJS.Immediate;
+}
+
+/**
+ * Timers at exact deadlines: each key is a timerfd armed at an absolute time
+ * on the monotonic clock (src/native/deadline-timer.ts). libuv's own timers
+ * count whole milliseconds from a cached loop time and fire up to a couple of
+ * milliseconds off, which would show in every takeover.
  */
 export class RealScheduler implements TimerScheduler {
-  private readonly timers = new Map<string, { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate }>();
+  private readonly timers = new Map<string, Pending>();
 
   now(): number {
     return Number(process.hrtime.bigint() / 1000n);
   }
 
   arm(key: string, delayUs: number, fire: () => void): void {
-    this.cancel(key);
-    const deadline = this.now() + Math.max(0, delayUs);
-    const handle: { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate } = {};
-    const finish = (): void => {
-      if (this.now() < deadline) {
-        handle.immediate = setImmediate(finish);
-        return;
-      }
-      this.timers.delete(key);
-      fire();
-    };
-    const coarseMs = Math.floor(delayUs / 1000) - 1;
-    // Always through setImmediate: after a stalled event loop, I/O that arrived meanwhile (an
-    // advertisement that re-arms this very timer) is handled before a late timer fires.
-    if (coarseMs > 0) handle.timeout = setTimeout(() => { handle.immediate = setImmediate(finish); }, coarseMs);
-    else handle.immediate = setImmediate(finish);
-    this.timers.set(key, handle);
+    let entry = this.timers.get(key);
+    if (entry?.immediate !== undefined) clearImmediate(entry.immediate);
+    if (!entry) {
+      const created: Pending = {
+        deadline: 0,
+        fire,
+        // Through setImmediate: packets that woke the loop together with the timer (an advertisement
+        // that re-arms this very timer) are handled first.
+        timer: new DeadlineTimer(() => { created.immediate = setImmediate(() => this.expire(created)); }),
+      };
+      entry = created;
+      this.timers.set(key, entry);
+    }
+    entry.fire = fire;
+    entry.immediate = undefined;
+    entry.deadline = this.now() + Math.max(0, delayUs);
+    entry.timer.arm(entry.deadline - WAKE_EARLY_US);
   }
 
   cancel(key: string): void {
-    const handle = this.timers.get(key);
-    if (handle?.timeout !== undefined) clearTimeout(handle.timeout);
-    if (handle?.immediate !== undefined) clearImmediate(handle.immediate);
+    const entry = this.timers.get(key);
+    if (!entry) return;
+    if (entry.immediate !== undefined) clearImmediate(entry.immediate);
+    entry.timer.close();
     this.timers.delete(key);
+  }
+
+  private expire(entry: Pending): void {
+    entry.immediate = undefined;
+    // At most WAKE_EARLY_US: short enough to hold the loop for.
+    while (this.now() < entry.deadline);
+    entry.fire();
   }
 }
 

@@ -44,6 +44,8 @@ export interface ReceivedAdvert {
   /** The sender's interval in microseconds; learned by a v3 backup. */
   advertIntervalUs: number;
   source: string;
+  /** When it arrived, on the machine's clock; a backup's down timer runs from then. Default: now. */
+  at?: number;
 }
 
 export type MachineEvent =
@@ -239,15 +241,15 @@ export class StateMachine {
   }
 
   private receiveAsBackup(advert: ReceivedAdvert): void {
-    const now = this.clock();
+    const now = Math.min(advert.at ?? Infinity, this.clock());
     if (advert.priority === PRIORITY_STOP) {
-      this.armDownTimer(skewTimeUs(this.config.version, this.effective, this.masterAdvertIntervalUs));
+      this.armDownTimer(skewTimeUs(this.config.version, this.effective, this.masterAdvertIntervalUs), now);
       return;
     }
     const preemptHeld = this.config.preemptDelayUs > 0 && (this.preemptAt === undefined || this.preemptAt > now);
     if (!this.config.preempt || advert.priority >= this.effective || preemptHeld) {
       if (this.config.version === 3) this.masterAdvertIntervalUs = advert.advertIntervalUs;
-      this.armDownTimer(this.fullDownTimer());
+      this.armDownTimer(this.fullDownTimer(), now);
       this.masterAddress = advert.source;
       this.masterPriority = advert.priority;
       if (this.config.preemptDelayUs > 0) {
@@ -418,10 +420,11 @@ export class StateMachine {
     return masterDownIntervalUs(this.config.version, this.effective, this.masterAdvertIntervalUs, this.config.downTimerAdverts);
   }
 
-  private armDownTimer(delayUs: number): void {
+  /** The timer runs from `from` (default now): an advert's down timer starts when the advert arrived. */
+  private armDownTimer(delayUs: number, from = this.clock()): void {
     this.downTimerUs = delayUs;
-    this.downDeadline = this.clock() + delayUs;
-    this.emit({ type: 'arm-timer', timer: 'master-down', delayUs });
+    this.downDeadline = from + delayUs;
+    this.emit({ type: 'arm-timer', timer: 'master-down', delayUs: Math.max(0, this.downDeadline - this.clock()) });
   }
 
   private sendAdvert(): void {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { requireLab, sh } from '../helpers/lab';
 import { inNetns } from '../../src/net/netns';
 import { interfaceInfo, sendGratuitousArp, sendUnsolicitedNa } from '../../src/native/vrrp-socket';
+import { LinkAnnouncer } from '../../src/vrrp/link-announcer';
 
 const SENDER = 'nann-a';
 const CLIENT = 'nann-b';
@@ -69,28 +70,33 @@ async function clientNeighbour(address: string, mac: string): Promise<string> {
   return entry;
 }
 
-test('tcpdump in a third namespace sees the gratuitous ARPs and the neighbour advertisement', LIMIT, async () => {
-  const capture = spawn('/usr/sbin/ip', ['netns', 'exec', WATCHER, '/usr/bin/tcpdump',
-    '-i', 'eth0', '-nn', '-e', '-vv', '-l', '-c', '3', 'arp or (icmp6 and ip6[40] == 136)'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** tcpdump in a namespace, listening once the promise resolves; done() gives the decoded packets. */
+async function capture(ns: string, dev: string, count: number, filter: string): Promise<{ done: () => Promise<string[]> }> {
+  const tcpdump = spawn('/usr/sbin/ip', ['netns', 'exec', ns, '/usr/bin/tcpdump',
+    '-i', dev, '-nn', '-e', '-vv', '-l', '-c', String(count), filter], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  capture.stdout!.setEncoding('utf8').on('data', (d: string) => { text += d; });
-  const exited = new Promise((resolve) => capture.once('close', resolve));
+  tcpdump.stdout!.setEncoding('utf8').on('data', (d: string) => { text += d; });
+  const exited = new Promise((resolve) => tcpdump.once('close', resolve));
   await new Promise<void>((resolve, reject) => {
     let errors = '';
-    capture.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    tcpdump.stderr!.setEncoding('utf8').on('data', (d: string) => {
       errors += d;
       if (errors.includes('listening on')) resolve();
     });
-    capture.once('close', () => reject(new Error(`tcpdump ended before listening: ${errors}`)));
+    tcpdump.once('close', () => reject(new Error(`tcpdump ended before listening: ${errors}`)));
   });
+  return { done: async () => { await exited; return text.split(/\n(?=\S)/).filter(Boolean); } };
+}
+
+test('tcpdump in a third namespace sees the gratuitous ARPs and the neighbour advertisement', LIMIT, async () => {
+  const watch = await capture(WATCHER, 'eth0', 3, 'arp or (icmp6 and ip6[40] == 136)');
   inNetns(SENDER, () => {
     sendGratuitousArp('eth0', VIP4);
     sendGratuitousArp('eth0', VIP4, VMAC);
     sendUnsolicitedNa('eth0', VIP6, VMAC);
   });
-  await exited;
-  const packets = text.split(/\n(?=\S)/).filter(Boolean);
-  assert.equal(packets.length, 3, text);
+  const packets = await watch.done();
+  assert.equal(packets.length, 3, packets.join('\n'));
   const [ownArp, virtualArp, na] = packets as [string, string, string];
   const arp = /ethertype ARP \(0x0806\).*Request who-has 10\.78\.0\.100 tell 10\.78\.0\.100,/;
   assert.match(ownArp, new RegExp(`^\\S+ ${senderMac} > ff:ff:ff:ff:ff:ff, `));
@@ -123,7 +129,7 @@ test('announcing on a missing, non-Ethernet or down interface fails with a clear
       return true;
     });
     assert.throws(() => sendGratuitousArp('lo', VIP4), /interface lo is not an Ethernet interface/);
-    assert.throws(() => sendUnsolicitedNa('lo', VIP6, VMAC), /sendFrame on lo: not an Ethernet interface/);
+    assert.throws(() => sendUnsolicitedNa('lo', VIP6, VMAC), /sending frames on lo: not an Ethernet interface/);
     assert.equal(interfaceInfo('nann-down').up, false);
     assert.throws(() => sendGratuitousArp('nann-down', VIP4), (err: NodeJS.ErrnoException & { interface?: string }) => {
       assert.equal(err.code, 'ENETDOWN');
@@ -131,4 +137,34 @@ test('announcing on a missing, non-Ethernet or down interface fails with a clear
       return true;
     });
   });
+});
+
+test('LinkAnnouncer: frames prepared ahead go out on a kept socket; a re-created interface is picked up', LIMIT, async () => {
+  const link = `ip link add nann-re netns ${SENDER} address 02:00:00:00:00:71 type veth peer name nann-rew netns ${WATCHER}
+ip -n ${SENDER} link set nann-re up
+ip -n ${WATCHER} link set nann-rew up`;
+  await sh(link);
+  const announcer = new LinkAnnouncer(SENDER);
+  try {
+    announcer.prepare('nann-re', [VIP4, VIP6]);
+    let watch = await capture(WATCHER, 'nann-rew', 2, 'arp or (icmp6 and ip6[40] == 136)');
+    announcer.garp('nann-re', VIP4);
+    announcer.na('nann-re', VIP6);
+    let packets = await watch.done();
+    assert.equal(packets.length, 2, packets.join('\n'));
+    assert.match(packets[0]!, /^\S+ 02:00:00:00:00:71 > ff:ff:ff:ff:ff:ff, .*Request who-has 10\.78\.0\.100 tell 10\.78\.0\.100,/s);
+    assert.match(packets[1]!, /^\S+ 02:00:00:00:00:71 > 33:33:00:00:00:01, .*tgt is fd78::100/s);
+
+    // The same name, a new index and MAC: the kept socket fails, is reopened, and the frame carries the new MAC.
+    await sh(`ip -n ${SENDER} link del nann-re\n${link.replace('02:00:00:00:00:71', '02:00:00:00:00:72')}`);
+    watch = await capture(WATCHER, 'nann-rew', 1, 'arp');
+    announcer.garp('nann-re', VIP4);
+    packets = await watch.done();
+    assert.match(packets[0]!, /^\S+ 02:00:00:00:00:72 > ff:ff:ff:ff:ff:ff, .*who-has 10\.78\.0\.100/s);
+
+    assert.throws(() => announcer.prepare('nosuch0', [VIP4]), (err: NodeJS.ErrnoException) => err.code === 'ENODEV' && /nosuch0/.test(err.message));
+  } finally {
+    announcer.close();
+    await sh(`ip -n ${SENDER} link del nann-re 2>/dev/null || true`);
+  }
 });

@@ -30,9 +30,23 @@ function openIn(ns: string, opts: VrrpSocketOptions): VrrpSocket {
   return socket;
 }
 
-function nextPacket(socket: VrrpSocket): Promise<ReceivedVrrp> {
+const hrtimeUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * The next packet, its kernel receive time checked to lie between this call
+ * and its delivery, on process.hrtime()'s clock, then left out.
+ */
+function nextPacket(socket: VrrpSocket): Promise<Omit<ReceivedVrrp, 'receivedAtUs'>> {
+  const waitingSince = hrtimeUs();
   return new Promise((resolve, reject) => {
-    socket.once('packet', resolve);
+    socket.once('packet', (p: ReceivedVrrp) => {
+      const deliveredAt = hrtimeUs();
+      const { receivedAtUs, ...rest } = p;
+      if (!(receivedAtUs >= waitingSince && receivedAtUs <= deliveredAt)) {
+        reject(new Error(`receive stamp ${receivedAtUs} outside [${waitingSince}, ${deliveredAt}]`));
+      }
+      resolve(rest);
+    });
     socket.once('error', reject);
   });
 }

@@ -309,3 +309,36 @@ test('shutdown: a master sends priority 0, drops its addresses and stops; a stop
 test('a bad priority is refused at construction with the instance name', () => {
   assert.throws(() => router({ priority: 0 }), /vrrp_instance VI_1: priority 0 is outside 1..255/);
 });
+
+test('the down timer runs from when an advertisement arrived, not from when it was handled', () => {
+  const r = router({ version: 3, priority: 90, advertIntervalUs: 100_000 });
+  r.m.handle({ type: 'start' });
+  r.sched.advance(50_000);
+  // Handled 2 ms after the kernel took it: the takeover is 364,843 us after arrival.
+  r.m.handle({ type: 'advert', advert: { priority: 150, source: '10.0.0.2', advertIntervalUs: 100_000, at: 48_000 } });
+  r.sched.advance(364_843 - 2_000 - 1);
+  assert.equal(r.m.state, 'BACKUP');
+  r.sched.advance(1);
+  assert.equal(r.m.state, 'MASTER');
+  assert.equal(r.of('state-changed').at(-1)!.at, 48_000 + 364_843);
+});
+
+test('priority 0: skew time from arrival; an arrival stamp in the future counts as now', () => {
+  const r = router({ priority: 90 });
+  r.m.handle({ type: 'start' });
+  r.advert(150);
+  r.sched.advance(500_000);
+  r.m.handle({ type: 'advert', advert: { priority: 0, source: '10.0.0.2', advertIntervalUs: 1_000_000, at: 499_000 } });
+  r.sched.advance(648_437 - 1_000 - 1);
+  assert.equal(r.m.state, 'BACKUP');
+  r.sched.advance(1);
+  assert.equal(r.m.state, 'MASTER');
+
+  const s = router({ priority: 90 });
+  s.m.handle({ type: 'start' });
+  s.m.handle({ type: 'advert', advert: { priority: 150, source: '10.0.0.2', advertIntervalUs: 1_000_000, at: 10_000_000 } });
+  s.sched.advance(3_648_436);
+  assert.equal(s.m.state, 'BACKUP');
+  s.sched.advance(1);
+  assert.equal(s.m.state, 'MASTER');
+});

@@ -1,0 +1,70 @@
+// The native deadline timer and the scheduler built on it, on the host's own
+// kernel (timerfd needs no privileges). Nothing here asserts how late a timer
+// is, only that it never fires early and fires exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DeadlineTimer } from '../../src/native/deadline-timer';
+import { RealScheduler } from '../../src/vrrp/scheduler';
+
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+test('fires once, not before its deadline; re-arming replaces the deadline', async () => {
+  const fired: number[] = [];
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => { done = resolve; });
+  const timer = new DeadlineTimer(() => { fired.push(nowUs()); setTimeout(done, 30); });
+  timer.arm(nowUs() + 5_000);
+  const deadline = nowUs() + 15_000;
+  timer.arm(deadline);
+  await finished;
+  timer.close();
+  assert.equal(fired.length, 1);
+  assert.ok(fired[0]! >= deadline, `fired ${deadline - fired[0]!} us early`);
+});
+
+test('a passed deadline fires at once; a cancelled or closed timer never fires', async () => {
+  let past = 0;
+  let cancelled = 0;
+  const a = new DeadlineTimer(() => { past++; });
+  const b = new DeadlineTimer(() => { cancelled++; });
+  const c = new DeadlineTimer(() => { cancelled++; });
+  a.arm(0);
+  b.arm(nowUs() + 2_000);
+  b.cancel();
+  c.arm(nowUs() + 2_000);
+  c.close();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  a.close();
+  b.close();
+  assert.equal(past, 1);
+  assert.equal(cancelled, 0);
+  assert.throws(() => c.arm(nowUs()), /closed/);
+});
+
+test('bad deadlines are refused with a TypeError', () => {
+  const t = new DeadlineTimer(() => undefined);
+  try {
+    assert.throws(() => t.arm(Number.NaN), TypeError);
+    assert.throws(() => t.arm(Infinity), TypeError);
+    assert.throws(() => (t.arm as (x: unknown) => void)('soon'), TypeError);
+  } finally {
+    t.close();
+  }
+});
+
+test('RealScheduler: each key fires once at its deadline; re-arm and cancel work per key', async () => {
+  const s = new RealScheduler();
+  const log: Array<[string, number]> = [];
+  const start = s.now();
+  s.arm('a', 10_000, () => log.push(['a-old', s.now()]));
+  s.arm('a', 20_000, () => log.push(['a', s.now()]));
+  s.arm('b', 5_000, () => log.push(['b', s.now()]));
+  s.arm('c', 5_000, () => log.push(['c', s.now()]));
+  s.cancel('c');
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(log.map(([k]) => k), ['b', 'a']);
+  assert.ok(log[0]![1] - start >= 5_000);
+  assert.ok(log[1]![1] - start >= 20_000);
+  s.cancel('a');
+  s.cancel('b');
+});
