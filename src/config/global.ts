@@ -114,6 +114,9 @@ const HANDLERS: Handlers<GlobalDefs> = {
   vrrp_strict: (_a, g) => { g.vrrp.strict = true; },
   vrrp_skip_check_adv_addr: (_a, g) => { g.vrrp.skipCheckAdvAddr = true; },
   vrrp_check_unicast_src: (_a, g) => { g.vrrp.checkUnicastSrc = true; },
+  vrrp_down_timer_adverts: (a, g) => setVrrp(g, 'downTimerAdverts', a.int(0, 1, 100)),
+  vrrp_lower_prio_no_advert: (a, g) => setVrrp(g, 'lowerPrioNoAdvert', a.bool()),
+  vrrp_higher_prio_send_advert: (a, g) => setVrrp(g, 'higherPrioSendAdvert', a.bool()),
   vrrp_startup_delay: (a, g) => setVrrp(g, 'startupDelayMs', a.seconds(0, 0, 3600)),
   // Accepted as keepalived does, but with no bearing on what lvsd drives.
   ...ignored<GlobalDefs>(
@@ -126,8 +129,7 @@ const HANDLERS: Handlers<GlobalDefs> = {
     'max_auto_priority', 'min_auto_priority_delay', 'process_names', 'process_name', 'vrrp_process_name',
     'checker_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'dynamic_interfaces', 'vmac_prefix',
     'vmac_addr_prefix', 'umask', 'random_seed', 'log_unknown_vrids', 'rs_init_notifies', 'no_checker_emails',
-    'vrrp_lower_prio_no_advert', 'vrrp_higher_prio_send_advert', 'vrrp_min_garp', 'vrrp_garp_extra_if',
-    'vrrp_notify_priority_changes', 'vrrp_down_timer_adverts', 'net_namespace',
+    'vrrp_min_garp', 'vrrp_garp_extra_if', 'vrrp_notify_priority_changes', 'net_namespace',
     'net_namespace_ipvs', 'instance', 'use_pid_dir', 'startup_script', 'startup_script_timeout',
     'shutdown_script', 'shutdown_script_timeout', 'tmp_config_directory', 'config_save_dir', 'data_use_instance',
   ),

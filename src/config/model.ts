@@ -50,6 +50,9 @@ export interface VrrpGlobals {
   skipCheckAdvAddr: boolean;
   checkUnicastSrc: boolean;
   startupDelayMs?: number;
+  downTimerAdverts?: number;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
 }
 
 export interface GlobalDefs {
@@ -171,6 +174,16 @@ export interface VrrpInstance {
   garpMasterRepeat?: number;
   garpMasterRefreshSec?: number;
   garpMasterRefreshRepeat?: number;
+  garpLowerPrioDelaySec?: number;
+  garpLowerPrioRepeat?: number;
+  /** Adverts missed before a backup takes over; 3 in the RFCs. */
+  downTimerAdverts?: number;
+  /** Verify that adverts come from a unicast_peer address. */
+  checkUnicastSrc?: boolean;
+  /** A master that hears a lower priority does not answer it with an advert. */
+  lowerPrioNoAdvert?: boolean;
+  /** A master that hears a higher priority sends one advert before yielding. */
+  higherPrioSendAdvert?: boolean;
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
   dontTrackPrimary: boolean;

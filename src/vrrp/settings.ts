@@ -239,7 +239,7 @@ function planInstance(
     advertInterval: v.advertIntMs / 1000,
     vips,
     nopreempt: !v.preempt,
-    checkUnicastSource: g.checkUnicastSrc,
+    checkUnicastSource: v.checkUnicastSrc ?? g.checkUnicastSrc,
     tracks,
     garp: {
       ...(v.garpMasterDelaySec ?? g.garpMasterDelaySec) !== undefined ? { masterDelay: v.garpMasterDelaySec ?? g.garpMasterDelaySec! } : {},
@@ -247,10 +247,18 @@ function planInstance(
       ...(v.garpMasterRefreshSec ?? g.garpMasterRefreshSec) !== undefined ? { masterRefresh: v.garpMasterRefreshSec ?? g.garpMasterRefreshSec! } : {},
       ...(v.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat) !== undefined
         ? { masterRefreshRepeat: v.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat! } : {},
-      ...g.garpLowerPrioDelaySec !== undefined ? { lowerPrioDelay: g.garpLowerPrioDelaySec } : {},
-      ...g.garpLowerPrioRepeat !== undefined ? { lowerPrioRepeat: g.garpLowerPrioRepeat } : {},
+      ...(v.garpLowerPrioDelaySec ?? g.garpLowerPrioDelaySec) !== undefined
+        ? { lowerPrioDelay: v.garpLowerPrioDelaySec ?? g.garpLowerPrioDelaySec! } : {},
+      ...(v.garpLowerPrioRepeat ?? g.garpLowerPrioRepeat) !== undefined
+        ? { lowerPrioRepeat: v.garpLowerPrioRepeat ?? g.garpLowerPrioRepeat! } : {},
     },
   };
+  const downTimerAdverts = v.downTimerAdverts ?? g.downTimerAdverts;
+  if (downTimerAdverts !== undefined) cfg.downTimerAdverts = downTimerAdverts;
+  const lowerPrioNoAdvert = v.lowerPrioNoAdvert ?? g.lowerPrioNoAdvert;
+  if (lowerPrioNoAdvert !== undefined) cfg.lowerPrioNoAdvert = lowerPrioNoAdvert;
+  const higherPrioSendAdvert = v.higherPrioSendAdvert ?? g.higherPrioSendAdvert;
+  if (higherPrioSendAdvert !== undefined) cfg.higherPrioSendAdvert = higherPrioSendAdvert;
   if (v.authentication) cfg.auth = { type: 'pass', password: v.authentication.password };
   if (v.state !== undefined) cfg.state = v.state;
   if (v.preemptDelayMs !== undefined) cfg.preemptDelay = v.preemptDelayMs / 1000;

@@ -171,3 +171,59 @@ test('a configuration without vrrp_instance plans nothing', () => {
   assert.deepEqual(plan.instances, []);
   assert.equal(plan.syncDaemon, undefined);
 });
+
+test('per-instance timing and advert options reach the engine; global defaults apply where an instance is silent', () => {
+  const { config } = load(`
+global_defs {
+  vrrp_down_timer_adverts 5
+  vrrp_garp_lower_prio_repeat 2
+  vrrp_higher_prio_send_advert
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  unicast_peer {
+    10.0.0.9
+  }
+  check_unicast_src
+  down_timer_adverts 4
+  garp_lower_prio_delay 7
+  garp_lower_prio_repeat 3
+  lower_prio_no_advert true
+  higher_prio_send_advert off
+  virtual_ipaddress {
+    10.0.0.100
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 2
+  virtual_ipaddress {
+    10.0.0.101
+  }
+}
+`);
+  const plans = planVrrp(config).instances;
+  const a = plans.find((p) => p.config.name === 'A')!.config;
+  const b = plans.find((p) => p.config.name === 'B')!.config;
+  assert.equal(a.checkUnicastSource, true);
+  assert.equal(a.downTimerAdverts, 4);
+  assert.equal(a.garp?.lowerPrioDelay, 7);
+  assert.equal(a.garp?.lowerPrioRepeat, 3);
+  assert.equal(a.lowerPrioNoAdvert, true);
+  assert.equal(a.higherPrioSendAdvert, false);
+  assert.equal(b.checkUnicastSource, false);
+  assert.equal(b.downTimerAdverts, 5);
+  assert.equal(b.garp?.lowerPrioRepeat, 2);
+  assert.equal(b.lowerPrioNoAdvert, undefined);
+  assert.equal(b.higherPrioSendAdvert, true);
+});
+
+test('down_timer_adverts out of 1..100 is refused with file:line', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'vrrp-settings-')), 'keepalived.conf');
+  writeFileSync(file, 'vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  down_timer_adverts 0\n  virtual_ipaddress {\n    10.0.0.100\n  }\n}\n');
+  const result = loadConfig(file);
+  assert.equal(result.ok, false);
+  assert.ok(result.diagnostics.some((d) => d.severity === 'error' && d.message.includes('down_timer_adverts') && d.line === 4 && d.file === file),
+    JSON.stringify(result.diagnostics));
+});
