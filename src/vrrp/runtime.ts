@@ -176,6 +176,7 @@ export class VrrpRuntime {
 
   private async stopInstance(r: Running, why: string): Promise<void> {
     r.instance.shutdown();
+    this.scheduler.release?.(r.instance.timerKey(''));
     await r.addresses.idle();
     r.channel.close();
     this.running.delete(r.instance.name);

@@ -8,17 +8,20 @@ export interface TimerScheduler {
   /** (Re)arms the timer `key`: a timer of the same key that is pending is replaced. */
   arm(key: string, delayUs: number, fire: () => void): void;
   cancel(key: string): void;
+  /** Frees the timers of keys starting with prefix (an instance that is gone); optional. */
+  release?(prefix: string): void;
 }
 
 /**
- * The event loop takes a few hundred microseconds to come round to a timer
- * in a slow (virtualised) kernel: timers wake this much early and wait out
- * the rest on the spot.
+ * The event loop takes up to a millisecond to come round to a timer in a slow
+ * (virtualised) kernel: timers wake this much early and wait out the rest on
+ * the spot.
  */
-const WAKE_EARLY_US = 500;
+const WAKE_EARLY_US = 1000;
 
 interface Pending {
   timer: DeadlineTimer;
+  armed: boolean;
   deadline: number;
   fire: () => void;
   immediate?: NodeJS.Immediate;
@@ -28,7 +31,9 @@ interface Pending {
  * Timers at exact deadlines: each key is a timerfd armed at an absolute time
  * on the monotonic clock (src/native/deadline-timer.ts). libuv's own timers
  * count whole milliseconds from a cached loop time and fire up to a couple of
- * milliseconds off, which would show in every takeover.
+ * milliseconds off, which would show in every takeover. A key's timer is kept
+ * once made, so the takeover path neither creates nor closes descriptors;
+ * release() closes the timers of an instance that goes away.
  */
 export class RealScheduler implements TimerScheduler {
   private readonly timers = new Map<string, Pending>();
@@ -42,6 +47,7 @@ export class RealScheduler implements TimerScheduler {
     if (entry?.immediate !== undefined) clearImmediate(entry.immediate);
     if (!entry) {
       const created: Pending = {
+        armed: false,
         deadline: 0,
         fire,
         // Through setImmediate: packets that woke the loop together with the timer (an advertisement
@@ -53,20 +59,33 @@ export class RealScheduler implements TimerScheduler {
     }
     entry.fire = fire;
     entry.immediate = undefined;
+    entry.armed = true;
     entry.deadline = this.now() + Math.max(0, delayUs);
     entry.timer.arm(entry.deadline - WAKE_EARLY_US);
   }
 
   cancel(key: string): void {
     const entry = this.timers.get(key);
-    if (!entry) return;
+    if (!entry?.armed) return;
     if (entry.immediate !== undefined) clearImmediate(entry.immediate);
-    entry.timer.close();
-    this.timers.delete(key);
+    entry.immediate = undefined;
+    entry.armed = false;
+    entry.timer.cancel();
+  }
+
+  /** Cancels and closes every timer whose key starts with prefix. */
+  release(prefix: string): void {
+    for (const [key, entry] of this.timers) {
+      if (!key.startsWith(prefix)) continue;
+      this.cancel(key);
+      entry.timer.close();
+      this.timers.delete(key);
+    }
   }
 
   private expire(entry: Pending): void {
     entry.immediate = undefined;
+    entry.armed = false;
     // At most WAKE_EARLY_US: short enough to hold the loop for.
     while (this.now() < entry.deadline);
     entry.fire();

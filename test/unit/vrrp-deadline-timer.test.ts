@@ -65,6 +65,12 @@ test('RealScheduler: each key fires once at its deadline; re-arm and cancel work
   assert.deepEqual(log.map(([k]) => k), ['b', 'a']);
   assert.ok(log[0]![1] - start >= 5_000);
   assert.ok(log[1]![1] - start >= 20_000);
-  s.cancel('a');
-  s.cancel('b');
+  // A fired key can be armed again; release() closes the keys of one prefix only.
+  s.arm('x/a', 1_000, () => log.push(['x/a', s.now()]));
+  s.arm('y/a', 1_000, () => log.push(['y/a', s.now()]));
+  s.release('x/');
+  s.arm('b', 2_000, () => log.push(['b-again', s.now()]));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.deepEqual(log.slice(2).map(([k]) => k), ['y/a', 'b-again']);
+  s.release('');
 });
