@@ -115,3 +115,26 @@ ip -n ${ns.name} link set ${ifName} up${cidr ? `\nip -n ${ns.name} addr add ${ci
     await run('/usr/sbin/ip', ['link', 'del', this.name]);
   }
 }
+
+/**
+ * One shell script that builds a switch: a bridge, and for each host a fresh
+ * namespace plugged into it through a veth named eth0 (addressed when a CIDR
+ * is given). One shell, because many short-lived commands race each other.
+ */
+export function segmentScript(bridge: string, hosts: Array<string | [ns: string, cidr: string]>): string {
+  const lines = [`ip link del ${bridge} 2>/dev/null || true`, `ip link add ${bridge} type bridge`, `ip link set ${bridge} up`];
+  hosts.forEach((host, i) => {
+    const [ns, cidr] = typeof host === 'string' ? [host, undefined] : host;
+    lines.push(`ip netns del ${ns} 2>/dev/null || true`, `ip netns add ${ns}`, `ip -n ${ns} link set lo up`,
+      `ip link add ${bridge}-${i} type veth peer name eth0 netns ${ns}`, `ip link set ${bridge}-${i} master ${bridge} up`,
+      `ip -n ${ns} link set eth0 up`);
+    if (cidr !== undefined) lines.push(`ip -n ${ns} addr add ${cidr} dev eth0`);
+  });
+  return lines.join('\n');
+}
+
+/** The script that tears down what segmentScript built, killing what still runs in the namespaces. */
+export function segmentTeardownScript(bridge: string, namespaces: string[]): string {
+  return [...namespaces.map((ns) => `ip netns pids ${ns} | xargs -r kill -9; ip netns del ${ns} 2>/dev/null || true`),
+    `ip link del ${bridge} 2>/dev/null || true`].join('\n');
+}

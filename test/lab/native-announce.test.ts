@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
-import { requireLab, sh } from '../helpers/lab';
+import { requireLab, segmentScript, segmentTeardownScript, sh } from '../helpers/lab';
 import { inNetns } from '../../src/net/netns';
 import { interfaceInfo, sendGratuitousArp, sendUnsolicitedNa } from '../../src/native/vrrp-socket';
 import { LinkAnnouncer } from '../../src/vrrp/link-announcer';
@@ -21,23 +21,6 @@ const LIMIT = { timeout: 60_000 };
 
 let senderMac: string;
 
-/**
- * Namespaces plugged into one bridge through veths named eth0, built by a
- * single shell: the spawn-per-command helpers race with fast-exiting children.
- */
-function segmentScript(bridge: string, namespaces: string[]): string {
-  const lines = [...namespaces.map((ns) => `ip netns del ${ns} 2>/dev/null || true`),
-    `ip link del ${bridge} 2>/dev/null || true`,
-    `ip link add ${bridge} type bridge`, `ip link set ${bridge} up`];
-  namespaces.forEach((ns, i) => {
-    const port = `${bridge}-${i}`;
-    lines.push(`ip netns add ${ns}`, `ip -n ${ns} link set lo up`,
-      `ip link add ${port} type veth peer name eth0 netns ${ns}`,
-      `ip link set ${port} master ${bridge} up`, `ip -n ${ns} link set eth0 up`);
-  });
-  return lines.join('\n');
-}
-
 before(async () => {
   requireLab();
   await sh(`${segmentScript('nannbr', [SENDER, CLIENT, WATCHER])}
@@ -52,11 +35,7 @@ ip -n ${CLIENT} -6 addr add fd78::2/64 dev eth0 nodad`);
 });
 
 after(async () => {
-  await sh(`for ns in ${SENDER} ${CLIENT} ${WATCHER}; do
-  ip netns pids $ns | xargs -r kill -9
-  ip netns del $ns 2>/dev/null || true
-done
-ip link del nannbr 2>/dev/null || true`);
+  await sh(segmentTeardownScript('nannbr', [SENDER, CLIENT, WATCHER]));
 });
 
 /** Waits until the client's neighbour entry for address shows mac; returns the last entry seen. */

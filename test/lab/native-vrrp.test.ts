@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
-import { requireLab, sh } from '../helpers/lab';
+import { requireLab, segmentScript, segmentTeardownScript, sh } from '../helpers/lab';
 import { inNetns } from '../../src/net/netns';
 import { native } from '../../src/native/index';
 import { interfaceInfo, VrrpSocket, type ReceivedVrrp, type VrrpSocketOptions } from '../../src/native/vrrp-socket';
@@ -55,23 +55,6 @@ function openDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-/**
- * Namespaces plugged into one bridge through veths named eth0, built by a
- * single shell: the spawn-per-command helpers race with fast-exiting children.
- */
-function segmentScript(bridge: string, namespaces: string[]): string {
-  const lines = [...namespaces.map((ns) => `ip netns del ${ns} 2>/dev/null || true`),
-    `ip link del ${bridge} 2>/dev/null || true`,
-    `ip link add ${bridge} type bridge`, `ip link set ${bridge} up`];
-  namespaces.forEach((ns, i) => {
-    const port = `${bridge}-${i}`;
-    lines.push(`ip netns add ${ns}`, `ip -n ${ns} link set lo up`,
-      `ip link add ${port} type veth peer name eth0 netns ${ns}`,
-      `ip link set ${port} master ${bridge} up`, `ip -n ${ns} link set eth0 up`);
-  });
-  return lines.join('\n');
-}
-
 const untilNoTentative = 'while ip -6 addr show dev eth0 tentative | grep -q inet6; do sleep 0.1; done';
 
 before(async () => {
@@ -90,11 +73,7 @@ ip -6 -o addr show dev eth0 scope link | awk '{ print $4 }' | cut -d/ -f1`, B)).
 
 after(async () => {
   for (const socket of opened) socket.close();
-  await sh(`for ns in ${A} ${B}; do
-  ip netns pids $ns | xargs -r kill -9
-  ip netns del $ns 2>/dev/null || true
-done
-ip link del nvrrpbr 2>/dev/null || true`);
+  await sh(segmentTeardownScript('nvrrpbr', [A, B]));
 });
 
 test('IPv4 multicast: 224.0.0.18 with TTL 255 both ways, own packets not looped back', LIMIT, async () => {

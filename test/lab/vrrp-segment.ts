@@ -4,7 +4,7 @@
 // neighbour table after it reached a virtual address).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, sh } from '../helpers/lab';
+import { run, segmentScript, segmentTeardownScript, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -19,17 +19,11 @@ export interface Segment {
   stop(): Promise<void>;
 }
 
-/** Builds the bridge and namespaces in one shell (faster, and no race between many short commands). */
+/** The segment (see segmentScript), its MACs, and a capture of its VRRP and ARP traffic. */
 export async function buildSegment(bridge: string, hosts: [ns: string, cidr: string][]): Promise<Segment> {
   mkdirSync(join(ROOT, '.lab'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, '.lab', `${bridge}-`));
-  const lines = [`ip link del ${bridge} 2>/dev/null || true`, `ip link add ${bridge} type bridge`, `ip link set ${bridge} up`];
-  hosts.forEach(([ns, cidr], i) => {
-    lines.push(`ip netns del ${ns} 2>/dev/null || true`, `ip netns add ${ns}`, `ip -n ${ns} link set lo up`,
-      `ip link add ${bridge}-${i} type veth peer name eth0 netns ${ns}`, `ip link set ${bridge}-${i} master ${bridge} up`,
-      `ip -n ${ns} link set eth0 up`, `ip -n ${ns} addr add ${cidr} dev eth0`);
-  });
-  await sh(lines.join('\n'));
+  await sh(segmentScript(bridge, hosts));
   const macs = new Map<string, string>();
   for (const [ns] of hosts) macs.set(ns, (await sh(`cat /sys/class/net/eth0/address`, ns)).trim());
   const capture = join(dir, 'wire.pcap');
@@ -39,8 +33,7 @@ export async function buildSegment(bridge: string, hosts: [ns: string, cidr: str
     bridge, macs, capture, dir,
     async stop() {
       await dump.stop('SIGINT');
-      await sh([...hosts.map(([ns]) => `ip netns pids ${ns} | xargs -r kill -9; ip netns del ${ns} 2>/dev/null || true`),
-        `ip link del ${bridge} 2>/dev/null || true`].join('\n'));
+      await sh(segmentTeardownScript(bridge, hosts.map(([ns]) => ns)));
     },
   };
 }
