@@ -4,7 +4,8 @@
 // one TCP connection through the VIP to a DR real server; the master's lvsd
 // is killed and its link cut; the backup takes the VIP and the very same
 // connection carries on. Without sync, the new master would answer the
-// connection's next segment with a reset.
+// connection's next segment with a reset. On the way, lvsadm -Lnc lists both
+// connection tables exactly as ipvsadm does.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { buildSegment, settledMaster, startLvsd, writeConfig, type Segment } fro
 
 const ROOT = join(__dirname, '..', '..', '..');
 const LVSD = join(ROOT, 'bin', 'lvsd');
+const LVSADM = join(ROOT, 'bin', 'lvsadm');
 const ECHO = join(__dirname, '..', 'helpers', 'tcp-echo.js');
 const A = 'vsync-a';
 const B = 'vsync-b';
@@ -89,6 +91,19 @@ test('the backup holds the synced connection and carries it on after the master 
   await until('echoes through the master', 15_000, async () => (echoed(client).length >= 10 ? true : undefined));
   const onBackup = await until('the connection synced to the backup', 15_000, () => syncedConnection(B));
   assert.match(onBackup, /ESTABLISHED/);
+
+  // The connection tables, live on the master and synced on the backup, list alike with lvsadm and ipvsadm
+  // (the expiry countdown may tick between the two runs: a few tries).
+  for (const ns of [A, B]) {
+    let last: [string, string] = ['', ''];
+    await until(`lvsadm -Lnc equal to ipvsadm -Lnc in ${ns}`, 10_000, async () => {
+      const ipvsadm = await run('/usr/sbin/ip', ['netns', 'exec', ns, '/usr/sbin/ipvsadm', '-Lnc']);
+      const lvsadm = await run('/usr/sbin/ip', ['netns', 'exec', ns, process.execPath, LVSADM, '-Lnc']);
+      last = [ipvsadm.stdout, lvsadm.stdout];
+      return ipvsadm.code === 0 && lvsadm.code === 0 && ipvsadm.stdout === lvsadm.stdout ? true : undefined;
+    }).catch((e: Error) => { throw new Error(`${e.message}\nipvsadm:\n${last[0]}\nlvsadm:\n${last[1]}`); });
+    assert.match(last[1], /10\.64\.0\.20:\d+\s+10\.64\.0\.100:7000\s+10\.64\.0\.10:7000/);
+  }
 
   // The master dies: its lvsd is killed and its link cut, so neither it nor its kernel forwards any more.
   await a.stop('SIGKILL');
