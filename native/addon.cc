@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "link.h"
+#include "netlink_socket.h"
 #include "netns.h"
 #include "vrrp_socket.h"
 
@@ -9,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lvsd::InitNetns(env, exports);
   lvsd::InitLink(env, exports);
   lvsd::InitVrrpSocket(env, exports);
+  lvsd::InitNetlinkSocket(env, exports);
   return exports;
 }
 

@@ -45,6 +45,12 @@ export interface NativeAddon {
   /** Sends a complete Ethernet frame, header included, without blocking. */
   sendFrame(ifname: string, frame: Buffer): void;
   VrrpSocket: NativeVrrpSocketConstructor;
+  /** A blocking netlink socket in the calling thread's namespace; receives give up after timeoutMs. */
+  netlinkOpen(protocol: number, timeoutMs: number): number;
+  /** Sends request as one datagram to the kernel. */
+  netlinkSend(fd: number, request: Buffer): void;
+  /** Reads the kernel's next datagram into `into`; returns its full size (more than into.length: the tail was cut). */
+  netlinkReceive(fd: number, into: Buffer): number;
 }
 
 let cached: NativeAddon | undefined;
