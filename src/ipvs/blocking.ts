@@ -9,7 +9,7 @@ import { native } from '../native';
 import { inNetns } from '../net/netns';
 import { NETLINK_GENERIC, NlmFlag } from './constants';
 import { IpvsError, IpvsProtocolError } from './errors';
-import { frame, parseMessages } from './message';
+import { eachMessage, frame } from './message';
 import { replyStep } from './reply';
 
 export interface BlockingRequest {
@@ -44,11 +44,11 @@ export class BlockingTransport {
 
   /**
    * Sends one request and hands each message of its answer to onPart, in
-   * order. A part is a view of the receive buffer, valid only during the
-   * call: decode it there.
+   * order, as the place of its payload in the receive buffer: valid only
+   * during the call, decode it there.
    * @throws IpvsError when the kernel refuses the request or the socket fails, IpvsProtocolError on a malformed reply
    */
-  request(req: BlockingRequest, onPart: (data: Buffer) => void): void {
+  request(req: BlockingRequest, onPart: (buf: Buffer, start: number, end: number) => void): void {
     const fail = (errno: number, reason: string): IpvsError => new IpvsError({ errno, command: req.command, target: req.target, reason });
     if (this.closed) throw fail(osConstants.errno.ECANCELED, 'the IPVS client is closed');
     const seq = this.seq;
@@ -72,13 +72,17 @@ export class BlockingTransport {
       if (size > this.buffer.length) {
         throw new IpvsProtocolError(req.command, `a ${size}-byte reply was cut to ${this.buffer.length} bytes; the outcome is unknown`);
       }
-      for (const msg of parseMessages(this.buffer.subarray(0, size))) {
-        // Left over from a request that failed part way (the rest of its dump).
-        if (msg.seq !== seq) continue;
-        const step = replyStep(msg, req.type, req.command, req.target);
-        if (step === 'part') onPart(msg.data);
-        else if (step === 'done') return;
-      }
+      let done = false;
+      const buf = this.buffer;
+      eachMessage(buf, size, (type, flags, msgSeq, port, start, end) => {
+        // Other sequence numbers are left over from a request that failed part way (the rest of its dump).
+        if (done || msgSeq !== seq) return;
+        // The answer's own parts, the bulk of a dump, go straight to the decoder: replyStep would call
+        // them parts too (a family id is never one of the control types, all below 16).
+        if (type === req.type) onPart(buf, start, end);
+        else done = replyStep({ type, flags, seq: msgSeq, port, data: buf.subarray(start, end) }, req.type, req.command, req.target) === 'done';
+      });
+      if (done) return;
     }
   }
 

@@ -3,7 +3,7 @@
 // is decoded while its datagram is in the receive buffer.
 import { BlockingTransport, type BlockingRequest } from './blocking';
 import {
-  decodeDaemon, decodeInfo, decodeRealServer, decodeService, decodeTimeouts, plainRequest, serviceKeyRequest,
+  decodeDaemon, decodeInfo, decodeRealServerAt, decodeService, decodeServiceAt, decodeTimeouts, plainRequest, serviceKeyRequest,
   type IpvsRequest,
 } from './codec';
 import { IpvsError } from './errors';
@@ -54,7 +54,7 @@ export class IpvsReader {
   }
 
   listServices(): ServiceStatus[] {
-    return this.each(plainRequest('GET_SERVICE', 'all services', true), decodeService);
+    return this.each(plainRequest('GET_SERVICE', 'all services', true), decodeServiceAt);
   }
 
   getService(key: ServiceKey): ServiceStatus {
@@ -63,20 +63,21 @@ export class IpvsReader {
 
   /** Real servers of a service; empty when the service does not exist (the kernel's dump says nothing more). */
   listRealServers(key: ServiceKey): RealServerStatus[] {
-    return this.each(serviceKeyRequest('GET_DEST', key), (p) => decodeRealServer(p, key.family));
+    const family = key.family;
+    return this.each(serviceKeyRequest('GET_DEST', key), (buf, start, end) => decodeRealServerAt(buf, start, end, family));
   }
 
   listDaemons(): SyncDaemon[] {
-    return this.each(plainRequest('GET_DAEMON', 'sync daemons', true), decodeDaemon);
+    return this.each(plainRequest('GET_DAEMON', 'sync daemons', true), (buf, start, end) => decodeDaemon(buf.subarray(start, end)));
   }
 
   private ipvs(req: IpvsRequest): BlockingRequest {
     return { command: req.command, target: req.target, type: this.family, payload: req.payload, dump: req.dump === true };
   }
 
-  private each<T>(req: IpvsRequest, decode: (part: Buffer) => T): T[] {
+  private each<T>(req: IpvsRequest, decode: (buf: Buffer, start: number, end: number) => T): T[] {
     const out: T[] = [];
-    this.transport.request(this.ipvs(req), (part) => out.push(decode(part)));
+    this.transport.request(this.ipvs(req), (buf, start, end) => { out.push(decode(buf, start, end)); });
     return out;
   }
 
@@ -89,6 +90,6 @@ export class IpvsReader {
 /** Every part of a request's answer, copied out of the receive buffer. */
 function collect(transport: BlockingTransport, req: BlockingRequest): Buffer[] {
   const parts: Buffer[] = [];
-  transport.request(req, (part) => parts.push(Buffer.from(part)));
+  transport.request(req, (buf, start, end) => { parts.push(Buffer.from(buf.subarray(start, end))); });
   return parts;
 }

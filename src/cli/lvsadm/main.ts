@@ -204,18 +204,18 @@ async function listAll(run: Run, format: ParsedCommand['format']): Promise<void>
   const info = await run.table.getInfo();
   const services = await run.table.listServices().catch((e: unknown) => listFailure(run, 'list-services', e));
   const ordered = format.noSort ? services : sortedServices(services, (s) => s);
-  const text = [tableHeader(info, format)];
   if (!format.numeric) {
     const entries = await withServers(run, ordered);
     await run.names.prefetchHosts(listingAddrs(entries));
-    for (const entry of entries) text.push(serviceEntry(entry, format, run.names));
+    run.out.out(tableHeader(info, format));
+    for (const entry of entries) run.out.out(serviceEntry(entry, format, run.names));
   } else {
+    run.out.out(tableHeader(info, format));
     for (const status of ordered) {
       const servers = await run.table.listRealServers(status.service as ServiceKey).catch((e: unknown) => listFailure(run, 'list-servers', e));
-      text.push(serviceEntry({ status, servers }, format, run.names));
+      run.out.out(serviceEntry({ status, servers }, format, run.names));
     }
   }
-  run.out.out(text.join(''));
 }
 
 function readConnections(netns: string | undefined): string {
@@ -305,7 +305,7 @@ async function openTable(io: LvsadmIo, out: Output): Promise<IpvsTable> {
 
 /** Runs one ipvsadm command line; argv[0] is the program name as it should appear in messages. */
 export async function lvsadm(argv: string[], io: LvsadmIo): Promise<number> {
-  const out = new Output();
+  const out = new Output(io.stdout);
   let status: number;
   let table: IpvsTable | undefined;
   try {
