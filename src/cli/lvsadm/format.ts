@@ -126,6 +126,10 @@ export function addrPortName(addr: InetAddr, port: number, protocol: number, num
 /** Runs of spaces by length: padding is then one concatenation, where String#padEnd builds the filler first. */
 const SPACES = Array.from({ length: 64 }, (_, n) => ' '.repeat(n));
 const spaces = (n: number): string => SPACES[n] ?? ' '.repeat(n);
+/** The spaces that pad s to n characters. */
+const pad = (s: string, n: number): string => (s.length >= n ? '' : spaces(n - s.length));
+/** pad(), then the one space that separates columns. */
+const gap = (s: string, n: number): string => spaces(s.length >= n ? 1 : n - s.length + 1);
 const padEnd = (s: string, n: number): string => (s.length >= n ? s : s + spaces(n - s.length));
 const padStart = (s: string, n: number): string => (s.length >= n ? s : spaces(n - s.length) + s);
 
@@ -246,7 +250,7 @@ export function serviceEntry(entry: ServiceListing, format: Format, names: Names
   const servers = entry.servers.map(keyed);
   const line = serverLine(format);
   for (const k of format.noSort ? servers : msort(servers, compareKeyed)) {
-    lines.push(line(k.r, serverName(k, protocol, format, names), svcName, format));
+    line(lines, k.r, serverName(k, protocol, format, names), svcName, format);
   }
   return lines.join('');
 }
@@ -260,7 +264,8 @@ function serverName(k: KeyedServer, protocol: number, format: Format, names: Nam
   return !format.rule && s.family !== 10 ? dname.slice(0, 28) : dname;
 }
 
-type ServerLine = (r: RealServerStatus, dname: string, svcName: string, format: Format) => string;
+/** Appends the text of one real server's line to out (as pieces or whole). */
+type ServerLine = (out: string[], r: RealServerStatus, dname: string, svcName: string, format: Format) => void;
 
 /**
  * The line of one real server in this format. One small function per format:
@@ -280,39 +285,44 @@ function serverLine(format: Format): ServerLine {
 
 const forwardName = (s: RealServerStatus['server']): string => FORWARD_NAMES[s.forward] ?? '(null)';
 
-function ruleLine(r: RealServerStatus, dname: string, svcName: string): string {
+function ruleLine(out: string[], r: RealServerStatus, dname: string, svcName: string): void {
   const s = r.server;
-  return s.forward === 'tunnel' ? tunnelRule(svcName, dname, r)
-    : `-a ${svcName} -r ${dname} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}\n`;
+  out.push(s.forward === 'tunnel' ? tunnelRule(svcName, dname, r)
+    : `-a ${svcName} -r ${dname} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}\n`);
 }
 
-function statsLine(r: RealServerStatus, dname: string, _svcName: string, format: Format): string {
+function statsLine(out: string[], r: RealServerStatus, dname: string, _svcName: string, format: Format): void {
   const ds = r.stats64;
-  return `  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`;
+  out.push(`  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`);
 }
 
-function rateLine(r: RealServerStatus, dname: string, _svcName: string, format: Format): string {
+function rateLine(out: string[], r: RealServerStatus, dname: string, _svcName: string, format: Format): void {
   const ds = r.stats64;
-  return `  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
-    + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`;
+  out.push(`  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
+    + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`);
 }
 
-function thresholdsLine(r: RealServerStatus, dname: string): string {
+function thresholdsLine(out: string[], r: RealServerStatus, dname: string): void {
   const s = r.server;
-  return `  -> ${padEnd(dname, 28)} ${[s.upperThreshold, s.lowerThreshold, r.activeConns, r.inactiveConns].map((v) => padEnd(String(v >>> 0), 10)).join(' ')}\n`;
+  out.push(`  -> ${padEnd(dname, 28)} ${[s.upperThreshold, s.lowerThreshold, r.activeConns, r.inactiveConns].map((v) => padEnd(String(v >>> 0), 10)).join(' ')}\n`);
 }
 
-function persistentLine(r: RealServerStatus, dname: string): string {
-  return `  -> ${padEnd(dname, 28)} ${padEnd(String(r.server.weight), 9)} ${padEnd(String(r.persistConns >>> 0), 11)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+function persistentLine(out: string[], r: RealServerStatus, dname: string): void {
+  out.push(`  -> ${padEnd(dname, 28)} ${padEnd(String(r.server.weight), 9)} ${padEnd(String(r.persistConns >>> 0), 11)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
 }
 
-function tunnelInfoLine(r: RealServerStatus, dname: string): string {
+function tunnelInfoLine(out: string[], r: RealServerStatus, dname: string): void {
   const s = r.server;
-  return `  -> ${padEnd(dname, 28)} ${padEnd(forwardName(s), 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+  out.push(`  -> ${padEnd(dname, 28)} ${padEnd(forwardName(s), 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
 }
 
-function plainLine(r: RealServerStatus, dname: string): string {
-  return `  -> ${padEnd(dname, 28)} ${padEnd(forwardName(r.server), 7)} ${padEnd(String(r.server.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`;
+/** Column by column into the service's pieces: the one join per service is the only copy (the common listing has no line strings). */
+function plainLine(out: string[], r: RealServerStatus, dname: string): void {
+  const fwd = forwardName(r.server);
+  const weight = String(r.server.weight);
+  const active = String(r.activeConns >>> 0);
+  const inactive = String(r.inactiveConns >>> 0);
+  out.push('  -> ', dname, gap(dname, 28), fwd, gap(fwd, 7), weight, gap(weight, 6), active, gap(active, 10), inactive, pad(inactive, 10), '\n');
 }
 
 /** Every address a listing would name, for Names.prefetchHosts. */
