@@ -287,8 +287,8 @@ const forwardName = (s: RealServerStatus['server']): string => FORWARD_NAMES[s.f
 
 function ruleLine(out: string[], r: RealServerStatus, dname: string, svcName: string): void {
   const s = r.server;
-  out.push(s.forward === 'tunnel' ? tunnelRule(svcName, dname, r)
-    : `-a ${svcName} -r ${dname} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}\n`);
+  if (s.forward === 'tunnel') out.push(tunnelRule(svcName, dname, r));
+  else out.push('-a ', svcName, ' -r ', dname, ' ', FORWARD_SWITCHES[s.forward] ?? '(null)', ' -w ', String(s.weight), '\n');
 }
 
 function statsLine(out: string[], r: RealServerStatus, dname: string, _svcName: string, format: Format): void {
@@ -316,7 +316,7 @@ function tunnelInfoLine(out: string[], r: RealServerStatus, dname: string): void
   out.push(`  -> ${padEnd(dname, 28)} ${padEnd(forwardName(s), 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
 }
 
-/** Column by column into the service's pieces: the one join per service is the only copy (the common listing has no line strings). */
+/** Column by column into the service's pieces: the one join per service is the only copy (no string per line). */
 function plainLine(out: string[], r: RealServerStatus, dname: string): void {
   const fwd = forwardName(r.server);
   const weight = String(r.server.weight);
