@@ -286,11 +286,11 @@ async function restore(run: Run): Promise<number> {
   return status === 'queued' ? last : status;
 }
 
-async function openTable(io: LvsadmIo, out: Output): Promise<IpvsTable> {
+async function openTable(argv: string[], io: LvsadmIo, out: Output): Promise<IpvsTable> {
   if (io.table) return io.table;
   try {
-    const { openKernelTable } = require('./table') as typeof import('./table');
-    return openKernelTable(io.netns);
+    const { openKernelTable, readsFirst } = require('./table') as typeof import('./table');
+    return await openKernelTable(io.netns, readsFirst(argv));
   } catch (e) {
     if ((e as Error).name !== 'IpvsUnavailableError') throw e;
     const errno = errnoOf(e);
@@ -309,7 +309,7 @@ export async function lvsadm(argv: string[], io: LvsadmIo): Promise<number> {
   let status: number;
   let table: IpvsTable | undefined;
   try {
-    table = await openTable(io, out);
+    table = await openTable(argv, io, out);
     const run: Run = { table, names: io.names ?? new SystemNames(), out, io, program: argv[0] ?? 'lvsadm', pending: [] };
     try {
       if (argv.length <= 1) {
