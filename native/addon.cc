@@ -3,6 +3,7 @@
 
 #include "deadline_timer.h"
 #include "link.h"
+#include "netlink_socket.h"
 #include "netns.h"
 #include "vrrp_socket.h"
 
@@ -11,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lvsd::InitLink(env, exports);
   lvsd::InitDeadlineTimer(env, exports);
   lvsd::InitVrrpSocket(env, exports);
+  lvsd::InitNetlinkSocket(env, exports);
   return exports;
 }
 

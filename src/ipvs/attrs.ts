@@ -15,11 +15,16 @@ export function writeU16h(buf: Buffer, v: number, off: number): void {
 export function writeU32h(buf: Buffer, v: number, off: number): void {
   if (LITTLE) buf.writeUInt32LE(v, off); else buf.writeUInt32BE(v, off);
 }
+// Reads are byte arithmetic, not Buffer methods: a dump decodes tens of
+// thousands of these, mostly before the optimizing compiler has inlined
+// anything. Callers check lengths first (a read past the end is a bug).
 export function readU16h(buf: Buffer, off: number): number {
-  return LITTLE ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
+  return LITTLE ? buf[off]! | (buf[off + 1]! << 8) : (buf[off]! << 8) | buf[off + 1]!;
 }
 export function readU32h(buf: Buffer, off: number): number {
-  return LITTLE ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+  return (LITTLE
+    ? buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16) | (buf[off + 3]! << 24)
+    : (buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
 }
 export function readS32h(buf: Buffer, off: number): number {
   return LITTLE ? buf.readInt32LE(off) : buf.readInt32BE(off);

@@ -1,14 +1,13 @@
 // The IPVS client: typed operations on the kernel's IPVS table of one network
 // namespace, over a pipelined generic netlink socket.
 import { constants as osConstants } from 'node:os';
-import { Attrs, AttrWriter } from './attrs';
 import {
   daemonRequest, daemonStopRequest, decodeDaemon, decodeInfo, decodeRealServer, decodeService, decodeTimeouts,
   genlPayload, plainRequest, realServerKeyRequest, realServerRequest, serviceKeyRequest, serviceRequest,
   timeoutsRequest, type IpvsRequest,
 } from './codec';
-import { CTRL_CMD_GETFAMILY, CTRL_VERSION, CtrlAttr, GENL_HDRLEN, GENL_ID_CTRL, IPVS_FAMILY_NAME } from './constants';
-import { IpvsError, IpvsProtocolError, IpvsUnavailableError } from './errors';
+import { IpvsError } from './errors';
+import { accessError, decodeFamilyId, familyError, familyRequest, single } from './family';
 import { Transport } from './transport';
 import type {
   IpvsInfo, RealServer, RealServerKey, RealServerStatus, Service, ServiceKey, ServiceStatus, SyncDaemon,
@@ -82,9 +81,7 @@ export class IpvsClient {
         ...(opts.netns !== undefined ? { netns: opts.netns } : {}),
       });
     } catch (e) {
-      const errno = (e as { errno?: number }).errno;
-      if (errno === osConstants.errno.EPERM || errno === osConstants.errno.EACCES) throw IpvsUnavailableError.noPermission(errno);
-      throw e;
+      throw accessError(e);
     }
     try {
       const client = new IpvsClient(transport, await resolveFamily(transport));
@@ -92,10 +89,7 @@ export class IpvsClient {
       return client;
     } catch (e) {
       transport.close();
-      if (e instanceof IpvsError && (e.errno === osConstants.errno.EPERM || e.errno === osConstants.errno.EACCES)) {
-        throw IpvsUnavailableError.noPermission(e.errno);
-      }
-      throw e;
+      throw e instanceof IpvsError ? accessError(e) : e;
     }
   }
 
@@ -213,25 +207,10 @@ function cancelledError(req: { command: string; target: string }): IpvsError {
   return new IpvsError({ errno: osConstants.errno.ECANCELED, command: req.command, target: req.target, reason: 'not sent: an earlier operation failed' });
 }
 
-function single(parts: Buffer[], command: string): Buffer {
-  if (parts.length !== 1) throw new IpvsProtocolError(command, `expected one reply message, got ${parts.length}`);
-  return parts[0]!;
-}
-
 async function resolveFamily(transport: Transport): Promise<number> {
-  const w = new AttrWriter(CTRL_CMD_GETFAMILY, CTRL_VERSION);
-  w.string(CtrlAttr.FAMILY_NAME, IPVS_FAMILY_NAME);
-  const payload = w.finish();
-  let parts: Buffer[];
   try {
-    parts = await transport.request({ type: GENL_ID_CTRL, payload, dump: false, command: 'GETFAMILY', target: IPVS_FAMILY_NAME });
+    return decodeFamilyId(await transport.request(familyRequest()));
   } catch (e) {
-    if (e instanceof IpvsError && e.errno === osConstants.errno.ENOENT) throw IpvsUnavailableError.noFamily(e.errno);
-    throw e;
+    throw familyError(e);
   }
-  const reply = single(parts, 'GETFAMILY');
-  if (reply.length < GENL_HDRLEN) throw new IpvsProtocolError('GETFAMILY', 'generic netlink header truncated');
-  const attrs = Attrs.parse(reply.subarray(GENL_HDRLEN), 'GETFAMILY');
-  return attrs.u16(CtrlAttr.FAMILY_ID, 'FAMILY_ID');
 }
-

@@ -162,9 +162,9 @@ export function messageAttrs(payload: Buffer, where: string): Attrs {
   return loadMessage(new Attrs(), payload, where);
 }
 
-function loadMessage(into: Attrs, payload: Buffer, where: string): Attrs {
-  if (payload.length < GENL_HDRLEN) throw new IpvsProtocolError(where, `generic netlink header truncated (${payload.length} bytes)`);
-  return into.load(payload, GENL_HDRLEN, payload.length, where);
+function loadMessage(into: Attrs, payload: Buffer, where: string, start = 0, end = payload.length): Attrs {
+  if (end - start < GENL_HDRLEN) throw new IpvsProtocolError(where, `generic netlink header truncated (${end - start} bytes)`);
+  return into.load(payload, start + GENL_HDRLEN, end, where);
 }
 
 /**
@@ -172,15 +172,20 @@ function loadMessage(into: Attrs, payload: Buffer, where: string): Attrs {
  * server: decoding is synchronous and returns plain objects, so no table
  * outlives the call that loaded it.
  */
-const level = { message: new Attrs(), entry: new Attrs(), stats: new Attrs() };
+const level = { message: new Attrs(), entry: new Attrs(), stats: new Attrs(), stats64: new Attrs() };
 
-/** The one nested attribute (SERVICE, DEST) a dumped entry's message carries. */
-function entryAttrs(payload: Buffer, where: string, type: number, name: string): Attrs {
-  return loadMessage(level.message, payload, where).nestedInto(level.entry, type, name);
+/** The one nested attribute (SERVICE, DEST) a dumped entry's message carries, in payload[start, end). */
+function entryAttrs(payload: Buffer, start: number, end: number, where: string, type: number, name: string): Attrs {
+  return loadMessage(level.message, payload, where, start, end).nestedInto(level.entry, type, name);
 }
 
 export function decodeService(payload: Buffer): ServiceStatus {
-  const a = entryAttrs(payload, 'service', CmdAttr.SERVICE, 'SERVICE');
+  return decodeServiceAt(payload, 0, payload.length);
+}
+
+/** decodeService() of the message payload in buf[start, end). */
+export function decodeServiceAt(buf: Buffer, start: number, end: number): ServiceStatus {
+  const a = entryAttrs(buf, start, end, 'service', CmdAttr.SERVICE, 'SERVICE');
   const family = decodeFamily(a, SvcAttr.AF, 'AF');
   let key: ServiceKey;
   if (a.has(SvcAttr.FWMARK)) {
@@ -209,7 +214,7 @@ export function decodeService(payload: Buffer): ServiceStatus {
   return {
     service,
     stats,
-    stats64: a.has(SvcAttr.STATS64) ? decodeStats(a.nestedInto(level.stats, SvcAttr.STATS64, 'STATS64')) : stats,
+    stats64: a.has(SvcAttr.STATS64) ? decodeStats(a.nestedInto(level.stats64, SvcAttr.STATS64, 'STATS64')) : stats,
   };
 }
 
@@ -274,7 +279,12 @@ export function realServerKeyRequest(key: ServiceKey, rs: RealServerKey): IpvsRe
 
 /** @param serviceFamily used when the kernel predates IPVS_DEST_ATTR_ADDR_FAMILY */
 export function decodeRealServer(payload: Buffer, serviceFamily: AddressFamily): RealServerStatus {
-  const a = entryAttrs(payload, 'real server', CmdAttr.DEST, 'DEST');
+  return decodeRealServerAt(payload, 0, payload.length, serviceFamily);
+}
+
+/** decodeRealServer() of the message payload in buf[start, end). */
+export function decodeRealServerAt(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServerStatus {
+  const a = entryAttrs(buf, start, end, 'real server', CmdAttr.DEST, 'DEST');
   const family = a.has(DestAttr.ADDR_FAMILY) ? decodeFamily(a, DestAttr.ADDR_FAMILY, 'ADDR_FAMILY') : serviceFamily;
   const fwdCode = a.u32(DestAttr.FWD_METHOD, 'FWD_METHOD') & FWD_MASK;
   const forward = forwardByCode(fwdCode);
@@ -300,7 +310,7 @@ export function decodeRealServer(payload: Buffer, serviceFamily: AddressFamily):
     inactiveConns: a.u32(DestAttr.INACT_CONNS, 'INACT_CONNS'),
     persistConns: a.u32(DestAttr.PERSIST_CONNS, 'PERSIST_CONNS'),
     stats,
-    stats64: a.has(DestAttr.STATS64) ? decodeStats(a.nestedInto(level.stats, DestAttr.STATS64, 'STATS64')) : stats,
+    stats64: a.has(DestAttr.STATS64) ? decodeStats(a.nestedInto(level.stats64, DestAttr.STATS64, 'STATS64')) : stats,
   };
 }
 

@@ -29,25 +29,32 @@ export function frame(type: number, flags: number, seq: number, payload: Buffer)
 
 export function parseMessages(buf: Buffer): NetlinkMessage[] {
   const out: NetlinkMessage[] = [];
+  eachMessage(buf, buf.length, (type, flags, seq, port, start, end) => {
+    out.push({ type, flags, seq, port, data: buf.subarray(start, end) });
+  });
+  return out;
+}
+
+/**
+ * Checks the framing of the datagram in buf[0, length) and calls visit for
+ * each message with its header fields and where its data lies in buf: no
+ * object or view per message, for readers of thousands of them.
+ */
+export function eachMessage(
+  buf: Buffer, length: number, visit: (type: number, flags: number, seq: number, port: number, start: number, end: number) => void,
+): void {
   let off = 0;
-  while (off < buf.length) {
-    if (buf.length - off < NLMSG_HDRLEN) {
-      throw new IpvsProtocolError('netlink header', `${buf.length - off} bytes left, a header needs ${NLMSG_HDRLEN}`);
+  while (off < length) {
+    if (length - off < NLMSG_HDRLEN) {
+      throw new IpvsProtocolError('netlink header', `${length - off} bytes left, a header needs ${NLMSG_HDRLEN}`);
     }
     const len = readU32h(buf, off);
-    if (len < NLMSG_HDRLEN || off + len > buf.length) {
-      throw new IpvsProtocolError('netlink header', `message length ${len} at offset ${off} does not fit the ${buf.length}-byte datagram`);
+    if (len < NLMSG_HDRLEN || off + len > length) {
+      throw new IpvsProtocolError('netlink header', `message length ${len} at offset ${off} does not fit the ${length}-byte datagram`);
     }
-    out.push({
-      type: readU16h(buf, off + 4),
-      flags: readU16h(buf, off + 6),
-      seq: readU32h(buf, off + 8),
-      port: readU32h(buf, off + 12),
-      data: buf.subarray(off + NLMSG_HDRLEN, off + len),
-    });
+    visit(readU16h(buf, off + 4), readU16h(buf, off + 6), readU32h(buf, off + 8), readU32h(buf, off + 12), off + NLMSG_HDRLEN, off + len);
     off += align4(len);
   }
-  return out;
 }
 
 export interface NetlinkAck {

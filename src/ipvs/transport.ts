@@ -17,10 +17,10 @@
 import { RawNetlinkSocket, type ErrnoException } from 'netlink/dist/raw';
 import { constants as osConstants } from 'node:os';
 import { inNetns } from '../net/netns';
-import { readS32h } from './attrs';
 import { NETLINK_GENERIC, NlmFlag, NlmsgType } from './constants';
 import { IpvsError, IpvsProtocolError } from './errors';
-import { frame, parseAck, parseMessages, type NetlinkMessage } from './message';
+import { frame, parseMessages, type NetlinkMessage } from './message';
+import { replyStep } from './reply';
 
 export interface TransportRequest {
   /** Netlink message type: the generic netlink family id. */
@@ -258,19 +258,9 @@ export class Transport {
 
   private handle(p: Pending, msg: NetlinkMessage): void {
     try {
-      if (msg.type === NlmsgType.ERROR) {
-        const ack = parseAck(msg);
-        if (ack.errno === 0) this.settle(p);
-        else this.settle(p, new IpvsError({ errno: ack.errno, command: p.command, target: p.target, ...(ack.kernelMessage ? { kernelMessage: ack.kernelMessage } : {}) }));
-      } else if (msg.type === NlmsgType.DONE) {
-        const status = msg.data.length >= 4 ? readS32h(msg.data, 0) : 0;
-        if (status < 0) this.settle(p, new IpvsError({ errno: -status, command: p.command, target: p.target }));
-        else this.settle(p);
-      } else if (msg.type === p.type) {
-        p.parts.push(msg.data);
-      } else if (msg.type !== NlmsgType.NOOP) {
-        throw new IpvsProtocolError(p.command, `reply of unexpected type ${msg.type}`);
-      }
+      const step = replyStep(msg, p.type, p.command, p.target);
+      if (step === 'part') p.parts.push(msg.data);
+      else if (step === 'done') this.settle(p);
     } catch (e) {
       this.settle(p, e as Error);
     }

@@ -61,6 +61,12 @@ export interface NativeAddon {
   FrameSender: new (ifname: string) => NativeFrameSender;
   VrrpSocket: NativeVrrpSocketConstructor;
   DeadlineTimer: new (onFire: () => void) => NativeDeadlineTimer;
+  /** A blocking netlink socket in the calling thread's namespace; receives give up after timeoutMs. */
+  netlinkOpen(protocol: number, timeoutMs: number): number;
+  /** Sends request as one datagram to the kernel. */
+  netlinkSend(fd: number, request: Buffer): void;
+  /** Reads the kernel's next datagram into `into`; returns its full size (more than into.length: the tail was cut). */
+  netlinkReceive(fd: number, into: Buffer): number;
 }
 
 let cached: NativeAddon | undefined;

@@ -70,3 +70,12 @@ test('sorting is glibc qsort with ipvsadm\'s wrapping comparison', () => {
   assert.deepEqual(msort([0x01000000, 0xc8000000], wrap), [0xc8000000, 0x01000000]);
   assert.deepEqual(msort([5, 3, 9, 1, 3], (a, b) => a - b), [1, 3, 3, 5, 9]);
 });
+
+test('columns wider than their field push the rest right by one space, as printf does', () => {
+  const wide = svc({ family: 10, protocol: 'tcp', address: '2001:db8::1', port: 443 }, [
+    { family: 10, address: '2001:db8:1234:5678:9abc:def0:1234:5678', port: 65535, forward: 'masq', weight: 1234567 },
+  ]);
+  wide.servers[0]!.activeConns = 4294967295;
+  const text = formatTable(info, [wide], { ...emptyFormat(), numeric: true }, numeric);
+  assert.equal(text.split('\n')[4], '  -> [2001:db8:1234:5678:9abc:def0:1234:5678]:65535 Masq    1234567 4294967295 0         ');
+});

@@ -123,8 +123,15 @@ export function addrPortName(addr: InetAddr, port: number, protocol: number, num
   return text.slice(0, 59);
 }
 
-const padEnd = (s: string, n: number): string => s.padEnd(n);
-const padStart = (s: string, n: number): string => s.padStart(n);
+/** Runs of spaces by length: padding is then one concatenation, where String#padEnd builds the filler first. */
+const SPACES = Array.from({ length: 64 }, (_, n) => ' '.repeat(n));
+const spaces = (n: number): string => SPACES[n] ?? ' '.repeat(n);
+/** The spaces that pad s to n characters. */
+const pad = (s: string, n: number): string => (s.length >= n ? '' : spaces(n - s.length));
+/** pad(), then the one space that separates columns. */
+const gap = (s: string, n: number): string => spaces(s.length >= n ? 1 : n - s.length + 1);
+const padEnd = (s: string, n: number): string => (s.length >= n ? s : s + spaces(n - s.length));
+const padStart = (s: string, n: number): string => (s.length >= n ? s : spaces(n - s.length) + s);
 
 function largeNumber(v: bigint, format: Format): string {
   if (format.exact) {
@@ -241,33 +248,81 @@ export function serviceEntry(entry: ServiceListing, format: Format, names: Names
   // listing of thousands of lines would keep every piece alive.
   const lines = [text];
   const servers = entry.servers.map(keyed);
-  for (const { r, bytes, family, v4 } of format.noSort ? servers : msort(servers, compareKeyed)) {
-    const s = r.server;
-    // Numeric IPv4: the client's text is already what inet_ntop prints.
-    let dname = format.numeric && !bytes ? `${s.address}:${s.port}`
-      : addrPortName({ family, bytes: bytes ?? v4FromNumber(v4).bytes }, s.port, protocol, format.numeric, names);
-    if (!format.rule && s.family !== 10) dname = dname.slice(0, 28);
-    const ds = r.stats64;
-    const fwd = FORWARD_NAMES[s.forward] ?? '(null)';
-    if (format.rule) {
-      lines.push(s.forward === 'tunnel' ? tunnelRule(svcName, dname, r)
-        : `-a ${svcName} -r ${dname} ${FORWARD_SWITCHES[s.forward] ?? '(null)'} -w ${s.weight}\n`);
-    } else if (format.stats) {
-      lines.push(`  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`);
-    } else if (format.rate) {
-      lines.push(`  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
-        + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`);
-    } else if (format.thresholds) {
-      lines.push(`  -> ${padEnd(dname, 28)} ${[s.upperThreshold, s.lowerThreshold, r.activeConns, r.inactiveConns].map((v) => padEnd(String(v >>> 0), 10)).join(' ')}\n`);
-    } else if (format.persistentConn) {
-      lines.push(`  -> ${padEnd(dname, 28)} ${padEnd(String(s.weight), 9)} ${padEnd(String(r.persistConns >>> 0), 11)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
-    } else if (format.tunInfo) {
-      lines.push(`  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
-    } else {
-      lines.push(`  -> ${padEnd(dname, 28)} ${padEnd(fwd, 7)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
-    }
+  const line = serverLine(format);
+  for (const k of format.noSort ? servers : msort(servers, compareKeyed)) {
+    line(lines, k.r, serverName(k, protocol, format, names), svcName, format);
   }
   return lines.join('');
+}
+
+/** The real server's column: "address:port", names unless numeric; cut to 28 characters in listings. */
+function serverName(k: KeyedServer, protocol: number, format: Format, names: Names): string {
+  const s = k.r.server;
+  // Numeric IPv4: the client's text is already what inet_ntop prints.
+  const dname = format.numeric && !k.bytes ? `${s.address}:${s.port}`
+    : addrPortName({ family: k.family, bytes: k.bytes ?? v4FromNumber(k.v4).bytes }, s.port, protocol, format.numeric, names);
+  return !format.rule && s.family !== 10 ? dname.slice(0, 28) : dname;
+}
+
+/** Appends the text of one real server's line to out (as pieces or whole). */
+type ServerLine = (out: string[], r: RealServerStatus, dname: string, svcName: string, format: Format) => void;
+
+/**
+ * The line of one real server in this format. One small function per format:
+ * a listing runs one of them thousands of times, and the optimizing compiler
+ * then works on that one alone (compiling every variant costs a short run more
+ * than it saves).
+ */
+function serverLine(format: Format): ServerLine {
+  if (format.rule) return ruleLine;
+  if (format.stats) return statsLine;
+  if (format.rate) return rateLine;
+  if (format.thresholds) return thresholdsLine;
+  if (format.persistentConn) return persistentLine;
+  if (format.tunInfo) return tunnelInfoLine;
+  return plainLine;
+}
+
+const forwardName = (s: RealServerStatus['server']): string => FORWARD_NAMES[s.forward] ?? '(null)';
+
+function ruleLine(out: string[], r: RealServerStatus, dname: string, svcName: string): void {
+  const s = r.server;
+  if (s.forward === 'tunnel') out.push(tunnelRule(svcName, dname, r));
+  else out.push('-a ', svcName, ' -r ', dname, ' ', FORWARD_SWITCHES[s.forward] ?? '(null)', ' -w ', String(s.weight), '\n');
+}
+
+function statsLine(out: string[], r: RealServerStatus, dname: string, _svcName: string, format: Format): void {
+  const ds = r.stats64;
+  out.push(`  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`);
+}
+
+function rateLine(out: string[], r: RealServerStatus, dname: string, _svcName: string, format: Format): void {
+  const ds = r.stats64;
+  out.push(`  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
+    + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`);
+}
+
+function thresholdsLine(out: string[], r: RealServerStatus, dname: string): void {
+  const s = r.server;
+  out.push(`  -> ${padEnd(dname, 28)} ${[s.upperThreshold, s.lowerThreshold, r.activeConns, r.inactiveConns].map((v) => padEnd(String(v >>> 0), 10)).join(' ')}\n`);
+}
+
+function persistentLine(out: string[], r: RealServerStatus, dname: string): void {
+  out.push(`  -> ${padEnd(dname, 28)} ${padEnd(String(r.server.weight), 9)} ${padEnd(String(r.persistConns >>> 0), 11)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
+}
+
+function tunnelInfoLine(out: string[], r: RealServerStatus, dname: string): void {
+  const s = r.server;
+  out.push(`  -> ${padEnd(dname, 28)} ${padEnd(forwardName(s), 7)} ${padEnd(tunnelInfo(r) ?? 'n/a', 13)} ${padEnd(String(s.weight), 6)} ${padEnd(String(r.activeConns >>> 0), 10)} ${padEnd(String(r.inactiveConns >>> 0), 10)}\n`);
+}
+
+/** Column by column into the service's pieces: the one join per service is the only copy (no string per line). */
+function plainLine(out: string[], r: RealServerStatus, dname: string): void {
+  const fwd = forwardName(r.server);
+  const weight = String(r.server.weight);
+  const active = String(r.activeConns >>> 0);
+  const inactive = String(r.inactiveConns >>> 0);
+  out.push('  -> ', dname, gap(dname, 28), fwd, gap(fwd, 7), weight, gap(weight, 6), active, gap(active, 10), inactive, pad(inactive, 10), '\n');
 }
 
 /** Every address a listing would name, for Names.prefetchHosts. */

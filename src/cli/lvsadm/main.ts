@@ -196,32 +196,26 @@ async function list(run: Run, c: ParsedCommand): Promise<void> {
 }
 
 /**
- * -L / -S of the whole table. Every dump is queued at once, in listing order,
- * and each service is formatted as its real servers arrive, then dropped: a
- * large table never sits in memory whole (unless names must be looked up first).
+ * -L / -S of the whole table. Each service's real servers are fetched in
+ * listing order, formatted and dropped before the next: a large table never
+ * sits in memory whole (unless names must be looked up first).
  */
 async function listAll(run: Run, format: ParsedCommand['format']): Promise<void> {
   const info = await run.table.getInfo();
   const services = await run.table.listServices().catch((e: unknown) => listFailure(run, 'list-services', e));
   const ordered = format.noSort ? services : sortedServices(services, (s) => s);
-  const servers: (Promise<RealServerStatus[]> | undefined)[] = ordered.map((status) => {
-    const listed = run.table.listRealServers(status.service as ServiceKey).catch((e: unknown) => listFailure(run, 'list-servers', e));
-    // Awaited in order below; a later failure must not count as unhandled meanwhile.
-    listed.catch(() => undefined);
-    return listed;
-  });
   if (!format.numeric) {
-    const entries = await Promise.all(ordered.map(async (status, i) => ({ status, servers: await servers[i]! })));
+    const entries = await withServers(run, ordered);
     await run.names.prefetchHosts(listingAddrs(entries));
+    run.out.out(tableHeader(info, format));
+    for (const entry of entries) run.out.out(serviceEntry(entry, format, run.names));
+  } else {
+    run.out.out(tableHeader(info, format));
+    for (const status of ordered) {
+      const servers = await run.table.listRealServers(status.service as ServiceKey).catch((e: unknown) => listFailure(run, 'list-servers', e));
+      run.out.out(serviceEntry({ status, servers }, format, run.names));
+    }
   }
-  const text = [tableHeader(info, format)];
-  for (let i = 0; i < ordered.length; i++) {
-    const listed = servers[i]!;
-    // The settled promise holds its real servers: let them go once printed.
-    servers[i] = undefined;
-    text.push(serviceEntry({ status: ordered[i]!, servers: await listed }, format, run.names));
-  }
-  run.out.out(text.join(''));
 }
 
 function readConnections(netns: string | undefined): string {
@@ -292,22 +286,13 @@ async function restore(run: Run): Promise<number> {
   return status === 'queued' ? last : status;
 }
 
-function loadClient(): { open(opts: { netns?: string }): Promise<IpvsTable>; unavailable?: new (...a: never[]) => Error } {
-  const mod = require('../../ipvs') as {
-    IpvsClient: { open(opts: { netns?: string }): Promise<IpvsTable> };
-    IpvsUnavailableError?: new (...a: never[]) => Error;
-  };
-  return { open: (o) => mod.IpvsClient.open(o), unavailable: mod.IpvsUnavailableError };
-}
-
-async function openTable(io: LvsadmIo, out: Output): Promise<IpvsTable> {
+async function openTable(argv: string[], io: LvsadmIo, out: Output): Promise<IpvsTable> {
   if (io.table) return io.table;
-  const client = loadClient();
   try {
-    return await client.open(io.netns !== undefined ? { netns: io.netns } : {});
+    const { openKernelTable, readsFirst } = require('./table') as typeof import('./table');
+    return await openKernelTable(io.netns, readsFirst(argv));
   } catch (e) {
-    const unavailable = (client.unavailable && e instanceof client.unavailable) || (e as Error).name === 'IpvsUnavailableError';
-    if (!unavailable) throw e;
+    if ((e as Error).name !== 'IpvsUnavailableError') throw e;
     const errno = errnoOf(e);
     // ipvsadm falls back to the old socket options when netlink has no IPVS
     // family, so a missing module always reads "Protocol not available".
@@ -320,11 +305,11 @@ async function openTable(io: LvsadmIo, out: Output): Promise<IpvsTable> {
 
 /** Runs one ipvsadm command line; argv[0] is the program name as it should appear in messages. */
 export async function lvsadm(argv: string[], io: LvsadmIo): Promise<number> {
-  const out = new Output();
+  const out = new Output(io.stdout);
   let status: number;
   let table: IpvsTable | undefined;
   try {
-    table = await openTable(io, out);
+    table = await openTable(argv, io, out);
     const run: Run = { table, names: io.names ?? new SystemNames(), out, io, program: argv[0] ?? 'lvsadm', pending: [] };
     try {
       if (argv.length <= 1) {
