@@ -43,6 +43,11 @@ Napi::Value NetlinkOpen(const Napi::CallbackInfo& info) {
   const char* failed = nullptr;
   if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) failed = "setsockopt";
   else if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) failed = "bind";
+  if (!failed) {
+    // The kernel's own words on a refusal (extended ack); a kernel without them still answers with the errno.
+    int on = 1;
+    setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, sizeof(on));
+  }
   if (failed) {
     int err = errno;
     close(fd);
