@@ -11,6 +11,9 @@ node=$(command -v node)
 count=${BENCH_COUNT:-1000}
 inflight=${BENCH_IN_FLIGHT:-16}
 statedir=${BENCH_STATE_DIR:-}
+# BENCH_PROFILE_DIR=DIR: lvsd writes a CPU profile (.cpuprofile) there when it stops.
+profile=()
+[ -z "${BENCH_PROFILE_DIR:-}" ] || profile=(--cpu-prof --cpu-prof-dir "$BENCH_PROFILE_DIR")
 ns=bench-api
 work=$(mktemp -d)
 [ -n "$statedir" ] || statedir="$work/state"
@@ -44,7 +47,7 @@ virtual_server 10.100.0.2 80 {
 CONF
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/token"
 
-LVSD_LOG_LEVEL=warn ip netns exec $ns "$node" "$here/dist/src/cli/lvsd.js" -f "$work/keepalived.conf" \
+LVSD_LOG_LEVEL=warn ip netns exec $ns "$node" "${profile[@]}" "$here/dist/src/cli/lvsd.js" -f "$work/keepalived.conf" \
   --api 127.0.0.1:7080 --api-token-file "$work/token" --state-dir "$statedir" --resync 0 &
 lvsd_pid=$!
 for _ in $(seq 100); do

@@ -85,6 +85,8 @@ export interface EffectiveConfig {
   services: Map<string, ServiceOrigin>;
   /** API objects hidden by a file object with the same id. */
   shadowed: string[];
+  /** Per service id, what the API state made of it (for patchApiState). */
+  overlays: ReadonlyMap<string, ServiceOverlay>;
 }
 
 const API_AT = { file: API_SOURCE, line: 0 };
@@ -158,62 +160,164 @@ function fileServices(config: KeepalivedConfig): Map<string, ServiceOrigin> {
   return out;
 }
 
+// A configuration is never changed once loaded: its services are listed once.
+const fileServicesOf = new WeakMap<KeepalivedConfig, Map<string, ServiceOrigin>>();
+
+function fileServicesCached(config: KeepalivedConfig): Map<string, ServiceOrigin> {
+  let services = fileServicesOf.get(config);
+  if (!services) {
+    services = fileServices(config);
+    fileServicesOf.set(config, services);
+  }
+  return services;
+}
+
+// API records are replaced, never changed, when edited: their blocks can be kept.
+const blockOf = new WeakMap<ApiRealServer, ConfigRealServer>();
+
+function cachedBlock(rs: ApiRealServer): ConfigRealServer {
+  let block = blockOf.get(rs);
+  if (!block) {
+    block = realServerBlock(rs);
+    blockOf.set(rs, block);
+  }
+  return block;
+}
+
+/** What the API state makes of one service id: its effective block (if any), the checks of its API servers, what it shadows. */
+export interface ServiceOverlay {
+  origin?: ServiceOrigin;
+  checks: ConfiguredCheck[];
+  shadowed: string[];
+}
+
+function overlayOf(id: string, file: ServiceOrigin | undefined, state: ApiState): ServiceOverlay {
+  const out: ServiceOverlay = { checks: [], shadowed: [] };
+  const api = state.services[id];
+  if (file && api) out.shadowed.push(`service ${id}`);
+  let origin: ServiceOrigin | undefined = file ? { ...file } : api ? { id, origin: 'api', at: API_SOURCE, vs: serviceBlock(api) } : undefined;
+  if (!origin || origin.group) {
+    if (origin) out.origin = origin;
+    return out;
+  }
+  let vs = origin.vs;
+  const copy = (): VirtualServer => {
+    if (vs === origin!.vs && origin!.origin === 'file') vs = { ...vs, realServers: [...vs.realServers] };
+    return vs;
+  };
+  const overrides = state.overrides[id];
+  if (overrides && origin.origin === 'file') {
+    const c = copy();
+    c.realServers = c.realServers.map((rs) => {
+      const o = overrides[effectiveServerId(c, rs)];
+      if (!o) return rs;
+      return { ...rs, weight: o.drained ? 0 : o.weight ?? rs.weight };
+    });
+  }
+  const servers = state.servers[id];
+  if (servers) {
+    const fileIds = origin.origin === 'file' ? new Set(origin.vs.realServers.map((rs) => effectiveServerId(origin!.vs, rs))) : undefined;
+    const c = copy();
+    for (const [rsId, rs] of Object.entries(servers)) {
+      if (fileIds?.has(rsId)) {
+        out.shadowed.push(`real server ${rsId} of ${id}`);
+        continue;
+      }
+      const block = cachedBlock(rs);
+      c.realServers.push(block);
+      if (rs.check) out.checks.push({ id: `${serverName(c, block)} api`, server: serverName(c, block), spec: rs.check });
+    }
+  }
+  origin = { ...origin, vs };
+  out.origin = origin;
+  return out;
+}
+
 /**
  * The configuration lvsd runs: the file's, with the API's objects laid over
  * it. Blocks the API touches are copies; `config` itself is never changed.
  */
 export function applyApiState(config: KeepalivedConfig, state: ApiState): EffectiveConfig {
-  const services = fileServices(config);
-  const shadowed: string[] = [];
-  const copies = new Map<VirtualServer, VirtualServer>();
-  const copyOf = (vs: VirtualServer): VirtualServer => {
-    let c = copies.get(vs);
-    if (!c) {
-      c = { ...vs, realServers: [...vs.realServers] };
-      copies.set(vs, c);
-    }
-    return c;
-  };
+  const ids = new Set([...fileServicesCached(config).keys(), ...Object.keys(state.services)]);
+  return assemble(config, state, ids, new Map());
+}
+
+/**
+ * The effective configuration after a change of the API state that touched
+ * only the services `touched` (ids): those are laid over again, the others
+ * kept from `previous` (built from the same `config`).
+ */
+export function patchApiState(previous: EffectiveConfig, config: KeepalivedConfig, state: ApiState, touched: ReadonlySet<string>): EffectiveConfig {
+  return assemble(config, state, touched, previous.overlays);
+}
+
+function assemble(config: KeepalivedConfig, state: ApiState, redo: ReadonlySet<string>, kept: ReadonlyMap<string, ServiceOverlay>): EffectiveConfig {
+  const files = fileServicesCached(config);
+  const overlays = new Map(kept);
+  for (const id of redo) {
+    const o = overlayOf(id, files.get(id), state);
+    if (o.origin) overlays.set(id, o);
+    else overlays.delete(id);
+  }
+  // Each block once: the members of a group share theirs.
+  const byFileBlock = new Map<VirtualServer, VirtualServer>();
   const added: VirtualServer[] = [];
-  for (const [id, svc] of Object.entries(state.services)) {
-    if (services.has(id)) {
-      shadowed.push(`service ${id}`);
-      continue;
-    }
-    const vs = serviceBlock(svc);
-    copies.set(vs, vs);
-    added.push(vs);
-    services.set(id, { id, origin: 'api', at: API_SOURCE, vs });
-  }
-  for (const [id, overrides] of Object.entries(state.overrides)) {
-    const svc = services.get(id);
-    if (!svc || svc.origin !== 'file' || svc.group) continue;
-    const vs = copyOf(svc.vs);
-    vs.realServers = vs.realServers.map((rs) => {
-      const o = overrides[effectiveServerId(vs, rs)];
-      if (!o) return rs;
-      return { ...rs, weight: o.drained ? 0 : o.weight ?? rs.weight };
-    });
-  }
+  const services = new Map<string, ServiceOrigin>();
   const checks: ConfiguredCheck[] = [];
-  for (const [id, servers] of Object.entries(state.servers)) {
-    const svc = services.get(id);
-    if (!svc || svc.group) continue;
-    const vs = copyOf(svc.vs);
-    const fileIds = new Set(svc.vs.realServers.map((rs) => effectiveServerId(svc.vs, rs)));
-    for (const [rsId, rs] of Object.entries(servers)) {
-      if (svc.origin === 'file' && fileIds.has(rsId)) {
-        shadowed.push(`real server ${rsId} of ${id}`);
-        continue;
+  const shadowed: string[] = [];
+  for (const [id, o] of overlays) {
+    const origin = o.origin!;
+    services.set(id, origin);
+    checks.push(...o.checks);
+    shadowed.push(...o.shadowed);
+    const file = files.get(id);
+    if (file) byFileBlock.set(file.vs, origin.vs);
+    else added.push(origin.vs);
+  }
+  const virtualServers = config.virtualServers.map((vs) => byFileBlock.get(vs) ?? vs).concat(added);
+  return { config: { ...config, virtualServers }, checks, services, shadowed, overlays };
+}
+
+/**
+ * One change of the API state. Each sets what it names outright (a service
+ * going takes its real servers along), so a change applied twice in a row
+ * leaves what it left the first time.
+ */
+export type ApiEdit =
+  | { kind: 'service'; service: string; value?: ApiService }
+  | { kind: 'server'; service: string; server: string; value?: ApiRealServer }
+  | { kind: 'override'; service: string; server: string; value?: ConfigServerOverride };
+
+/** Applies `edit` to `state` in place; returns the edits that undo it. */
+export function applyEdit(state: ApiState, edit: ApiEdit): ApiEdit[] {
+  const sid = edit.service;
+  switch (edit.kind) {
+    case 'service': {
+      const old = state.services[sid];
+      const undo: ApiEdit[] = [old ? { kind: 'service', service: sid, value: old } : { kind: 'service', service: sid }];
+      for (const [rid, rs] of Object.entries(state.servers[sid] ?? {})) undo.push({ kind: 'server', service: sid, server: rid, value: rs });
+      if (edit.value) state.services[sid] = edit.value;
+      else {
+        delete state.services[sid];
+        delete state.servers[sid];
       }
-      const block = realServerBlock(rs);
-      vs.realServers.push(block);
-      if (rs.check) checks.push({ id: `${serverName(vs, block)} api`, server: serverName(vs, block), spec: rs.check });
+      return undo;
+    }
+    case 'server':
+    case 'override': {
+      const map = (edit.kind === 'server' ? state.servers : state.overrides) as Record<string, Record<string, unknown>>;
+      const old = map[sid]?.[edit.server];
+      if (edit.value) (map[sid] ??= {})[edit.server] = edit.value;
+      else if (map[sid]) delete map[sid][edit.server];
+      return [(old === undefined ? { kind: edit.kind, service: sid, server: edit.server } : { kind: edit.kind, service: sid, server: edit.server, value: old }) as ApiEdit];
     }
   }
-  const virtualServers = config.virtualServers.map((vs) => copies.get(vs) ?? vs).concat(added);
-  for (const s of services.values()) s.vs = copies.get(s.vs) ?? s.vs;
-  return { config: { ...config, virtualServers }, checks, services, shadowed };
+}
+
+/** A copy that shares the records but none of the maps, so either can be edited alone. */
+export function cloneApiState(state: ApiState): ApiState {
+  const inner = <T>(m: Record<string, Record<string, T>>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { ...v }]));
+  return { version: 1, services: { ...state.services }, servers: inner(state.servers), overrides: inner(state.overrides) };
 }
 
 /** "inet" / "inet6" for the family of a service key. */

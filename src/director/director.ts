@@ -4,12 +4,13 @@
 import { EventEmitter } from 'node:events';
 import type { CheckScheduler } from '../check/scheduler';
 import type { CheckEvent, CheckStatus } from '../check/types';
-import type { KeepalivedConfig, Script } from '../config/model';
+import type { KeepalivedConfig, Script, VirtualServer } from '../config/model';
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
-import { applyApiState, emptyApiState, type ApiState, type EffectiveConfig } from './api-state';
-import { buildDesiredTable, type QuorumMemory } from './desired';
+import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig } from './api-state';
+import { buildDesiredTable, type DesiredTable, type QuorumMemory } from './desired';
 import type { TableEntry } from './diff';
-import { configuredChecks, HealthBook, serverName } from './health';
+import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
+import { serviceId } from './ids';
 import { Reconciler, type ReconcileReport } from './reconciler';
 
 export type DirectorTable = Pick<IpvsClient, 'listServices' | 'listRealServers' | 'apply' | 'setTimeouts'>;
@@ -94,7 +95,7 @@ export class Director extends EventEmitter<DirectorEvents> {
 
   private async loadNow(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<ReconcileReport> {
     let effective = applyApiState(config, this.apiState);
-    let checks = this.checksOf(effective);
+    let checks = this.checksOf(config, effective);
     let report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
     this.apiRefusal = undefined;
     if (report.failed.length > 0 && !isEmpty(this.apiState)) {
@@ -102,7 +103,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       this.apiRefusal = refusal(report);
       this.opts.log.error({ cause, err: this.apiRefusal }, 'the objects of the REST API were refused with this configuration; running without them');
       effective = applyApiState(config, emptyApiState());
-      checks = this.checksOf(effective);
+      checks = this.checksOf(config, effective);
       report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
     }
     if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
@@ -121,28 +122,54 @@ export class Director extends EventEmitter<DirectorEvents> {
    * Puts a new REST API state in effect over the running configuration. If
    * the kernel refuses any part of it, nothing changes and ConfigRefusedError
    * carries the kernel's reason. Before the first load it is only remembered.
+   * `touched` names the only services (ids) that changed since the state last
+   * put in effect: the others are neither rebuilt nor compared.
    */
-  setApiState(state: ApiState): Promise<ReconcileReport | undefined> {
+  setApiState(state: ApiState, touched?: ReadonlySet<string>): Promise<ReconcileReport | undefined> {
     return this.serialize(async () => {
       const config = this.config;
       if (!config) {
         this.apiState = state;
         return undefined;
       }
-      const effective = applyApiState(config, state);
-      const checks = this.checksOf(effective);
-      const { table, quorumChanges } = buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum));
-      const report = await this.reconciler.change(table, 'api');
-      if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
-      this.apiState = state;
-      this.apiRefusal = undefined;
-      this.effective = effective;
-      this.health.apply(checks);
-      this.noteTransitions(effective.config);
+      const previous = this.effective;
+      const partial = touched !== undefined && previous !== undefined;
+      const effective = partial ? patchApiState(previous, config, state, touched) : applyApiState(config, state);
+      const checks = this.checksOf(config, effective);
+      let report: ReconcileReport;
+      let quorumChanges: DesiredTable['quorumChanges'];
+      if (partial) {
+        // Only the blocks of the touched services: the rest of the table stays as it is.
+        const blocks = new Set<VirtualServer>();
+        for (const id of touched) {
+          const vs = effective.services.get(id)?.vs;
+          if (vs) blocks.add(vs);
+        }
+        const built = buildDesiredTable({ ...effective.config, virtualServers: [...blocks] }, this.health.prospective(checks), new Map(this.quorum));
+        quorumChanges = built.quorumChanges;
+        const ids = new Set([...touched, ...built.table.map((e) => serviceId(e.service))]);
+        report = await this.reconciler.changeServices(built.table, ids, 'api');
+        if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
+        this.commitApiState(state, effective, checks, [...blocks]);
+      } else {
+        const built = buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum));
+        quorumChanges = built.quorumChanges;
+        report = await this.reconciler.change(built.table, 'api');
+        if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
+        this.commitApiState(state, effective, checks, effective.config.virtualServers);
+      }
       // Quorum moved: the rebuild records it and runs the scripts.
       if (quorumChanges.length > 0) this.scheduleRebuild();
       return report;
     });
+  }
+
+  private commitApiState(state: ApiState, effective: EffectiveConfig, checks: ConfiguredCheck[], changed: readonly VirtualServer[]): void {
+    this.apiState = state;
+    this.apiRefusal = undefined;
+    this.effective = effective;
+    this.health.apply(checks);
+    this.noteTransitions(changed);
   }
 
   /** The running configuration with the REST API's objects laid over it. */
@@ -174,11 +201,17 @@ export class Director extends EventEmitter<DirectorEvents> {
     return this.lastChange.get(server);
   }
 
-  private checksOf(effective: EffectiveConfig) {
-    return [...configuredChecks(effective.config), ...effective.checks];
+  /** The file's checks (the API's blocks carry no checkers of their own) and the API servers'. */
+  private checksOf(config: KeepalivedConfig, effective: EffectiveConfig): ConfiguredCheck[] {
+    let fileChecks = fileChecksOf.get(config);
+    if (!fileChecks) {
+      fileChecks = configuredChecks(config);
+      fileChecksOf.set(config, fileChecks);
+    }
+    return [...fileChecks, ...effective.checks];
   }
 
-  private desiredFor(effective: EffectiveConfig, checks: ReturnType<Director['checksOf']>): TableEntry[] {
+  private desiredFor(effective: EffectiveConfig, checks: ConfiguredCheck[]): TableEntry[] {
     return buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum)).table;
   }
 
@@ -191,7 +224,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   /** The kernel changes `config` would make to the running table, without making them. */
   async plan(config: KeepalivedConfig): Promise<IpvsOp[]> {
     const effective = applyApiState(config, this.apiState);
-    return await this.reconciler.plan(this.desiredFor(effective, this.checksOf(effective)));
+    return await this.reconciler.plan(this.desiredFor(effective, this.checksOf(config, effective)));
   }
 
   /** Re-checks the kernel every `intervalMs` and puts back what was changed behind lvsd's back. */
@@ -234,7 +267,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   private async rebuild(): Promise<void> {
     const config = this.effective?.config;
     if (!config) return;
-    this.noteTransitions(config);
+    this.noteTransitions(config.virtualServers);
     const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, this.quorum);
     for (const q of quorumChanges) {
       this.opts.log.warn({ virtualServer: q.name, up: q.up }, q.up ? 'quorum regained' : 'quorum lost');
@@ -246,8 +279,8 @@ export class Director extends EventEmitter<DirectorEvents> {
     for (const f of report.failed) this.opts.log.error({ op: f.op.op, err: f.error.message }, 'kernel refused a health change');
   }
 
-  private noteTransitions(config: KeepalivedConfig): void {
-    for (const vs of config.virtualServers) {
+  private noteTransitions(virtualServers: readonly VirtualServer[]): void {
+    for (const vs of virtualServers) {
       for (const rs of vs.realServers) {
         const name = serverName(vs, rs);
         const up = this.health.serverHealth(name).up;
@@ -265,6 +298,9 @@ export class Director extends EventEmitter<DirectorEvents> {
     }
   }
 }
+
+// A loaded configuration is never changed: its checks are listed once.
+const fileChecksOf = new WeakMap<KeepalivedConfig, ConfiguredCheck[]>();
 
 function isEmpty(state: ApiState): boolean {
   return Object.keys(state.services).length === 0 && Object.keys(state.servers).length === 0 && Object.keys(state.overrides).length === 0;

@@ -94,9 +94,38 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         this.emit('reconciled', report);
         return report;
       }
-      const current = await readKernelTable(this.table);
-      await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => owned.has(id)))));
-      return await this.atomicPass(desired, cause);
+      return await this.undoQuick(previous, desired, cause, owned);
+    });
+  }
+
+  /** A quick change the kernel refused in part: what went in is taken out (from a fresh read), then the change is retried atomically. */
+  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string, owned: ReadonlySet<string>): Promise<ReconcileReport> {
+    const current = await readKernelTable(this.table);
+    await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => owned.has(id)))));
+    return await this.atomicPass(desired, cause);
+  }
+
+  /**
+   * As change(), for a change that concerns only the services `ids`: their
+   * rows become `entries` (an id without a row is no longer desired), the
+   * other rows stay, and only these services are compared.
+   */
+  changeServices(entries: TableEntry[], ids: ReadonlySet<string>, cause: string): Promise<ReconcileReport> {
+    return this.serialize(async () => {
+      const previous = this.desired;
+      const before = previous.filter((e) => ids.has(serviceId(e.service)));
+      const desired = previous.filter((e) => !ids.has(serviceId(e.service))).concat(entries);
+      const owned = new Set([...ids].filter((id) => this.owned.has(id)).concat(entries.map((e) => serviceId(e.service))));
+      const quick = await this.applyOps(planChanges(entries, before, owned));
+      if (quick.failed.length === 0) {
+        this.desired = desired;
+        for (const id of ids) this.owned.delete(id);
+        for (const e of entries) this.owned.add(serviceId(e.service));
+        const report: ReconcileReport = { cause, ...quick };
+        this.emit('reconciled', report);
+        return report;
+      }
+      return await this.undoQuick(previous, desired, cause, new Set([...this.owned, ...owned]));
     });
   }
 
