@@ -5,7 +5,7 @@
 // it on restart; a change the kernel refuses is undone in memory and on disk.
 // A batch the kernel refuses is retried change by change, so one bad request
 // never sinks the others.
-import { applyEdit, cloneApiState, type ApiEdit, type ApiState } from '../director/api-state';
+import { applyEdit, cloneApiState, touchedBy, type ApiEdit, type ApiState, type TouchedServices } from '../director/api-state';
 import { ConfigRefusedError } from '../director/director';
 import { ApiError } from './objects';
 import { StateJournal } from './state-file';
@@ -20,7 +20,7 @@ export interface ApiDraft {
 export type Mutation<T> = (draft: ApiDraft) => T;
 
 export interface StoreTarget {
-  setApiState(state: ApiState, touched?: ReadonlySet<string>): Promise<unknown>;
+  setApiState(state: ApiState, touched?: TouchedServices): Promise<unknown>;
 }
 
 interface Pending {
@@ -32,7 +32,6 @@ interface Pending {
 /** Edits applied to a state, and how to take them back. */
 class EditLog {
   readonly edits: ApiEdit[] = [];
-  readonly touched = new Set<string>();
   private readonly undo: ApiEdit[] = [];
 
   constructor(private readonly state: ApiState) {}
@@ -40,7 +39,6 @@ class EditLog {
   apply(edit: ApiEdit): void {
     this.undo.push(...applyEdit(this.state, edit));
     this.edits.push(edit);
-    this.touched.add(edit.service);
   }
 
   get mark(): number {
@@ -132,7 +130,7 @@ export class ApiStore {
         return true;
       }
       try {
-        await this.target.setApiState(this.next, log.touched);
+        await this.target.setApiState(this.next, touchedBy(log.edits));
       } catch (err) {
         this.restore(log.rollback());
         if (err instanceof ConfigRefusedError && accepted.length > 1) return false;

@@ -184,52 +184,109 @@ function cachedBlock(rs: ApiRealServer): ConfigRealServer {
   return block;
 }
 
-/** What the API state makes of one service id: its effective block (if any), the checks of its API servers, what it shadows. */
+/** What the API state makes of one service id. */
 export interface ServiceOverlay {
+  /** The service in effect under this id, if any. */
   origin?: ServiceOrigin;
-  checks: ConfiguredCheck[];
-  shadowed: string[];
+  /** Its block before the API's real servers: the file's (with the weight overrides) or the API service's. */
+  base?: VirtualServer;
+  /** Ids of the file's real servers: API servers with one of these are shadowed. */
+  fileIds: ReadonlySet<string>;
+  /** The API's real servers in effect, by real server id, in the order they came. */
+  servers: Map<string, ConfigRealServer>;
+  checks: Map<string, ConfiguredCheck>;
+  serviceShadowed: boolean;
+  shadowedServers: Set<string>;
+}
+
+const fileIdsOf = new WeakMap<VirtualServer, ReadonlySet<string>>();
+
+function fileIds(vs: VirtualServer): ReadonlySet<string> {
+  let ids = fileIdsOf.get(vs);
+  if (!ids) {
+    ids = new Set(vs.realServers.map((rs) => effectiveServerId(vs, rs)));
+    fileIdsOf.set(vs, ids);
+  }
+  return ids;
 }
 
 function overlayOf(id: string, file: ServiceOrigin | undefined, state: ApiState): ServiceOverlay {
-  const out: ServiceOverlay = { checks: [], shadowed: [] };
   const api = state.services[id];
-  if (file && api) out.shadowed.push(`service ${id}`);
-  let origin: ServiceOrigin | undefined = file ? { ...file } : api ? { id, origin: 'api', at: API_SOURCE, vs: serviceBlock(api) } : undefined;
-  if (!origin || origin.group) {
-    if (origin) out.origin = origin;
+  const out: ServiceOverlay = {
+    fileIds: new Set(), servers: new Map(), checks: new Map(), serviceShadowed: file !== undefined && api !== undefined, shadowedServers: new Set(),
+  };
+  if (file?.group !== undefined) {
+    out.origin = { ...file };
     return out;
   }
-  let vs = origin.vs;
-  const copy = (): VirtualServer => {
-    if (vs === origin!.vs && origin!.origin === 'file') vs = { ...vs, realServers: [...vs.realServers] };
-    return vs;
-  };
   const overrides = state.overrides[id];
-  if (overrides && origin.origin === 'file') {
-    const c = copy();
-    c.realServers = c.realServers.map((rs) => {
-      const o = overrides[effectiveServerId(c, rs)];
-      if (!o) return rs;
-      return { ...rs, weight: o.drained ? 0 : o.weight ?? rs.weight };
-    });
+  let base = file?.vs;
+  if (file && overrides) {
+    const vs = file.vs;
+    base = {
+      ...vs,
+      realServers: vs.realServers.map((rs) => {
+        const o = overrides[effectiveServerId(vs, rs)];
+        return o ? { ...rs, weight: o.drained ? 0 : o.weight ?? rs.weight } : rs;
+      }),
+    };
   }
-  const servers = state.servers[id];
-  if (servers) {
-    const fileIds = origin.origin === 'file' ? new Set(origin.vs.realServers.map((rs) => effectiveServerId(origin!.vs, rs))) : undefined;
-    const c = copy();
-    for (const [rsId, rs] of Object.entries(servers)) {
-      if (fileIds?.has(rsId)) {
-        out.shadowed.push(`real server ${rsId} of ${id}`);
-        continue;
-      }
-      const block = cachedBlock(rs);
-      c.realServers.push(block);
-      if (rs.check) out.checks.push({ id: `${serverName(c, block)} api`, server: serverName(c, block), spec: rs.check });
-    }
+  base ??= api ? serviceBlock(api) : undefined;
+  if (!base) return out;
+  out.base = base;
+  if (file) out.fileIds = fileIds(file.vs);
+  for (const [rid, rs] of Object.entries(state.servers[id] ?? {})) putServer(out, rid, rs);
+  return finish(out, id, file);
+}
+
+/** Brings the API real server `rid` of the overlay to `rs` (absent: gone). */
+function putServer(o: ServiceOverlay, rid: string, rs: ApiRealServer | undefined): void {
+  o.servers.delete(rid);
+  o.checks.delete(rid);
+  o.shadowedServers.delete(rid);
+  if (!rs) return;
+  if (o.fileIds.has(rid)) {
+    o.shadowedServers.add(rid);
+    return;
   }
-  origin = { ...origin, vs };
-  out.origin = origin;
+  const block = cachedBlock(rs);
+  o.servers.set(rid, block);
+  if (rs.check) {
+    const server = serverName(o.base!, block);
+    o.checks.set(rid, { id: `${server} api`, server, spec: rs.check });
+  }
+}
+
+function finish(o: ServiceOverlay, id: string, file: ServiceOrigin | undefined): ServiceOverlay {
+  const base = o.base!;
+  const vs = o.servers.size === 0 ? base : { ...base, realServers: [...base.realServers, ...o.servers.values()] };
+  o.origin = file ? { ...file, vs } : { id, origin: 'api', at: API_SOURCE, vs };
+  return o;
+}
+
+/** The overlay after the API real servers `rids` of the service changed, and nothing else of it. */
+function patchedOverlay(prev: ServiceOverlay, id: string, file: ServiceOrigin | undefined, state: ApiState, rids: ReadonlySet<string>): ServiceOverlay {
+  const out: ServiceOverlay = {
+    ...prev, servers: new Map(prev.servers), checks: new Map(prev.checks), shadowedServers: new Set(prev.shadowedServers),
+  };
+  for (const rid of rids) putServer(out, rid, state.servers[id]?.[rid]);
+  return finish(out, id, file);
+}
+
+/**
+ * What a group of edits touched: per service id, the real servers whose
+ * records changed, or undefined when more than real servers did (the
+ * service itself, or weight overrides).
+ */
+export type TouchedServices = ReadonlyMap<string, ReadonlySet<string> | undefined>;
+
+export function touchedBy(edits: readonly ApiEdit[]): TouchedServices {
+  const out = new Map<string, Set<string> | undefined>();
+  for (const e of edits) {
+    if (e.kind !== 'server') out.set(e.service, undefined);
+    else if (!out.has(e.service)) out.set(e.service, new Set([e.server]));
+    else out.get(e.service)?.add(e.server);
+  }
   return out;
 }
 
@@ -238,27 +295,35 @@ function overlayOf(id: string, file: ServiceOrigin | undefined, state: ApiState)
  * it. Blocks the API touches are copies; `config` itself is never changed.
  */
 export function applyApiState(config: KeepalivedConfig, state: ApiState): EffectiveConfig {
-  const ids = new Set([...fileServicesCached(config).keys(), ...Object.keys(state.services)]);
-  return assemble(config, state, ids, new Map());
+  const files = fileServicesCached(config);
+  const overlays = new Map<string, ServiceOverlay>();
+  for (const id of new Set([...files.keys(), ...Object.keys(state.services)])) {
+    const o = overlayOf(id, files.get(id), state);
+    if (o.origin) overlays.set(id, o);
+  }
+  return assemble(config, overlays);
 }
 
 /**
  * The effective configuration after a change of the API state that touched
- * only the services `touched` (ids): those are laid over again, the others
- * kept from `previous` (built from the same `config`).
+ * only `touched`: those services are laid over again (or only their changed
+ * real servers), the others kept from `previous`, built from the same `config`.
  */
-export function patchApiState(previous: EffectiveConfig, config: KeepalivedConfig, state: ApiState, touched: ReadonlySet<string>): EffectiveConfig {
-  return assemble(config, state, touched, previous.overlays);
-}
-
-function assemble(config: KeepalivedConfig, state: ApiState, redo: ReadonlySet<string>, kept: ReadonlyMap<string, ServiceOverlay>): EffectiveConfig {
+export function patchApiState(previous: EffectiveConfig, config: KeepalivedConfig, state: ApiState, touched: TouchedServices): EffectiveConfig {
   const files = fileServicesCached(config);
-  const overlays = new Map(kept);
-  for (const id of redo) {
-    const o = overlayOf(id, files.get(id), state);
+  const overlays = new Map(previous.overlays);
+  for (const [id, rids] of touched) {
+    const prev = overlays.get(id);
+    const file = files.get(id);
+    const o = rids && prev?.base ? patchedOverlay(prev, id, file, state, rids) : overlayOf(id, file, state);
     if (o.origin) overlays.set(id, o);
     else overlays.delete(id);
   }
+  return assemble(config, overlays);
+}
+
+function assemble(config: KeepalivedConfig, overlays: ReadonlyMap<string, ServiceOverlay>): EffectiveConfig {
+  const files = fileServicesCached(config);
   // Each block once: the members of a group share theirs.
   const byFileBlock = new Map<VirtualServer, VirtualServer>();
   const added: VirtualServer[] = [];
@@ -268,12 +333,13 @@ function assemble(config: KeepalivedConfig, state: ApiState, redo: ReadonlySet<s
   for (const [id, o] of overlays) {
     const origin = o.origin!;
     services.set(id, origin);
-    checks.push(...o.checks);
-    shadowed.push(...o.shadowed);
+    checks.push(...o.checks.values());
+    if (o.serviceShadowed) shadowed.push(`service ${id}`);
     const file = files.get(id);
     if (file) byFileBlock.set(file.vs, origin.vs);
     else added.push(origin.vs);
   }
+  for (const [id, o] of overlays) for (const rid of o.shadowedServers) shadowed.push(`real server ${rid} of ${id}`);
   const virtualServers = config.virtualServers.map((vs) => byFileBlock.get(vs) ?? vs).concat(added);
   return { config: { ...config, virtualServers }, checks, services, shadowed, overlays };
 }

@@ -31,6 +31,30 @@ function byId<T>(items: readonly T[], id: (t: T) => string): Map<string, T> {
   return new Map(items.map((t) => [id(t), t]));
 }
 
+// Table rows and their entries are never changed once built: a plan that
+// compares a large service again and again reuses their ids and indexes.
+const entryIds = new WeakMap<RealServer, string>();
+const rowIndexes = new WeakMap<readonly RealServer[], Map<string, RealServer>>();
+
+/** realServerId() of a table entry. */
+export function entryId(rs: RealServer): string {
+  let id = entryIds.get(rs);
+  if (id === undefined) {
+    id = realServerId(rs);
+    entryIds.set(rs, id);
+  }
+  return id;
+}
+
+function rowIndex(servers: readonly RealServer[]): Map<string, RealServer> {
+  let index = rowIndexes.get(servers);
+  if (!index) {
+    index = byId(servers, entryId);
+    rowIndexes.set(servers, index);
+  }
+  return index;
+}
+
 /**
  * Plans the changes from `current` (what the kernel holds) to `desired`.
  * Services in the kernel that are not desired are deleted only when their id is
@@ -54,15 +78,15 @@ export function planChanges(
     if (!existing) ops.push({ op: 'addService', service: entry.service });
     else if (!sameService(entry.service, existing.service)) ops.push({ op: 'editService', service: entry.service });
 
-    const wantRs = byId(entry.realServers, realServerId);
-    const haveRs = byId(existing?.realServers ?? [], realServerId);
+    const wantRs = rowIndex(entry.realServers);
+    const haveRs = rowIndex(existing?.realServers ?? []);
     for (const [rsId, rs] of haveRs) {
       if (!wantRs.has(rsId)) ops.push({ op: 'deleteRealServer', key, server: rs });
     }
     for (const [rsId, rs] of wantRs) {
       const old = haveRs.get(rsId);
       if (!old) ops.push({ op: 'addRealServer', key, server: rs });
-      else if (!sameRealServer(rs, old)) ops.push({ op: 'editRealServer', key, server: rs });
+      else if (old !== rs && !sameRealServer(rs, old)) ops.push({ op: 'editRealServer', key, server: rs });
     }
   }
   return ops;

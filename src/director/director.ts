@@ -4,9 +4,9 @@
 import { EventEmitter } from 'node:events';
 import type { CheckScheduler } from '../check/scheduler';
 import type { CheckEvent, CheckStatus } from '../check/types';
-import type { KeepalivedConfig, Script, VirtualServer } from '../config/model';
+import type { KeepalivedConfig, RealServer as ConfigRealServer, Script, VirtualServer } from '../config/model';
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
-import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig } from './api-state';
+import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
 import { buildDesiredTable, type DesiredTable, type QuorumMemory } from './desired';
 import type { TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
@@ -122,10 +122,10 @@ export class Director extends EventEmitter<DirectorEvents> {
    * Puts a new REST API state in effect over the running configuration. If
    * the kernel refuses any part of it, nothing changes and ConfigRefusedError
    * carries the kernel's reason. Before the first load it is only remembered.
-   * `touched` names the only services (ids) that changed since the state last
-   * put in effect: the others are neither rebuilt nor compared.
+   * `touched` names the only services (and real servers) that changed since
+   * the state last put in effect: the others are neither rebuilt nor compared.
    */
-  setApiState(state: ApiState, touched?: ReadonlySet<string>): Promise<ReconcileReport | undefined> {
+  setApiState(state: ApiState, touched?: TouchedServices): Promise<ReconcileReport | undefined> {
     return this.serialize(async () => {
       const config = this.config;
       if (!config) {
@@ -140,23 +140,26 @@ export class Director extends EventEmitter<DirectorEvents> {
       let quorumChanges: DesiredTable['quorumChanges'];
       if (partial) {
         // Only the blocks of the touched services: the rest of the table stays as it is.
-        const blocks = new Set<VirtualServer>();
-        for (const id of touched) {
-          const vs = effective.services.get(id)?.vs;
-          if (vs) blocks.add(vs);
+        // The touched blocks, each with its real servers that were not there before: the only ones whose health may be new.
+        const blocks = new Map<VirtualServer, ConfigRealServer[]>();
+        for (const [id, rids] of touched) {
+          const overlay = effective.overlays.get(id);
+          const vs = overlay?.origin?.vs;
+          if (!vs || blocks.has(vs)) continue;
+          blocks.set(vs, rids ? [...rids].flatMap((rid) => overlay.servers.get(rid) ?? []) : vs.realServers);
         }
-        const built = buildDesiredTable({ ...effective.config, virtualServers: [...blocks] }, this.health.prospective(checks), new Map(this.quorum));
+        const built = buildDesiredTable({ ...effective.config, virtualServers: [...blocks.keys()] }, this.health.prospective(checks), new Map(this.quorum));
         quorumChanges = built.quorumChanges;
-        const ids = new Set([...touched, ...built.table.map((e) => serviceId(e.service))]);
+        const ids = new Set([...touched.keys(), ...built.table.map((e) => serviceId(e.service))]);
         report = await this.reconciler.changeServices(built.table, ids, 'api');
         if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
-        this.commitApiState(state, effective, checks, [...blocks]);
+        this.commitApiState(state, effective, checks, blocks);
       } else {
         const built = buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum));
         quorumChanges = built.quorumChanges;
         report = await this.reconciler.change(built.table, 'api');
         if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
-        this.commitApiState(state, effective, checks, effective.config.virtualServers);
+        this.commitApiState(state, effective, checks, new Map(effective.config.virtualServers.map((vs) => [vs, vs.realServers])));
       }
       // Quorum moved: the rebuild records it and runs the scripts.
       if (quorumChanges.length > 0) this.scheduleRebuild();
@@ -164,7 +167,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     });
   }
 
-  private commitApiState(state: ApiState, effective: EffectiveConfig, checks: ConfiguredCheck[], changed: readonly VirtualServer[]): void {
+  private commitApiState(state: ApiState, effective: EffectiveConfig, checks: ConfiguredCheck[], changed: ReadonlyMap<VirtualServer, readonly ConfigRealServer[]>): void {
     this.apiState = state;
     this.apiRefusal = undefined;
     this.effective = effective;
@@ -267,7 +270,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   private async rebuild(): Promise<void> {
     const config = this.effective?.config;
     if (!config) return;
-    this.noteTransitions(config.virtualServers);
+    this.noteTransitions(new Map(config.virtualServers.map((vs) => [vs, vs.realServers])));
     const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, this.quorum);
     for (const q of quorumChanges) {
       this.opts.log.warn({ virtualServer: q.name, up: q.up }, q.up ? 'quorum regained' : 'quorum lost');
@@ -279,9 +282,10 @@ export class Director extends EventEmitter<DirectorEvents> {
     for (const f of report.failed) this.opts.log.error({ op: f.op.op, err: f.error.message }, 'kernel refused a health change');
   }
 
-  private noteTransitions(virtualServers: readonly VirtualServer[]): void {
-    for (const vs of virtualServers) {
-      for (const rs of vs.realServers) {
+  /** Looks at the health of the given real servers of each virtual server, and reports what changed. */
+  private noteTransitions(servers: ReadonlyMap<VirtualServer, readonly ConfigRealServer[]>): void {
+    for (const [vs, list] of servers) {
+      for (const rs of list) {
         const name = serverName(vs, rs);
         const up = this.health.serverHealth(name).up;
         const was = this.serverUp.get(name);
