@@ -241,12 +241,12 @@ function overlayOf(id: string, file: ServiceOrigin | undefined, state: ApiState)
 
 /** Brings the API real server `rid` of the overlay to `rs` (absent: gone). */
 function putServer(o: ServiceOverlay, rid: string, rs: ApiRealServer | undefined): void {
-  o.servers.delete(rid);
-  o.checks.delete(rid);
-  o.shadowedServers.delete(rid);
-  if (!rs) return;
-  if (o.fileIds.has(rid)) {
-    o.shadowedServers.add(rid);
+  // A replaced server keeps its place, as it does in the state's records.
+  if (!rs || o.fileIds.has(rid)) {
+    o.servers.delete(rid);
+    o.checks.delete(rid);
+    if (rs) o.shadowedServers.add(rid);
+    else o.shadowedServers.delete(rid);
     return;
   }
   const block = cachedBlock(rs);
@@ -254,6 +254,8 @@ function putServer(o: ServiceOverlay, rid: string, rs: ApiRealServer | undefined
   if (rs.check) {
     const server = serverName(o.base!, block);
     o.checks.set(rid, { id: `${server} api`, server, spec: rs.check });
+  } else {
+    o.checks.delete(rid);
   }
 }
 
@@ -354,14 +356,15 @@ export type ApiEdit =
   | { kind: 'server'; service: string; server: string; value?: ApiRealServer }
   | { kind: 'override'; service: string; server: string; value?: ConfigServerOverride };
 
-/** Applies `edit` to `state` in place; returns the edits that undo it. */
+/** Applies `edit` to `state` in place; returns the edits that undo it, to be applied last first. */
 export function applyEdit(state: ApiState, edit: ApiEdit): ApiEdit[] {
   const sid = edit.service;
   switch (edit.kind) {
     case 'service': {
       const old = state.services[sid];
-      const undo: ApiEdit[] = [old ? { kind: 'service', service: sid, value: old } : { kind: 'service', service: sid }];
-      for (const [rid, rs] of Object.entries(state.servers[sid] ?? {})) undo.push({ kind: 'server', service: sid, server: rid, value: rs });
+      // Last first: the service back (or gone again, with any servers), then its servers.
+      const undo: ApiEdit[] = Object.entries(state.servers[sid] ?? {}).map(([rid, rs]) => ({ kind: 'server', service: sid, server: rid, value: rs }));
+      undo.push(old ? { kind: 'service', service: sid, value: old } : { kind: 'service', service: sid });
       if (edit.value) state.services[sid] = edit.value;
       else {
         delete state.services[sid];
