@@ -148,6 +148,21 @@ function entryFor(rs: ConfigRealServer, weight: number, port: number): RealServe
   return server;
 }
 
+/** Whether a virtual server has quorum with this weight of live servers, given whether it had. */
+export function hasQuorum(vs: VirtualServer, liveWeight: number, had: boolean): boolean {
+  return had ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
+}
+
+/**
+ * The kernel entry of one real server of a virtual server that has no sorry
+ * server (or has quorum): live at its weight, quiesced, or none.
+ */
+export function serverEntry(vs: VirtualServer, rs: ConfigRealServer, health: HealthLookup, port: number): RealServer | undefined {
+  const h = health(vs, rs);
+  if (h.up) return entryFor(rs, h.weight ?? rs.weight, port);
+  return rs.inhibitOnFailure ? entryFor(rs, 0, port) : undefined;
+}
+
 /**
  * Builds the desired table. `quorum` is read and updated: it remembers which
  * virtual servers had quorum, so hysteresis works across builds.
@@ -177,7 +192,7 @@ export function buildDesiredTable(config: KeepalivedConfig, health: HealthLookup
       }
     }
     const had = quorum.get(name) ?? true;
-    const has = had ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
+    const has = hasQuorum(vs, liveWeight, had);
     quorum.set(name, has);
     if (has !== had) quorumChanges.push({ vs, name, up: has });
     const sorry = vs.sorryServer;

@@ -91,3 +91,32 @@ export function planChanges(
   }
   return ops;
 }
+
+/**
+ * One row with some of its real servers replaced (by id; undefined: gone),
+ * and the changes that take the kernel from `row` to it. The new row's index
+ * is derived from the old one's, so a change to a large service costs a copy,
+ * not a rebuild.
+ */
+export function changeRow(row: TableEntry, changes: ReadonlyMap<string, RealServer | undefined>): { row: TableEntry; ops: IpvsOp[] } {
+  const old = rowIndex(row.realServers);
+  const index = new Map(old);
+  const ops: IpvsOp[] = [];
+  const key = row.service;
+  let onlyAdded = true;
+  for (const [id, rs] of changes) {
+    const was = old.get(id);
+    if (was) onlyAdded = false;
+    if (!rs) {
+      if (was) ops.push({ op: 'deleteRealServer', key, server: was });
+      index.delete(id);
+      continue;
+    }
+    if (!was) ops.push({ op: 'addRealServer', key, server: rs });
+    else if (was !== rs && !sameRealServer(rs, was)) ops.push({ op: 'editRealServer', key, server: rs });
+    index.set(id, rs);
+  }
+  const servers = onlyAdded ? row.realServers.concat([...changes.values()].filter((rs): rs is RealServer => rs !== undefined)) : [...index.values()];
+  rowIndexes.set(servers, index);
+  return { row: { service: row.service, realServers: servers }, ops };
+}

@@ -6,9 +6,10 @@ import type { CheckScheduler } from '../check/scheduler';
 import type { CheckEvent, CheckStatus } from '../check/types';
 import type { KeepalivedConfig, RealServer as ConfigRealServer, Script, VirtualServer } from '../config/model';
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
+import type { RealServer } from '../ipvs/types';
 import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
-import { buildDesiredTable, type DesiredTable, type QuorumMemory } from './desired';
-import type { TableEntry } from './diff';
+import { buildDesiredTable, hasQuorum, serverEntry, virtualServerName, type HealthLookup, type QuorumMemory } from './desired';
+import { changeRow, type TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
 import { serviceId } from './ids';
 import { Reconciler, type ReconcileReport } from './reconciler';
@@ -137,7 +138,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       const effective = partial ? patchApiState(previous, config, state, touched) : applyApiState(config, state);
       const checks = this.checksOf(config, effective);
       let report: ReconcileReport;
-      let quorumChanges: DesiredTable['quorumChanges'];
+      let quorumMoved: boolean;
       if (partial) {
         // Only the blocks of the touched services: the rest of the table stays as it is.
         // The touched blocks, each with its real servers that were not there before: the only ones whose health may be new.
@@ -148,23 +149,63 @@ export class Director extends EventEmitter<DirectorEvents> {
           if (!vs || blocks.has(vs)) continue;
           blocks.set(vs, rids ? [...rids].flatMap((rid) => overlay.servers.get(rid) ?? []) : vs.realServers);
         }
-        const built = buildDesiredTable({ ...effective.config, virtualServers: [...blocks.keys()] }, this.health.prospective(checks), new Map(this.quorum));
-        quorumChanges = built.quorumChanges;
-        const ids = new Set([...touched.keys(), ...built.table.map((e) => serviceId(e.service))]);
-        report = await this.reconciler.changeServices(built.table, ids, 'api');
+        const health = this.health.prospective(checks);
+        const rows = this.changedRows(effective, touched, health);
+        if (rows) {
+          quorumMoved = rows.quorumMoved;
+          report = await this.reconciler.changeServices(rows.rows, new Set(touched.keys()), 'api', rows.ops);
+        } else {
+          const built = buildDesiredTable({ ...effective.config, virtualServers: [...blocks.keys()] }, health, new Map(this.quorum));
+          quorumMoved = built.quorumChanges.length > 0;
+          const ids = new Set([...touched.keys(), ...built.table.map((e) => serviceId(e.service))]);
+          report = await this.reconciler.changeServices(built.table, ids, 'api');
+        }
         if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
         this.commitApiState(state, effective, checks, blocks);
       } else {
         const built = buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum));
-        quorumChanges = built.quorumChanges;
+        quorumMoved = built.quorumChanges.length > 0;
         report = await this.reconciler.change(built.table, 'api');
         if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
         this.commitApiState(state, effective, checks, new Map(effective.config.virtualServers.map((vs) => [vs, vs.realServers])));
       }
       // Quorum moved: the rebuild records it and runs the scripts.
-      if (quorumChanges.length > 0) this.scheduleRebuild();
+      if (quorumMoved) this.scheduleRebuild();
       return report;
     });
+  }
+
+  /**
+   * The rows of the touched services with only their changed real servers
+   * redone, and the kernel changes that makes, when every change is to real
+   * servers alone. Undefined when a service must be built again whole.
+   */
+  private changedRows(effective: EffectiveConfig, touched: TouchedServices, health: HealthLookup): { rows: TableEntry[]; ops: IpvsOp[]; quorumMoved: boolean } | undefined {
+    const rows: TableEntry[] = [];
+    const ops: IpvsOp[] = [];
+    let quorumMoved = false;
+    for (const [id, rids] of touched) {
+      const overlay = effective.overlays.get(id);
+      const vs = overlay?.origin?.vs;
+      const row = this.reconciler.desiredRow(id);
+      // A sorry server or a group makes a row more than its real servers.
+      if (!rids || !overlay || !vs || !row || vs.sorryServer || vs.key.kind === 'group') return undefined;
+      const port = vs.key.kind === 'address' ? vs.key.port : 0;
+      const changes = new Map<string, RealServer | undefined>();
+      for (const rid of rids) {
+        // The file's own server holds this id.
+        if (overlay.fileIds.has(rid)) continue;
+        const block = overlay.servers.get(rid);
+        changes.set(rid, block && serverEntry(vs, block, health, port));
+      }
+      const next = changeRow(row, changes);
+      // Without a sorry server quorum changes nothing in the row: it holds the live servers at their weights, and quiesced ones at 0.
+      const had = this.quorum.get(virtualServerName(vs)) ?? true;
+      if (hasQuorum(vs, weightOf(next.row), had) !== had) quorumMoved = true;
+      rows.push(next.row);
+      ops.push(...next.ops);
+    }
+    return { rows, ops, quorumMoved };
   }
 
   private commitApiState(state: ApiState, effective: EffectiveConfig, checks: ConfiguredCheck[], changed: ReadonlyMap<VirtualServer, readonly ConfigRealServer[]>): void {
@@ -301,6 +342,12 @@ export class Director extends EventEmitter<DirectorEvents> {
       }
     }
   }
+}
+
+function weightOf(row: TableEntry): number {
+  let sum = 0;
+  for (const rs of row.realServers) sum += rs.weight;
+  return sum;
 }
 
 // A loaded configuration is never changed: its checks are listed once.

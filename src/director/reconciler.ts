@@ -108,15 +108,16 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   /**
    * As change(), for a change that concerns only the services `ids`: their
    * rows become `entries` (an id without a row is no longer desired), the
-   * other rows stay, and only these services are compared.
+   * other rows stay, and only these services are compared, unless the
+   * changes to make were `planned` already (from the rows they replace).
    */
-  changeServices(entries: TableEntry[], ids: ReadonlySet<string>, cause: string): Promise<ReconcileReport> {
+  changeServices(entries: TableEntry[], ids: ReadonlySet<string>, cause: string, planned?: IpvsOp[]): Promise<ReconcileReport> {
     return this.serialize(async () => {
       const previous = this.desired;
-      const before = previous.filter((e) => ids.has(serviceId(e.service)));
       const desired = previous.filter((e) => !ids.has(serviceId(e.service))).concat(entries);
       const owned = new Set([...ids].filter((id) => this.owned.has(id)).concat(entries.map((e) => serviceId(e.service))));
-      const quick = await this.applyOps(planChanges(entries, before, owned));
+      const ops = planned ?? planChanges(entries, previous.filter((e) => ids.has(serviceId(e.service))), owned);
+      const quick = await this.applyOps(ops);
       if (quick.failed.length === 0) {
         this.desired = desired;
         for (const id of ids) this.owned.delete(id);
@@ -127,6 +128,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
       }
       return await this.undoQuick(previous, desired, cause, new Set([...this.owned, ...owned]));
     });
+  }
+
+  /** The desired row of one service, if it has one. */
+  desiredRow(id: string): TableEntry | undefined {
+    return this.desired.find((e) => serviceId(e.service) === id);
   }
 
   /** Re-reads the kernel and repairs any drift from the desired table. */
