@@ -75,7 +75,10 @@ export class ApiStore {
   change<T>(mutate: Mutation<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ mutate, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.busy) void this.work();
+      if (this.busy) return;
+      this.busy = true;
+      // Requests read in the same turn of the event loop join this batch.
+      setImmediate(() => void this.work());
     });
   }
 
@@ -91,7 +94,6 @@ export class ApiStore {
   }
 
   private async work(): Promise<void> {
-    this.busy = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue;

@@ -266,13 +266,31 @@ function finish(o: ServiceOverlay, id: string, file: ServiceOrigin | undefined):
   return o;
 }
 
-/** The overlay after the API real servers `rids` of the service changed, and nothing else of it. */
-function patchedOverlay(prev: ServiceOverlay, id: string, file: ServiceOrigin | undefined, state: ApiState, rids: ReadonlySet<string>): ServiceOverlay {
-  const out: ServiceOverlay = {
-    ...prev, servers: new Map(prev.servers), checks: new Map(prev.checks), shadowedServers: new Set(prev.shadowedServers),
-  };
-  for (const rid of rids) putServer(out, rid, state.servers[id]?.[rid]);
+/**
+ * The overlay after the API real servers `rids` of the service changed, and
+ * nothing else of it. It takes over the maps of `prev` (copying them would
+ * cost as much as building them): `undo` collects what puts them back.
+ */
+function patchedOverlay(prev: ServiceOverlay, id: string, file: ServiceOrigin | undefined, state: ApiState, rids: ReadonlySet<string>, undo: (() => void)[]): ServiceOverlay {
+  const out: ServiceOverlay = { ...prev };
+  for (const rid of rids) {
+    const server = prev.servers.get(rid);
+    const check = prev.checks.get(rid);
+    const shadowed = prev.shadowedServers.has(rid);
+    undo.push(() => {
+      restore(prev.servers, rid, server);
+      restore(prev.checks, rid, check);
+      if (shadowed) prev.shadowedServers.add(rid);
+      else prev.shadowedServers.delete(rid);
+    });
+    putServer(out, rid, state.servers[id]?.[rid]);
+  }
   return finish(out, id, file);
+}
+
+function restore<T>(map: Map<string, T>, key: string, value: T | undefined): void {
+  if (value === undefined) map.delete(key);
+  else map.set(key, value);
 }
 
 /**
@@ -309,19 +327,22 @@ export function applyApiState(config: KeepalivedConfig, state: ApiState): Effect
 /**
  * The effective configuration after a change of the API state that touched
  * only `touched`: those services are laid over again (or only their changed
- * real servers), the others kept from `previous`, built from the same `config`.
+ * real servers), the others kept from `previous`, built from the same
+ * `config`. `previous` is valid again only after `revert()`, for when the
+ * change does not go through.
  */
-export function patchApiState(previous: EffectiveConfig, config: KeepalivedConfig, state: ApiState, touched: TouchedServices): EffectiveConfig {
+export function patchApiState(previous: EffectiveConfig, config: KeepalivedConfig, state: ApiState, touched: TouchedServices): { effective: EffectiveConfig; revert(): void } {
   const files = fileServicesCached(config);
   const overlays = new Map(previous.overlays);
+  const undo: (() => void)[] = [];
   for (const [id, rids] of touched) {
     const prev = overlays.get(id);
     const file = files.get(id);
-    const o = rids && prev?.base ? patchedOverlay(prev, id, file, state, rids) : overlayOf(id, file, state);
+    const o = rids && prev?.base ? patchedOverlay(prev, id, file, state, rids, undo) : overlayOf(id, file, state);
     if (o.origin) overlays.set(id, o);
     else overlays.delete(id);
   }
-  return assemble(config, overlays);
+  return { effective: assemble(config, overlays), revert: () => { for (const u of undo.reverse()) u(); } };
 }
 
 function assemble(config: KeepalivedConfig, overlays: ReadonlyMap<string, ServiceOverlay>): EffectiveConfig {

@@ -94,18 +94,19 @@ export function planChanges(
 
 /**
  * One row with some of its real servers replaced (by id; undefined: gone),
- * and the changes that take the kernel from `row` to it. The new row's index
- * is derived from the old one's, so a change to a large service costs a copy,
- * not a rebuild.
+ * and the changes that take the kernel from `row` to it. The new row takes
+ * over the old one's index, so a change to a large service costs neither a
+ * rebuild nor a copy of it.
  */
 export function changeRow(row: TableEntry, changes: ReadonlyMap<string, RealServer | undefined>): { row: TableEntry; ops: IpvsOp[] } {
-  const old = rowIndex(row.realServers);
-  const index = new Map(old);
+  // The old row's index moves to the new row (the old one is indexed again should it be asked).
+  const index = rowIndex(row.realServers);
+  rowIndexes.delete(row.realServers);
   const ops: IpvsOp[] = [];
   const key = row.service;
   let onlyAdded = true;
   for (const [id, rs] of changes) {
-    const was = old.get(id);
+    const was = index.get(id);
     if (was) onlyAdded = false;
     if (!rs) {
       if (was) ops.push({ op: 'deleteRealServer', key, server: was });

@@ -134,45 +134,57 @@ export class Director extends EventEmitter<DirectorEvents> {
         return undefined;
       }
       const previous = this.effective;
-      const partial = touched !== undefined && previous !== undefined;
-      const effective = partial ? patchApiState(previous, config, state, touched) : applyApiState(config, state);
-      const checks = this.checksOf(config, effective);
-      let report: ReconcileReport;
-      let quorumMoved: boolean;
-      if (partial) {
-        // Only the blocks of the touched services: the rest of the table stays as it is.
-        // The touched blocks, each with its real servers that were not there before: the only ones whose health may be new.
-        const blocks = new Map<VirtualServer, ConfigRealServer[]>();
-        for (const [id, rids] of touched) {
-          const overlay = effective.overlays.get(id);
-          const vs = overlay?.origin?.vs;
-          if (!vs || blocks.has(vs)) continue;
-          blocks.set(vs, rids ? [...rids].flatMap((rid) => overlay.servers.get(rid) ?? []) : vs.realServers);
-        }
-        const health = this.health.prospective(checks);
-        const rows = this.changedRows(effective, touched, health);
-        if (rows) {
-          quorumMoved = rows.quorumMoved;
-          report = await this.reconciler.changeServices(rows.rows, new Set(touched.keys()), 'api', rows.ops);
-        } else {
-          const built = buildDesiredTable({ ...effective.config, virtualServers: [...blocks.keys()] }, health, new Map(this.quorum));
-          quorumMoved = built.quorumChanges.length > 0;
-          const ids = new Set([...touched.keys(), ...built.table.map((e) => serviceId(e.service))]);
-          report = await this.reconciler.changeServices(built.table, ids, 'api');
-        }
-        if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
-        this.commitApiState(state, effective, checks, blocks);
-      } else {
-        const built = buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum));
-        quorumMoved = built.quorumChanges.length > 0;
-        report = await this.reconciler.change(built.table, 'api');
-        if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
-        this.commitApiState(state, effective, checks, new Map(effective.config.virtualServers.map((vs) => [vs, vs.realServers])));
+      const patched = touched && previous ? patchApiState(previous, config, state, touched) : undefined;
+      try {
+        return await this.putApiState(config, state, patched?.effective ?? applyApiState(config, state), patched ? touched : undefined);
+      } catch (err) {
+        patched?.revert();
+        throw err;
       }
-      // Quorum moved: the rebuild records it and runs the scripts.
-      if (quorumMoved) this.scheduleRebuild();
-      return report;
     });
+  }
+
+  /** Brings the kernel to `effective` (built from `state`); on success it is the running state. */
+  private async putApiState(config: KeepalivedConfig, state: ApiState, effective: EffectiveConfig, touched: TouchedServices | undefined): Promise<ReconcileReport> {
+    const checks = this.checksOf(config, effective);
+    const health = this.health.prospective(checks);
+    let report: ReconcileReport;
+    let quorumMoved: boolean;
+    // The blocks changed, each with its real servers that changed: the only ones whose health may be new.
+    const changed = new Map<VirtualServer, readonly ConfigRealServer[]>();
+    if (touched) {
+      for (const [id, rids] of touched) {
+        const overlay = effective.overlays.get(id);
+        const vs = overlay?.origin?.vs;
+        if (!vs || changed.has(vs)) continue;
+        changed.set(vs, rids ? [...rids].flatMap((rid) => overlay.servers.get(rid) ?? []) : vs.realServers);
+      }
+      // Only the touched services: the rest of the table stays as it is.
+      const rows = this.changedRows(effective, touched, health);
+      if (rows) {
+        quorumMoved = rows.quorumMoved;
+        report = await this.reconciler.changeServices(rows.rows, new Set(touched.keys()), 'api', rows.ops);
+      } else {
+        const built = buildDesiredTable({ ...effective.config, virtualServers: [...changed.keys()] }, health, new Map(this.quorum));
+        quorumMoved = built.quorumChanges.length > 0;
+        const ids = new Set([...touched.keys(), ...built.table.map((e) => serviceId(e.service))]);
+        report = await this.reconciler.changeServices(built.table, ids, 'api');
+      }
+    } else {
+      for (const vs of effective.config.virtualServers) changed.set(vs, vs.realServers);
+      const built = buildDesiredTable(effective.config, health, new Map(this.quorum));
+      quorumMoved = built.quorumChanges.length > 0;
+      report = await this.reconciler.change(built.table, 'api');
+    }
+    if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
+    this.apiState = state;
+    this.apiRefusal = undefined;
+    this.effective = effective;
+    this.health.apply(checks);
+    this.noteTransitions(changed);
+    // Quorum moved: the rebuild records it and runs the scripts.
+    if (quorumMoved) this.scheduleRebuild();
+    return report;
   }
 
   /**
@@ -206,14 +218,6 @@ export class Director extends EventEmitter<DirectorEvents> {
       ops.push(...next.ops);
     }
     return { rows, ops, quorumMoved };
-  }
-
-  private commitApiState(state: ApiState, effective: EffectiveConfig, checks: ConfiguredCheck[], changed: ReadonlyMap<VirtualServer, readonly ConfigRealServer[]>): void {
-    this.apiState = state;
-    this.apiRefusal = undefined;
-    this.effective = effective;
-    this.health.apply(checks);
-    this.noteTransitions(changed);
   }
 
   /** The running configuration with the REST API's objects laid over it. */

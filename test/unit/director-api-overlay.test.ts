@@ -1,5 +1,6 @@
 // The API state laid over the file's configuration: after each change, the
-// overlay rebuilt only where the change touched equals one built from scratch.
+// overlay rebuilt only where the change touched equals one built from scratch,
+// and one that does not go through is taken back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,7 @@ function summary(e: EffectiveConfig): unknown {
     services: [...e.services].map(([id, s]) => [id, s.origin, s.group, virtualServerName(s.vs), s.vs.realServers.length]),
     checks: e.checks.map((c) => [c.id, c.server]).sort(),
     shadowed: [...e.shadowed].sort(),
+    overlays: [...e.overlays].map(([id, o]) => [id, [...o.servers.keys()].sort(), [...o.checks.keys()].sort(), [...o.shadowedServers].sort()]),
   };
 }
 
@@ -87,7 +89,11 @@ test('a change laid over incrementally gives what a full rebuild gives', () => {
   let effective = applyApiState(FILE, state);
   for (const [i, e] of edits.entries()) {
     applyEdit(state, e);
-    effective = patchApiState(effective, FILE, state, touchedBy([e]));
+    // A change that does not go through leaves the previous overlay as it was.
+    const before = summary(effective);
+    patchApiState(effective, FILE, state, touchedBy([e])).revert();
+    assert.deepEqual(summary(effective), before, `reverting change ${i + 1}`);
+    effective = patchApiState(effective, FILE, state, touchedBy([e])).effective;
     assert.deepEqual(summary(effective), summary(applyApiState(FILE, state)), `after change ${i + 1}: ${JSON.stringify(e)}`);
   }
   assert.deepEqual((summary(effective) as { shadowed: string[] }).shadowed, [`service ${FILE_VS}`]);
