@@ -8,7 +8,7 @@ import type { KeepalivedConfig, RealServer as ConfigRealServer, Script, VirtualS
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
 import type { RealServer } from '../ipvs/types';
 import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
-import { buildDesiredTable, hasQuorum, serverEntry, virtualServerName, type HealthLookup, type QuorumMemory } from './desired';
+import { buildDesiredTable, hasQuorum, serverEntry, virtualServerName, type DesiredTable, type HealthLookup, type QuorumMemory } from './desired';
 import { changeRow, type TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
 import { serviceId } from './ids';
@@ -149,7 +149,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     const checks = this.checksOf(config, effective);
     const health = this.health.prospective(checks);
     let report: ReconcileReport;
-    let quorumMoved: boolean;
+    let quorumChanges: DesiredTable['quorumChanges'];
     // The blocks changed, each with its real servers that changed: the only ones whose health may be new.
     const changed = new Map<VirtualServer, readonly ConfigRealServer[]>();
     if (touched) {
@@ -162,18 +162,18 @@ export class Director extends EventEmitter<DirectorEvents> {
       // Only the touched services: the rest of the table stays as it is.
       const rows = this.changedRows(effective, touched, health);
       if (rows) {
-        quorumMoved = rows.quorumMoved;
+        quorumChanges = rows.quorumChanges;
         report = await this.reconciler.changeServices(rows.rows, new Set(touched.keys()), 'api', rows.ops);
       } else {
         const built = buildDesiredTable({ ...effective.config, virtualServers: [...changed.keys()] }, health, new Map(this.quorum));
-        quorumMoved = built.quorumChanges.length > 0;
+        quorumChanges = built.quorumChanges;
         const ids = new Set([...touched.keys(), ...built.table.map((e) => serviceId(e.service))]);
         report = await this.reconciler.changeServices(built.table, ids, 'api');
       }
     } else {
       for (const vs of effective.config.virtualServers) changed.set(vs, vs.realServers);
       const built = buildDesiredTable(effective.config, health, new Map(this.quorum));
-      quorumMoved = built.quorumChanges.length > 0;
+      quorumChanges = built.quorumChanges;
       report = await this.reconciler.change(built.table, 'api');
     }
     if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
@@ -182,8 +182,8 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.effective = effective;
     this.health.apply(checks);
     this.noteTransitions(changed);
-    // Quorum moved: the rebuild records it and runs the scripts.
-    if (quorumMoved) this.scheduleRebuild();
+    // The rows already follow the quorum they found: it only remains to record and tell.
+    this.announceQuorum(quorumChanges);
     return report;
   }
 
@@ -192,10 +192,10 @@ export class Director extends EventEmitter<DirectorEvents> {
    * redone, and the kernel changes that makes, when every change is to real
    * servers alone. Undefined when a service must be built again whole.
    */
-  private changedRows(effective: EffectiveConfig, touched: TouchedServices, health: HealthLookup): { rows: TableEntry[]; ops: IpvsOp[]; quorumMoved: boolean } | undefined {
+  private changedRows(effective: EffectiveConfig, touched: TouchedServices, health: HealthLookup): { rows: TableEntry[]; ops: IpvsOp[]; quorumChanges: DesiredTable['quorumChanges'] } | undefined {
     const rows: TableEntry[] = [];
     const ops: IpvsOp[] = [];
-    let quorumMoved = false;
+    const quorumChanges: DesiredTable['quorumChanges'] = [];
     for (const [id, rids] of touched) {
       const overlay = effective.overlays.get(id);
       const vs = overlay?.origin?.vs;
@@ -212,12 +212,14 @@ export class Director extends EventEmitter<DirectorEvents> {
       }
       const next = changeRow(row, changes);
       // Without a sorry server quorum changes nothing in the row: it holds the live servers at their weights, and quiesced ones at 0.
-      const had = this.quorum.get(virtualServerName(vs)) ?? true;
-      if (hasQuorum(vs, weightOf(next.row), had) !== had) quorumMoved = true;
+      const name = virtualServerName(vs);
+      const had = this.quorum.get(name) ?? true;
+      const has = hasQuorum(vs, weightOf(next.row), had);
+      if (has !== had) quorumChanges.push({ vs, name, up: has });
       rows.push(next.row);
       ops.push(...next.ops);
     }
-    return { rows, ops, quorumMoved };
+    return { rows, ops, quorumChanges };
   }
 
   /** The running configuration with the REST API's objects laid over it. */
@@ -316,18 +318,25 @@ export class Director extends EventEmitter<DirectorEvents> {
     const config = this.effective?.config;
     if (!config) return;
     this.noteTransitions(new Map(config.virtualServers.map((vs) => [vs, vs.realServers])));
-    const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, this.quorum);
-    for (const q of quorumChanges) {
-      this.opts.log.warn({ virtualServer: q.name, up: q.up }, q.up ? 'quorum regained' : 'quorum lost');
-      this.emit('quorum', { virtualServer: q.name, up: q.up });
-      const script = q.up ? q.vs.quorumUp : q.vs.quorumDown;
-      if (script) this.opts.runScript(script, `${q.up ? 'quorum_up' : 'quorum_down'} of ${q.name}`);
-    }
+    const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, new Map(this.quorum));
+    this.announceQuorum(quorumChanges);
     const report = await this.reconciler.setDesired(table, 'health');
     for (const f of report.failed) this.opts.log.error({ op: f.op.op, err: f.error.message }, 'kernel refused a health change');
   }
 
   /** Looks at the health of the given real servers of each virtual server, and reports what changed. */
+  /** Records quorum that came or went, and says so (log, event, quorum_up / quorum_down); what is recorded already is not said again. */
+  private announceQuorum(changes: DesiredTable['quorumChanges']): void {
+    for (const q of changes) {
+      if ((this.quorum.get(q.name) ?? true) === q.up) continue;
+      this.quorum.set(q.name, q.up);
+      this.opts.log.warn({ virtualServer: q.name, up: q.up }, q.up ? 'quorum regained' : 'quorum lost');
+      this.emit('quorum', { virtualServer: q.name, up: q.up });
+      const script = q.up ? q.vs.quorumUp : q.vs.quorumDown;
+      if (script) this.opts.runScript(script, `${q.up ? 'quorum_up' : 'quorum_down'} of ${q.name}`);
+    }
+  }
+
   private noteTransitions(servers: ReadonlyMap<VirtualServer, readonly ConfigRealServer[]>): void {
     for (const [vs, list] of servers) {
       for (const rs of list) {
