@@ -142,9 +142,22 @@ export class StateJournal {
   /** Durably records `edits`, which turn `before` into the state to be. */
   append(before: ApiState, edits: ApiEdit[]): void {
     const fd = this.open(before);
-    const line = `${JSON.stringify(edits)}\n`;
-    this.bytes += writeSync(fd, line);
-    fdatasyncSync(fd);
+    const line = Buffer.from(`${JSON.stringify(edits)}\n`);
+    try {
+      if (writeSync(fd, line) !== line.length) throw new Error(`${JOURNAL_FILE}: short write`);
+      fdatasyncSync(fd);
+    } catch (err) {
+      // Back to the last whole line, so that the next one starts on its own;
+      // failing that, the next append folds the journal into a snapshot first.
+      try {
+        ftruncateSync(fd, this.bytes);
+      } catch {
+        closeSync(fd);
+        this.fd = undefined;
+      }
+      throw err;
+    }
+    this.bytes += line.length;
   }
 
   /** Whether rewriting the snapshot now costs less than keeping the journal growing. */

@@ -41,13 +41,14 @@ class EditLog {
     this.edits.push(edit);
   }
 
-  get mark(): number {
-    return this.undo.length;
+  get mark(): { edits: number; undo: number } {
+    return { edits: this.edits.length, undo: this.undo.length };
   }
 
-  /** Takes back the edits made since `mark` (all by default); returns them as edits, in the order applied. */
-  rollback(mark = 0): ApiEdit[] {
-    const back = this.undo.splice(mark).reverse();
+  /** Takes back the edits made since `mark` (all by default); returns the edits that did, in the order applied. */
+  rollback(mark = { edits: 0, undo: 0 }): ApiEdit[] {
+    this.edits.length = mark.edits;
+    const back = this.undo.splice(mark.undo).reverse();
     for (const e of back) applyEdit(this.state, e);
     return back;
   }

@@ -8,7 +8,9 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JOURNAL_FILE, readStateFile, STATE_FILE, StateFileError } from '../../src/api/state-file';
-import { applyEdit, emptyApiState, type ApiEdit, type ApiRealServer } from '../../src/director/api-state';
+import { ApiError } from '../../src/api/objects';
+import { ApiStore } from '../../src/api/store';
+import { applyEdit, emptyApiState, type ApiEdit, type ApiRealServer, type ApiState } from '../../src/director/api-state';
 import { auth, enc, harness, UNROUTABLE } from './api-fixture';
 
 const VS = 'tcp:10.0.0.1:80';
@@ -115,4 +117,27 @@ test('the undoing edits applyEdit returns restore the state, in the order given'
   assert.notEqual(JSON.stringify(state), before);
   for (const e of undo.reverse()) applyEdit(state, e);
   assert.equal(JSON.stringify(state), before.replace('"overrides":{}', `"overrides":{"${VS}":{}}`));
+});
+
+test('a change that fails after editing leaves nothing behind, and the others of its batch go through', async () => {
+  const dir = stateDir();
+  const seen: ApiState[] = [];
+  const store = new ApiStore(dir, { setApiState: async (s) => { seen.push(JSON.parse(JSON.stringify(s))); } }, emptyApiState());
+  const add = (address: string) => ({ kind: 'server' as const, service: VS, server: `${address}:80`, value: server(address) });
+  const [bad, good] = await Promise.allSettled([
+    store.change(({ edit }) => {
+      edit(add('10.1.0.1'));
+      throw new ApiError(400, 'refused after an edit');
+    }),
+    store.change(({ edit }) => {
+      edit(add('10.1.0.2'));
+      return 'ok';
+    }),
+  ]);
+  assert.equal(bad.status, 'rejected');
+  assert.deepEqual(good, { status: 'fulfilled', value: 'ok' });
+  assert.deepEqual(Object.keys(store.state.servers[VS]!), ['10.1.0.2:80']);
+  assert.deepEqual(seen.map((s) => Object.keys(s.servers[VS] ?? {})), [['10.1.0.2:80']], 'one batch, without the failed change');
+  assert.deepEqual(readStateFile(dir), store.state);
+  await store.close();
 });
