@@ -1,6 +1,6 @@
 // Each change the API offers, as a mutation of the API state: it checks the
 // request against the running configuration and the state, refuses with the
-// reason, and only then changes the draft (copying the records it touches).
+// reason, and only then edits the draft (records are replaced, never changed).
 import { API_SOURCE, effectiveServerId, type ApiRealServer, type ApiService, type ApiState, type ServiceOrigin } from '../director/api-state';
 import { parseRealServerId, parseServiceId, realServerId, serviceId } from '../director/ids';
 import type { ServiceKey } from '../ipvs/types';
@@ -35,7 +35,7 @@ export class ServiceMutations {
   }
 
   /** The key of a service in the file or in the draft (the API's may be only a few requests old). */
-  private serviceKey(draft: ApiState, id: string): ServiceKey {
+  private serviceKey(draft: Readonly<ApiState>, id: string): ServiceKey {
     const file = this.fileService(id);
     if (file?.group !== undefined) {
       throw new ApiError(409, `${id} is a member of virtual_server_group ${file.group} (${file.at}): add its real servers in the configuration file`);
@@ -53,10 +53,10 @@ export class ServiceMutations {
   async createService(body: ServiceCreate): Promise<ServiceReply> {
     const svc = serviceFromBody(body);
     const id = serviceId(svc.key);
-    const reply = await this.store.change((draft) => {
+    const reply = await this.store.change(({ state, edit }) => {
       if (this.fileService(id)) this.fileOwned(id, `virtual service ${id}`);
-      if (draft.services[id]) throw new ApiError(409, `virtual service ${id} exists already`);
-      draft.services[id] = svc;
+      if (state.services[id]) throw new ApiError(409, `virtual service ${id} exists already`);
+      edit({ kind: 'service', service: id, value: svc });
       return { id, origin: 'api' as const, ...svc };
     });
     this.events.add('api', `service ${id} added`);
@@ -64,11 +64,11 @@ export class ServiceMutations {
   }
 
   async patchService(id: string, body: ServicePatch): Promise<ServiceReply> {
-    const reply = await this.store.change((draft) => {
-      const svc = draft.services[id];
+    const reply = await this.store.change(({ state, edit }) => {
+      const svc = state.services[id];
       if (!svc) return this.fileService(id) ? this.fileOwned(id, `virtual service ${id}`) : notFound(`no virtual service ${id}`);
       const next = patchService(svc, body);
-      draft.services[id] = next;
+      edit({ kind: 'service', service: id, value: next });
       return { id, origin: 'api' as const, ...next };
     });
     this.events.add('api', `service ${id} changed`);
@@ -76,23 +76,22 @@ export class ServiceMutations {
   }
 
   async deleteService(id: string): Promise<void> {
-    await this.store.change((draft) => {
-      if (!draft.services[id]) return this.fileService(id) ? this.fileOwned(id, `virtual service ${id}`) : notFound(`no virtual service ${id}`);
-      delete draft.services[id];
-      delete draft.servers[id];
+    await this.store.change(({ state, edit }) => {
+      if (!state.services[id]) return this.fileService(id) ? this.fileOwned(id, `virtual service ${id}`) : notFound(`no virtual service ${id}`);
+      edit({ kind: 'service', service: id });
       return undefined;
     });
     this.events.add('api', `service ${id} removed`);
   }
 
   async addServer(sid: string, body: ServerCreate): Promise<ServerReply> {
-    const reply = await this.store.change((draft) => {
-      const key = this.serviceKey(draft, sid);
+    const reply = await this.store.change(({ state, edit }) => {
+      const key = this.serviceKey(state, sid);
       const rs = serverFromBody(body, key);
       const rid = realServerId({ family: key.family, address: rs.address, port: rs.port });
       if (this.fileServerIds(sid).has(rid)) this.fileOwned(sid, `real server ${rid} of ${sid}`);
-      if (draft.servers[sid]?.[rid]) throw new ApiError(409, `real server ${rid} of ${sid} exists already`);
-      draft.servers[sid] = { ...draft.servers[sid], [rid]: rs };
+      if (state.servers[sid]?.[rid]) throw new ApiError(409, `real server ${rid} of ${sid} exists already`);
+      edit({ kind: 'server', service: sid, server: rid, value: rs });
       return { id: rid, service: sid, origin: 'api' as const, ...rs };
     });
     this.events.add('api', `real server ${reply.id} added to ${sid}`);
@@ -100,21 +99,21 @@ export class ServiceMutations {
   }
 
   async patchServer(sid: string, rid: string, body: ServerPatch): Promise<ServerReply> {
-    const reply = await this.store.change((draft): ServerReply => {
-      const api = draft.servers[sid]?.[rid];
+    const reply = await this.store.change(({ state, edit }): ServerReply => {
+      const api = state.servers[sid]?.[rid];
       if (api) {
         if (api.removeBy !== undefined) throw new ApiError(409, `real server ${rid} of ${sid} is being removed`);
         const next: ApiRealServer = { ...api, ...(body.weight !== undefined ? { weight: body.weight } : {}), ...(body.drain !== undefined ? { drained: body.drain } : {}) };
-        draft.servers[sid] = { ...draft.servers[sid], [rid]: next };
+        edit({ kind: 'server', service: sid, server: rid, value: next });
         return { id: rid, service: sid, origin: 'api', ...next };
       }
       const file = this.fileService(sid);
       const rs = file?.vs.realServers.find((r) => r.at.file !== API_SOURCE && effectiveServerId(file.vs, r) === rid);
       if (!file || !rs) return notFound(`no real server ${rid} in ${sid}`);
       if (file.group !== undefined) throw new ApiError(409, `${sid} is a member of virtual_server_group ${file.group} (${file.at}): change its real servers in the configuration file`);
-      const old = draft.overrides[sid]?.[rid] ?? {};
+      const old = state.overrides[sid]?.[rid] ?? {};
       const next = { ...old, ...(body.weight !== undefined ? { weight: body.weight } : {}), ...(body.drain !== undefined ? { drained: body.drain } : {}) };
-      draft.overrides[sid] = { ...draft.overrides[sid], [rid]: next };
+      edit({ kind: 'override', service: sid, server: rid, value: next });
       return {
         id: rid, service: sid, origin: 'file', address: rs.address, port: rs.port, weight: next.weight ?? rs.weight,
         forward: rs.method.kind === 'NAT' ? 'nat' : rs.method.kind === 'DR' ? 'dr' : 'tun', inhibitOnFailure: rs.inhibitOnFailure, drained: next.drained ?? false,
@@ -126,17 +125,15 @@ export class ServiceMutations {
 
   /** Removes now, or (drain > 0) quiesces and leaves the removal to the drain watcher. */
   async deleteServer(sid: string, rid: string, drainSec: number): Promise<'removed' | ServerReply> {
-    const reply = await this.store.change((draft): 'removed' | ServerReply => {
-      const api = draft.servers[sid]?.[rid];
+    const reply = await this.store.change(({ state, edit }): 'removed' | ServerReply => {
+      const api = state.servers[sid]?.[rid];
       if (!api) return this.fileServerIds(sid).has(rid) ? this.fileOwned(sid, `real server ${rid} of ${sid}`) : notFound(`no real server ${rid} in ${sid}`);
-      const rest = { ...draft.servers[sid] };
       if (drainSec === 0) {
-        delete rest[rid];
-        draft.servers[sid] = rest;
+        edit({ kind: 'server', service: sid, server: rid });
         return 'removed';
       }
       const next = { ...api, removeBy: Date.now() + drainSec * 1000 };
-      draft.servers[sid] = { ...rest, [rid]: next };
+      edit({ kind: 'server', service: sid, server: rid, value: next });
       return { id: rid, service: sid, origin: 'api', ...next };
     });
     this.events.add('api', reply === 'removed' ? `real server ${rid} removed from ${sid}` : `real server ${rid} of ${sid} draining for up to ${drainSec} s`);
@@ -145,11 +142,9 @@ export class ServiceMutations {
 
   /** Ends a drain: removes the server if it is still being removed. */
   async finishRemoval(sid: string, rid: string, why: string): Promise<void> {
-    const removed = await this.store.change((draft) => {
-      if (draft.servers[sid]?.[rid]?.removeBy === undefined) return false;
-      const rest = { ...draft.servers[sid] };
-      delete rest[rid];
-      draft.servers[sid] = rest;
+    const removed = await this.store.change(({ state, edit }) => {
+      if (state.servers[sid]?.[rid]?.removeBy === undefined) return false;
+      edit({ kind: 'server', service: sid, server: rid });
       return true;
     });
     if (removed) this.events.add('api', `real server ${rid} removed from ${sid} (${why})`);

@@ -1,26 +1,59 @@
-// The REST API's state on disk: one JSON file written so that a crash at any
-// moment leaves either the old or the new content, never a mix (temporary
-// file, fsync, rename over the old one, fsync of the directory).
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+// The REST API's state on disk: a snapshot, api-state.json, and a journal of
+// the changes made since, api-state.journal, one line per group of changes.
+// A crash at any moment leaves a state that loads: the snapshot is replaced
+// whole (temporary file, fsync, rename, fsync of the directory), and a
+// journal line counts only once its newline is in (a torn last line is a
+// change that was never confirmed). Each journal line is fsync'd before the
+// change is confirmed; once the journal outgrows the snapshot, the state is
+// written as a new snapshot and the journal emptied. Changes set what they
+// name outright, so a crash between the two only replays changes the new
+// snapshot already holds, to the same result.
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyApiState, type ApiState } from '../director/api-state';
+import { applyEdit, emptyApiState, type ApiEdit, type ApiState } from '../director/api-state';
 
 export const STATE_FILE = 'api-state.json';
+export const JOURNAL_FILE = 'api-state.journal';
+
+/** Below this size the journal is never compacted: a few changes are cheaper to replay than to rewrite. */
+const JOURNAL_MIN_BYTES = 64 * 1024;
 
 export class StateFileError extends Error {
   override name = 'StateFileError';
 }
 
-/** Reads the state under `dir`; a missing file is an empty state, a damaged one an error naming the file. */
-export function readStateFile(dir: string): ApiState {
-  const file = join(dir, STATE_FILE);
-  let text: string;
+function readText(file: string): string | undefined {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyApiState();
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new StateFileError(`${file}: ${(err as Error).message}`);
   }
+}
+
+/** Reads the state under `dir`: the snapshot (missing: empty) and the journal over it; a damaged file is an error naming it. */
+export function readStateFile(dir: string): ApiState {
+  const file = join(dir, STATE_FILE);
+  const text = readText(file);
+  const state = text === undefined ? emptyApiState() : parseSnapshot(file, text);
+  const journal = join(dir, JOURNAL_FILE);
+  const lines = (readText(journal) ?? '').split('\n');
+  // The last piece has no newline: empty, or a line torn by a crash before it was confirmed.
+  lines.pop();
+  lines.forEach((line, i) => {
+    let edits: unknown;
+    try {
+      edits = JSON.parse(line);
+    } catch (err) {
+      throw new StateFileError(`${journal}:${i + 1}: not JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(edits)) throw new StateFileError(`${journal}:${i + 1}: not a list of changes`);
+    for (const e of reviveBuffers(edits as ApiEdit[])) applyEdit(state, e);
+  });
+  return state;
+}
+
+function parseSnapshot(file: string, text: string): ApiState {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -34,25 +67,119 @@ export function readStateFile(dir: string): ApiState {
   return reviveBuffers(s as ApiState);
 }
 
-/** Writes the state under `dir` atomically and durably. */
-export function writeStateFile(dir: string, state: ApiState): void {
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function syncDir(dir: string): void {
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+/** Writes the state under `dir` as its snapshot, atomically and durably; returns its size in bytes. */
+export function writeStateFile(dir: string, state: ApiState): number {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, STATE_FILE);
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
+  let bytes: number;
   try {
-    writeSync(fd, JSON.stringify(state));
+    bytes = writeSync(fd, JSON.stringify(state));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temp, file);
   // The rename itself is durable only once the directory is.
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
+  syncDir(dir);
+  return bytes;
+}
+
+/** Appends changes to the journal under `dir`, and folds the journal into a new snapshot when it is due. */
+export class StateJournal {
+  private fd: number | undefined;
+  private bytes = 0;
+  private snapshotBytes = 0;
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * Opens the journal for appending. A journal left by an earlier run (maybe
+   * with a torn last line) is folded into a snapshot of `state` first, the
+   * state it loaded to.
+   */
+  private open(state: ApiState): number {
+    if (this.fd !== undefined) return this.fd;
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const fd = openSync(join(this.dir, JOURNAL_FILE), 'a', 0o600);
+    try {
+      if (fstatSync(fd).size > 0) {
+        this.snapshotBytes = writeStateFile(this.dir, state);
+        ftruncateSync(fd, 0);
+        fdatasyncSync(fd);
+      } else {
+        this.snapshotBytes = sizeOf(join(this.dir, STATE_FILE));
+      }
+      // The journal's own name must be durable before anything in it counts.
+      syncDir(this.dir);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.fd = fd;
+    this.bytes = 0;
+    return fd;
+  }
+
+  /** Durably records `edits`, which turn `before` into the state to be. */
+  append(before: ApiState, edits: ApiEdit[]): void {
+    const fd = this.open(before);
+    const line = Buffer.from(`${JSON.stringify(edits)}\n`);
+    try {
+      if (writeSync(fd, line) !== line.length) throw new Error(`${JOURNAL_FILE}: short write`);
+      fdatasyncSync(fd);
+    } catch (err) {
+      // Back to the last whole line, so that the next one starts on its own;
+      // failing that, the next append folds the journal into a snapshot first.
+      try {
+        ftruncateSync(fd, this.bytes);
+      } catch {
+        closeSync(fd);
+        this.fd = undefined;
+      }
+      throw err;
+    }
+    this.bytes += line.length;
+  }
+
+  /** Whether rewriting the snapshot now costs less than keeping the journal growing. */
+  get due(): boolean {
+    return this.bytes > Math.max(JOURNAL_MIN_BYTES, this.snapshotBytes);
+  }
+
+  /** Writes `state` (which holds every change in the journal) as the snapshot, then empties the journal. */
+  compact(state: ApiState): void {
+    this.snapshotBytes = writeStateFile(this.dir, state);
+    if (this.fd === undefined) return;
+    ftruncateSync(this.fd, 0);
+    fdatasyncSync(this.fd);
+    this.bytes = 0;
+  }
+
+  /** Leaves a snapshot alone on disk (when there is a journal to fold) and closes the journal. */
+  close(state: ApiState): void {
+    if (this.fd === undefined) return;
+    if (this.bytes > 0) this.compact(state);
+    closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

@@ -1,19 +1,26 @@
 // The REST API's state: changes queue up, and those that arrive together are
-// committed together (group commit): one write to disk, one pass over the
-// kernel. The new state is written before the kernel is changed, so a crash
-// in between finds the change on restart; a change the kernel refuses is
-// written back out. A batch the kernel refuses is retried change by change,
-// so one bad request never sinks the others.
-import type { ApiState } from '../director/api-state';
+// committed together (group commit): one journal line written and fsync'd,
+// one pass over the kernel that compares only the services they touch. The
+// change is saved before the kernel is changed, so a crash in between finds
+// it on restart; a change the kernel refuses is undone in memory and on disk.
+// A batch the kernel refuses is retried change by change, so one bad request
+// never sinks the others.
+import { applyEdit, cloneApiState, touchedBy, type ApiEdit, type ApiState, type TouchedServices } from '../director/api-state';
 import { ConfigRefusedError } from '../director/director';
 import { ApiError } from './objects';
-import { writeStateFile } from './state-file';
+import { StateJournal } from './state-file';
 
-/** Changes `draft` and returns the reply. It must check everything before it touches the draft, and copy any record it changes. */
-export type Mutation<T> = (draft: ApiState) => T;
+/** The state a mutation reads (with the changes queued before it) and the way it changes it. */
+export interface ApiDraft {
+  readonly state: Readonly<ApiState>;
+  edit(change: ApiEdit): void;
+}
+
+/** Returns the reply. It must check everything before it edits the draft. */
+export type Mutation<T> = (draft: ApiDraft) => T;
 
 export interface StoreTarget {
-  setApiState(state: ApiState): Promise<unknown>;
+  setApiState(state: ApiState, touched?: TouchedServices): Promise<unknown>;
 }
 
 interface Pending {
@@ -22,18 +29,44 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-/** A shallow copy: mutations replace the records they change, so the committed state is never touched. */
-function draftOf(state: ApiState): ApiState {
-  return { version: 1, services: { ...state.services }, servers: { ...state.servers }, overrides: { ...state.overrides } };
+/** Edits applied to a state, and how to take them back. */
+class EditLog {
+  readonly edits: ApiEdit[] = [];
+  private readonly undo: ApiEdit[] = [];
+
+  constructor(private readonly state: ApiState) {}
+
+  apply(edit: ApiEdit): void {
+    this.undo.push(...applyEdit(this.state, edit));
+    this.edits.push(edit);
+  }
+
+  get mark(): { edits: number; undo: number } {
+    return { edits: this.edits.length, undo: this.undo.length };
+  }
+
+  /** Takes back the edits made since `mark` (all by default); returns the edits that did, in the order applied. */
+  rollback(mark = { edits: 0, undo: 0 }): ApiEdit[] {
+    this.edits.length = mark.edits;
+    const back = this.undo.splice(mark.undo).reverse();
+    for (const e of back) applyEdit(this.state, e);
+    return back;
+  }
 }
 
 export class ApiStore {
-  private committed: ApiState;
+  /** What readers see: only changes the kernel took. */
+  private readonly committed: ApiState;
+  /** The committed state with the batch in flight; the director builds on it. */
+  private readonly next: ApiState;
+  private readonly journal: StateJournal;
   private queue: Pending[] = [];
-  private working = false;
+  private busy = false;
 
   constructor(private readonly dir: string, private readonly target: StoreTarget, initial: ApiState) {
     this.committed = initial;
+    this.next = cloneApiState(initial);
+    this.journal = new StateJournal(dir);
   }
 
   get state(): ApiState {
@@ -43,17 +76,25 @@ export class ApiStore {
   change<T>(mutate: Mutation<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ mutate, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.working) void this.work();
+      if (this.busy) return;
+      this.busy = true;
+      // Requests read in the same turn of the event loop join this batch.
+      setImmediate(() => void this.work());
     });
   }
 
   /** Resolves once every queued change is committed or refused. */
   async idle(): Promise<void> {
-    while (this.working) await new Promise((r) => setImmediate(r));
+    while (this.busy) await new Promise((r) => setImmediate(r));
+  }
+
+  /** Waits for the queue, then leaves the state on disk as one snapshot. */
+  async close(): Promise<void> {
+    await this.idle();
+    this.journal.close(this.committed);
   }
 
   private async work(): Promise<void> {
-    this.working = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue;
@@ -61,49 +102,63 @@ export class ApiStore {
         if (!(await this.commit(batch)) && batch.length > 1) {
           for (const one of batch) await this.commit([one]);
         }
+        if (this.journal.due) this.compact();
       }
     } finally {
-      this.working = false;
+      this.busy = false;
     }
   }
 
   /** Returns false when the kernel refused the batch (its changes are then not settled, unless it was one change). */
   private async commit(batch: Pending[]): Promise<boolean> {
-    const draft = draftOf(this.committed);
+    const log = new EditLog(this.next);
     const accepted: { p: Pending; reply: unknown }[] = [];
     for (const p of batch) {
+      const mark = log.mark;
       try {
-        accepted.push({ p, reply: p.mutate(draft) });
+        accepted.push({ p, reply: p.mutate({ state: this.next, edit: (e) => log.apply(e) }) });
       } catch (err) {
+        log.rollback(mark);
         p.reject(err);
       }
     }
     if (accepted.length === 0) return true;
-    try {
-      writeStateFile(this.dir, draft);
-    } catch (err) {
-      const e = new ApiError(500, `could not save the API state under ${this.dir}: ${(err as Error).message}; nothing was changed`);
-      for (const a of accepted) a.p.reject(e);
-      return true;
+    if (log.edits.length > 0) {
+      try {
+        this.journal.append(this.committed, log.edits);
+      } catch (err) {
+        log.rollback();
+        const e = new ApiError(500, `could not save the API state under ${this.dir}: ${(err as Error).message}; nothing was changed`);
+        for (const a of accepted) a.p.reject(e);
+        return true;
+      }
+      try {
+        await this.target.setApiState(this.next, touchedBy(log.edits));
+      } catch (err) {
+        this.restore(log.rollback());
+        if (err instanceof ConfigRefusedError && accepted.length > 1) return false;
+        for (const a of accepted) a.p.reject(err);
+        return true;
+      }
+      for (const e of log.edits) applyEdit(this.committed, e);
     }
-    try {
-      await this.target.setApiState(draft);
-    } catch (err) {
-      this.restore();
-      if (err instanceof ConfigRefusedError && accepted.length > 1) return false;
-      for (const a of accepted) a.p.reject(err);
-      return true;
-    }
-    this.committed = draft;
     for (const a of accepted) a.p.resolve(a.reply);
     return true;
   }
 
-  private restore(): void {
+  private restore(undo: ApiEdit[]): void {
     try {
-      writeStateFile(this.dir, this.committed);
+      this.journal.append(this.next, undo);
     } catch {
-      // The file then holds a change the kernel refused; the next start runs the file's configuration without it and says why.
+      // The journal then holds a change the kernel refused; the next start runs the file's configuration without it and says why.
+    }
+  }
+
+  private compact(): void {
+    try {
+      this.journal.compact(this.committed);
+    } catch {
+      // The journal keeps every change; folding it is tried again after the next one.
     }
   }
 }

@@ -96,7 +96,7 @@ export function apiComponent(ctx: DaemonContext): Component {
       drains.stop();
       if (vrrpTimer) clearInterval(vrrpTimer);
       await app?.close();
-      await store.idle();
+      await store.close();
     },
   };
 }

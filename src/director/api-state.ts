@@ -85,6 +85,8 @@ export interface EffectiveConfig {
   services: Map<string, ServiceOrigin>;
   /** API objects hidden by a file object with the same id. */
   shadowed: string[];
+  /** Per service id, what the API state made of it (for patchApiState). */
+  overlays: ReadonlyMap<string, ServiceOverlay>;
 }
 
 const API_AT = { file: API_SOURCE, line: 0 };
@@ -158,62 +160,254 @@ function fileServices(config: KeepalivedConfig): Map<string, ServiceOrigin> {
   return out;
 }
 
+// A configuration is never changed once loaded: its services are listed once.
+const fileServicesOf = new WeakMap<KeepalivedConfig, Map<string, ServiceOrigin>>();
+
+function fileServicesCached(config: KeepalivedConfig): Map<string, ServiceOrigin> {
+  let services = fileServicesOf.get(config);
+  if (!services) {
+    services = fileServices(config);
+    fileServicesOf.set(config, services);
+  }
+  return services;
+}
+
+// API records are replaced, never changed, when edited: their blocks can be kept.
+const blockOf = new WeakMap<ApiRealServer, ConfigRealServer>();
+
+function cachedBlock(rs: ApiRealServer): ConfigRealServer {
+  let block = blockOf.get(rs);
+  if (!block) {
+    block = realServerBlock(rs);
+    blockOf.set(rs, block);
+  }
+  return block;
+}
+
+/** What the API state makes of one service id. */
+export interface ServiceOverlay {
+  /** The service in effect under this id, if any. */
+  origin?: ServiceOrigin;
+  /** Its block before the API's real servers: the file's (with the weight overrides) or the API service's. */
+  base?: VirtualServer;
+  /** Ids of the file's real servers: API servers with one of these are shadowed. */
+  fileIds: ReadonlySet<string>;
+  /** The API's real servers in effect, by real server id, in the order they came. */
+  servers: Map<string, ConfigRealServer>;
+  checks: Map<string, ConfiguredCheck>;
+  serviceShadowed: boolean;
+  shadowedServers: Set<string>;
+}
+
+const fileIdsOf = new WeakMap<VirtualServer, ReadonlySet<string>>();
+
+function fileIds(vs: VirtualServer): ReadonlySet<string> {
+  let ids = fileIdsOf.get(vs);
+  if (!ids) {
+    ids = new Set(vs.realServers.map((rs) => effectiveServerId(vs, rs)));
+    fileIdsOf.set(vs, ids);
+  }
+  return ids;
+}
+
+function overlayOf(id: string, file: ServiceOrigin | undefined, state: ApiState): ServiceOverlay {
+  const api = state.services[id];
+  const out: ServiceOverlay = {
+    fileIds: new Set(), servers: new Map(), checks: new Map(), serviceShadowed: file !== undefined && api !== undefined, shadowedServers: new Set(),
+  };
+  if (file?.group !== undefined) {
+    out.origin = { ...file };
+    return out;
+  }
+  const overrides = state.overrides[id];
+  let base = file?.vs;
+  if (file && overrides) {
+    const vs = file.vs;
+    base = {
+      ...vs,
+      realServers: vs.realServers.map((rs) => {
+        const o = overrides[effectiveServerId(vs, rs)];
+        return o ? { ...rs, weight: o.drained ? 0 : o.weight ?? rs.weight } : rs;
+      }),
+    };
+  }
+  base ??= api ? serviceBlock(api) : undefined;
+  if (!base) return out;
+  out.base = base;
+  if (file) out.fileIds = fileIds(file.vs);
+  for (const [rid, rs] of Object.entries(state.servers[id] ?? {})) putServer(out, rid, rs);
+  return finish(out, id, file);
+}
+
+/** Brings the API real server `rid` of the overlay to `rs` (absent: gone). */
+function putServer(o: ServiceOverlay, rid: string, rs: ApiRealServer | undefined): void {
+  // A replaced server keeps its place, as it does in the state's records.
+  if (!rs || o.fileIds.has(rid)) {
+    o.servers.delete(rid);
+    o.checks.delete(rid);
+    if (rs) o.shadowedServers.add(rid);
+    else o.shadowedServers.delete(rid);
+    return;
+  }
+  const block = cachedBlock(rs);
+  o.servers.set(rid, block);
+  if (rs.check) {
+    const server = serverName(o.base!, block);
+    o.checks.set(rid, { id: `${server} api`, server, spec: rs.check });
+  } else {
+    o.checks.delete(rid);
+  }
+}
+
+function finish(o: ServiceOverlay, id: string, file: ServiceOrigin | undefined): ServiceOverlay {
+  const base = o.base!;
+  const vs = o.servers.size === 0 ? base : { ...base, realServers: [...base.realServers, ...o.servers.values()] };
+  o.origin = file ? { ...file, vs } : { id, origin: 'api', at: API_SOURCE, vs };
+  return o;
+}
+
+/**
+ * The overlay after the API real servers `rids` of the service changed, and
+ * nothing else of it. It takes over the maps of `prev` (copying them would
+ * cost as much as building them): `undo` collects what puts them back.
+ */
+function patchedOverlay(prev: ServiceOverlay, id: string, file: ServiceOrigin | undefined, state: ApiState, rids: ReadonlySet<string>, undo: (() => void)[]): ServiceOverlay {
+  const out: ServiceOverlay = { ...prev };
+  for (const rid of rids) {
+    const server = prev.servers.get(rid);
+    const check = prev.checks.get(rid);
+    const shadowed = prev.shadowedServers.has(rid);
+    undo.push(() => {
+      restore(prev.servers, rid, server);
+      restore(prev.checks, rid, check);
+      if (shadowed) prev.shadowedServers.add(rid);
+      else prev.shadowedServers.delete(rid);
+    });
+    putServer(out, rid, state.servers[id]?.[rid]);
+  }
+  return finish(out, id, file);
+}
+
+function restore<T>(map: Map<string, T>, key: string, value: T | undefined): void {
+  if (value === undefined) map.delete(key);
+  else map.set(key, value);
+}
+
+/**
+ * What a group of edits touched: per service id, the real servers whose
+ * records changed, or undefined when more than real servers did (the
+ * service itself, or weight overrides).
+ */
+export type TouchedServices = ReadonlyMap<string, ReadonlySet<string> | undefined>;
+
+export function touchedBy(edits: readonly ApiEdit[]): TouchedServices {
+  const out = new Map<string, Set<string> | undefined>();
+  for (const e of edits) {
+    if (e.kind !== 'server') out.set(e.service, undefined);
+    else if (!out.has(e.service)) out.set(e.service, new Set([e.server]));
+    else out.get(e.service)?.add(e.server);
+  }
+  return out;
+}
+
 /**
  * The configuration lvsd runs: the file's, with the API's objects laid over
  * it. Blocks the API touches are copies; `config` itself is never changed.
  */
 export function applyApiState(config: KeepalivedConfig, state: ApiState): EffectiveConfig {
-  const services = fileServices(config);
-  const shadowed: string[] = [];
-  const copies = new Map<VirtualServer, VirtualServer>();
-  const copyOf = (vs: VirtualServer): VirtualServer => {
-    let c = copies.get(vs);
-    if (!c) {
-      c = { ...vs, realServers: [...vs.realServers] };
-      copies.set(vs, c);
-    }
-    return c;
-  };
+  const files = fileServicesCached(config);
+  const overlays = new Map<string, ServiceOverlay>();
+  for (const id of new Set([...files.keys(), ...Object.keys(state.services)])) {
+    const o = overlayOf(id, files.get(id), state);
+    if (o.origin) overlays.set(id, o);
+  }
+  return assemble(config, overlays);
+}
+
+/**
+ * The effective configuration after a change of the API state that touched
+ * only `touched`: those services are laid over again (or only their changed
+ * real servers), the others kept from `previous`, built from the same
+ * `config`. `previous` is valid again only after `revert()`, for when the
+ * change does not go through.
+ */
+export function patchApiState(previous: EffectiveConfig, config: KeepalivedConfig, state: ApiState, touched: TouchedServices): { effective: EffectiveConfig; revert(): void } {
+  const files = fileServicesCached(config);
+  const overlays = new Map(previous.overlays);
+  const undo: (() => void)[] = [];
+  for (const [id, rids] of touched) {
+    const prev = overlays.get(id);
+    const file = files.get(id);
+    const o = rids && prev?.base ? patchedOverlay(prev, id, file, state, rids, undo) : overlayOf(id, file, state);
+    if (o.origin) overlays.set(id, o);
+    else overlays.delete(id);
+  }
+  return { effective: assemble(config, overlays), revert: () => { for (const u of undo.reverse()) u(); } };
+}
+
+function assemble(config: KeepalivedConfig, overlays: ReadonlyMap<string, ServiceOverlay>): EffectiveConfig {
+  const files = fileServicesCached(config);
+  // Each block once: the members of a group share theirs.
+  const byFileBlock = new Map<VirtualServer, VirtualServer>();
   const added: VirtualServer[] = [];
-  for (const [id, svc] of Object.entries(state.services)) {
-    if (services.has(id)) {
-      shadowed.push(`service ${id}`);
-      continue;
-    }
-    const vs = serviceBlock(svc);
-    copies.set(vs, vs);
-    added.push(vs);
-    services.set(id, { id, origin: 'api', at: API_SOURCE, vs });
-  }
-  for (const [id, overrides] of Object.entries(state.overrides)) {
-    const svc = services.get(id);
-    if (!svc || svc.origin !== 'file' || svc.group) continue;
-    const vs = copyOf(svc.vs);
-    vs.realServers = vs.realServers.map((rs) => {
-      const o = overrides[effectiveServerId(vs, rs)];
-      if (!o) return rs;
-      return { ...rs, weight: o.drained ? 0 : o.weight ?? rs.weight };
-    });
-  }
+  const services = new Map<string, ServiceOrigin>();
   const checks: ConfiguredCheck[] = [];
-  for (const [id, servers] of Object.entries(state.servers)) {
-    const svc = services.get(id);
-    if (!svc || svc.group) continue;
-    const vs = copyOf(svc.vs);
-    const fileIds = new Set(svc.vs.realServers.map((rs) => effectiveServerId(svc.vs, rs)));
-    for (const [rsId, rs] of Object.entries(servers)) {
-      if (svc.origin === 'file' && fileIds.has(rsId)) {
-        shadowed.push(`real server ${rsId} of ${id}`);
-        continue;
+  const shadowed: string[] = [];
+  for (const [id, o] of overlays) {
+    const origin = o.origin!;
+    services.set(id, origin);
+    checks.push(...o.checks.values());
+    if (o.serviceShadowed) shadowed.push(`service ${id}`);
+    const file = files.get(id);
+    if (file) byFileBlock.set(file.vs, origin.vs);
+    else added.push(origin.vs);
+  }
+  for (const [id, o] of overlays) for (const rid of o.shadowedServers) shadowed.push(`real server ${rid} of ${id}`);
+  const virtualServers = config.virtualServers.map((vs) => byFileBlock.get(vs) ?? vs).concat(added);
+  return { config: { ...config, virtualServers }, checks, services, shadowed, overlays };
+}
+
+/**
+ * One change of the API state. Each sets what it names outright (a service
+ * going takes its real servers along), so a change applied twice in a row
+ * leaves what it left the first time.
+ */
+export type ApiEdit =
+  | { kind: 'service'; service: string; value?: ApiService }
+  | { kind: 'server'; service: string; server: string; value?: ApiRealServer }
+  | { kind: 'override'; service: string; server: string; value?: ConfigServerOverride };
+
+/** Applies `edit` to `state` in place; returns the edits that undo it, to be applied last first. */
+export function applyEdit(state: ApiState, edit: ApiEdit): ApiEdit[] {
+  const sid = edit.service;
+  switch (edit.kind) {
+    case 'service': {
+      const old = state.services[sid];
+      // Last first: the service back (or gone again, with any servers), then its servers.
+      const undo: ApiEdit[] = Object.entries(state.servers[sid] ?? {}).map(([rid, rs]) => ({ kind: 'server', service: sid, server: rid, value: rs }));
+      undo.push(old ? { kind: 'service', service: sid, value: old } : { kind: 'service', service: sid });
+      if (edit.value) state.services[sid] = edit.value;
+      else {
+        delete state.services[sid];
+        delete state.servers[sid];
       }
-      const block = realServerBlock(rs);
-      vs.realServers.push(block);
-      if (rs.check) checks.push({ id: `${serverName(vs, block)} api`, server: serverName(vs, block), spec: rs.check });
+      return undo;
+    }
+    case 'server':
+    case 'override': {
+      const map = (edit.kind === 'server' ? state.servers : state.overrides) as Record<string, Record<string, unknown>>;
+      const old = map[sid]?.[edit.server];
+      if (edit.value) (map[sid] ??= {})[edit.server] = edit.value;
+      else if (map[sid]) delete map[sid][edit.server];
+      return [(old === undefined ? { kind: edit.kind, service: sid, server: edit.server } : { kind: edit.kind, service: sid, server: edit.server, value: old }) as ApiEdit];
     }
   }
-  const virtualServers = config.virtualServers.map((vs) => copies.get(vs) ?? vs).concat(added);
-  for (const s of services.values()) s.vs = copies.get(s.vs) ?? s.vs;
-  return { config: { ...config, virtualServers }, checks, services, shadowed };
+}
+
+/** A copy that shares the records but none of the maps, so either can be edited alone. */
+export function cloneApiState(state: ApiState): ApiState {
+  const inner = <T>(m: Record<string, Record<string, T>>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { ...v }]));
+  return { version: 1, services: { ...state.services }, servers: inner(state.servers), overrides: inner(state.overrides) };
 }
 
 /** "inet" / "inet6" for the family of a service key. */

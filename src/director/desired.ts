@@ -10,8 +10,8 @@ import {
   type AddressFamily, type ForwardMethod, type Protocol, type RealServer, type Service, type ServiceKey,
   type TunnelType, TUN_F_CSUM, TUN_F_REMCSUM,
 } from '../ipvs/types';
-import type { TableEntry } from './diff';
-import { canonicalAddress, realServerId } from './ids';
+import { entryId, type TableEntry } from './diff';
+import { canonicalAddress } from './ids';
 
 /** Health of one configured real server as its checkers see it. */
 export interface ServerHealth {
@@ -31,8 +31,22 @@ const SCHED_FLAG_BITS: Record<string, number> = {
   'sh-fallback': SVC_F_SCHED1, 'sh-port': SVC_F_SCHED2, 'mh-fallback': SVC_F_SCHED1, 'mh-port': SVC_F_SCHED2,
 };
 
+// Blocks are never changed once built (a change makes a new one): names and
+// kernel entries derived from them are kept, since each table build asks for
+// them for every real server again.
+const vsNames = new WeakMap<VirtualServer, string>();
+
 /** A name for a virtual_server block that stays the same across reloads: "TCP 10.0.0.1:80", "fwmark 7", "group web". */
 export function virtualServerName(vs: VirtualServer): string {
+  let name = vsNames.get(vs);
+  if (name === undefined) {
+    name = nameOf(vs);
+    vsNames.set(vs, name);
+  }
+  return name;
+}
+
+function nameOf(vs: VirtualServer): string {
   const k = vs.key;
   if (k.kind === 'group') return `group ${k.group}`;
   if (k.kind === 'fwmark') return `fwmark ${k.fwmark}${vs.ipFamily === AF_INET6 ? ' inet6' : ''}`;
@@ -123,6 +137,32 @@ export function realServerFor(
   };
 }
 
+const entries = new WeakMap<ConfigRealServer, { weight: number; port: number; server: RealServer }>();
+
+/** realServerFor() of a configured real server, the same object as last time when nothing changed. */
+function entryFor(rs: ConfigRealServer, weight: number, port: number): RealServer {
+  const last = entries.get(rs);
+  if (last && last.weight === weight && last.port === port) return last.server;
+  const server = realServerFor(rs, weight, { upper: rs.upperThreshold, lower: rs.lowerThreshold }, port);
+  entries.set(rs, { weight, port, server });
+  return server;
+}
+
+/** Whether a virtual server has quorum with this weight of live servers, given whether it had. */
+export function hasQuorum(vs: VirtualServer, liveWeight: number, had: boolean): boolean {
+  return had ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
+}
+
+/**
+ * The kernel entry of one real server of a virtual server that has no sorry
+ * server (or has quorum): live at its weight, quiesced, or none.
+ */
+export function serverEntry(vs: VirtualServer, rs: ConfigRealServer, health: HealthLookup, port: number): RealServer | undefined {
+  const h = health(vs, rs);
+  if (h.up) return entryFor(rs, h.weight ?? rs.weight, port);
+  return rs.inhibitOnFailure ? entryFor(rs, 0, port) : undefined;
+}
+
 /**
  * Builds the desired table. `quorum` is read and updated: it remembers which
  * virtual servers had quorum, so hysteresis works across builds.
@@ -152,7 +192,7 @@ export function buildDesiredTable(config: KeepalivedConfig, health: HealthLookup
       }
     }
     const had = quorum.get(name) ?? true;
-    const has = had ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
+    const has = hasQuorum(vs, liveWeight, had);
     quorum.set(name, has);
     if (has !== had) quorumChanges.push({ vs, name, up: has });
     const sorry = vs.sorryServer;
@@ -160,10 +200,10 @@ export function buildDesiredTable(config: KeepalivedConfig, health: HealthLookup
     for (const key of serviceKeys(vs, config)) {
       const port = key.port ?? 0;
       const servers = new Map<string, RealServer>();
-      const put = (rs: RealServer) => servers.set(realServerId(rs), rs);
+      const put = (rs: RealServer) => servers.set(entryId(rs), rs);
       if (has || !sorry) {
-        for (const { rs, weight } of live) put(realServerFor(rs, weight, { upper: rs.upperThreshold, lower: rs.lowerThreshold }, port));
-        for (const rs of quiesced) put(realServerFor(rs, 0, { upper: rs.upperThreshold, lower: rs.lowerThreshold }, port));
+        for (const { rs, weight } of live) put(entryFor(rs, weight, port));
+        for (const rs of quiesced) put(entryFor(rs, 0, port));
         // An inhibited sorry server waits in the table at weight 0.
         if (sorry?.inhibit) put(realServerFor(sorry, 0, {}, port));
       } else {

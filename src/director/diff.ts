@@ -31,6 +31,30 @@ function byId<T>(items: readonly T[], id: (t: T) => string): Map<string, T> {
   return new Map(items.map((t) => [id(t), t]));
 }
 
+// Table rows and their entries are never changed once built: a plan that
+// compares a large service again and again reuses their ids and indexes.
+const entryIds = new WeakMap<RealServer, string>();
+const rowIndexes = new WeakMap<readonly RealServer[], Map<string, RealServer>>();
+
+/** realServerId() of a table entry. */
+export function entryId(rs: RealServer): string {
+  let id = entryIds.get(rs);
+  if (id === undefined) {
+    id = realServerId(rs);
+    entryIds.set(rs, id);
+  }
+  return id;
+}
+
+function rowIndex(servers: readonly RealServer[]): Map<string, RealServer> {
+  let index = rowIndexes.get(servers);
+  if (!index) {
+    index = byId(servers, entryId);
+    rowIndexes.set(servers, index);
+  }
+  return index;
+}
+
 /**
  * Plans the changes from `current` (what the kernel holds) to `desired`.
  * Services in the kernel that are not desired are deleted only when their id is
@@ -54,16 +78,46 @@ export function planChanges(
     if (!existing) ops.push({ op: 'addService', service: entry.service });
     else if (!sameService(entry.service, existing.service)) ops.push({ op: 'editService', service: entry.service });
 
-    const wantRs = byId(entry.realServers, realServerId);
-    const haveRs = byId(existing?.realServers ?? [], realServerId);
+    const wantRs = rowIndex(entry.realServers);
+    const haveRs = rowIndex(existing?.realServers ?? []);
     for (const [rsId, rs] of haveRs) {
       if (!wantRs.has(rsId)) ops.push({ op: 'deleteRealServer', key, server: rs });
     }
     for (const [rsId, rs] of wantRs) {
       const old = haveRs.get(rsId);
       if (!old) ops.push({ op: 'addRealServer', key, server: rs });
-      else if (!sameRealServer(rs, old)) ops.push({ op: 'editRealServer', key, server: rs });
+      else if (old !== rs && !sameRealServer(rs, old)) ops.push({ op: 'editRealServer', key, server: rs });
     }
   }
   return ops;
+}
+
+/**
+ * One row with some of its real servers replaced (by id; undefined: gone),
+ * and the changes that take the kernel from `row` to it. The new row takes
+ * over the old one's index, so a change to a large service costs neither a
+ * rebuild nor a copy of it.
+ */
+export function changeRow(row: TableEntry, changes: ReadonlyMap<string, RealServer | undefined>): { row: TableEntry; ops: IpvsOp[] } {
+  // The old row's index moves to the new row (the old one is indexed again should it be asked).
+  const index = rowIndex(row.realServers);
+  rowIndexes.delete(row.realServers);
+  const ops: IpvsOp[] = [];
+  const key = row.service;
+  let onlyAdded = true;
+  for (const [id, rs] of changes) {
+    const was = index.get(id);
+    if (was) onlyAdded = false;
+    if (!rs) {
+      if (was) ops.push({ op: 'deleteRealServer', key, server: was });
+      index.delete(id);
+      continue;
+    }
+    if (!was) ops.push({ op: 'addRealServer', key, server: rs });
+    else if (was !== rs && !sameRealServer(rs, was)) ops.push({ op: 'editRealServer', key, server: rs });
+    index.set(id, rs);
+  }
+  const servers = onlyAdded ? row.realServers.concat([...changes.values()].filter((rs): rs is RealServer => rs !== undefined)) : [...index.values()];
+  rowIndexes.set(servers, index);
+  return { row: { service: row.service, realServers: servers }, ops };
 }

@@ -4,12 +4,14 @@
 import { EventEmitter } from 'node:events';
 import type { CheckScheduler } from '../check/scheduler';
 import type { CheckEvent, CheckStatus } from '../check/types';
-import type { KeepalivedConfig, Script } from '../config/model';
+import type { KeepalivedConfig, RealServer as ConfigRealServer, Script, VirtualServer } from '../config/model';
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
-import { applyApiState, emptyApiState, type ApiState, type EffectiveConfig } from './api-state';
-import { buildDesiredTable, type QuorumMemory } from './desired';
-import type { TableEntry } from './diff';
-import { configuredChecks, HealthBook, serverName } from './health';
+import type { RealServer } from '../ipvs/types';
+import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
+import { buildDesiredTable, hasQuorum, serverEntry, virtualServerName, type DesiredTable, type HealthLookup, type QuorumMemory } from './desired';
+import { changeRow, type TableEntry } from './diff';
+import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
+import { serviceId } from './ids';
 import { Reconciler, type ReconcileReport } from './reconciler';
 
 export type DirectorTable = Pick<IpvsClient, 'listServices' | 'listRealServers' | 'apply' | 'setTimeouts'>;
@@ -94,7 +96,7 @@ export class Director extends EventEmitter<DirectorEvents> {
 
   private async loadNow(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<ReconcileReport> {
     let effective = applyApiState(config, this.apiState);
-    let checks = this.checksOf(effective);
+    let checks = this.checksOf(config, effective);
     let report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
     this.apiRefusal = undefined;
     if (report.failed.length > 0 && !isEmpty(this.apiState)) {
@@ -102,7 +104,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       this.apiRefusal = refusal(report);
       this.opts.log.error({ cause, err: this.apiRefusal }, 'the objects of the REST API were refused with this configuration; running without them');
       effective = applyApiState(config, emptyApiState());
-      checks = this.checksOf(effective);
+      checks = this.checksOf(config, effective);
       report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
     }
     if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
@@ -121,28 +123,103 @@ export class Director extends EventEmitter<DirectorEvents> {
    * Puts a new REST API state in effect over the running configuration. If
    * the kernel refuses any part of it, nothing changes and ConfigRefusedError
    * carries the kernel's reason. Before the first load it is only remembered.
+   * `touched` names the only services (and real servers) that changed since
+   * the state last put in effect: the others are neither rebuilt nor compared.
    */
-  setApiState(state: ApiState): Promise<ReconcileReport | undefined> {
+  setApiState(state: ApiState, touched?: TouchedServices): Promise<ReconcileReport | undefined> {
     return this.serialize(async () => {
       const config = this.config;
       if (!config) {
         this.apiState = state;
         return undefined;
       }
-      const effective = applyApiState(config, state);
-      const checks = this.checksOf(effective);
-      const { table, quorumChanges } = buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum));
-      const report = await this.reconciler.change(table, 'api');
-      if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
-      this.apiState = state;
-      this.apiRefusal = undefined;
-      this.effective = effective;
-      this.health.apply(checks);
-      this.noteTransitions(effective.config);
-      // Quorum moved: the rebuild records it and runs the scripts.
-      if (quorumChanges.length > 0) this.scheduleRebuild();
-      return report;
+      const previous = this.effective;
+      const patched = touched && previous ? patchApiState(previous, config, state, touched) : undefined;
+      try {
+        return await this.putApiState(config, state, patched?.effective ?? applyApiState(config, state), patched ? touched : undefined);
+      } catch (err) {
+        patched?.revert();
+        throw err;
+      }
     });
+  }
+
+  /** Brings the kernel to `effective` (built from `state`); on success it is the running state. */
+  private async putApiState(config: KeepalivedConfig, state: ApiState, effective: EffectiveConfig, touched: TouchedServices | undefined): Promise<ReconcileReport> {
+    const checks = this.checksOf(config, effective);
+    const health = this.health.prospective(checks);
+    let report: ReconcileReport;
+    let quorumChanges: DesiredTable['quorumChanges'];
+    // The blocks changed, each with its real servers that changed: the only ones whose health may be new.
+    const changed = new Map<VirtualServer, readonly ConfigRealServer[]>();
+    if (touched) {
+      for (const [id, rids] of touched) {
+        const overlay = effective.overlays.get(id);
+        const vs = overlay?.origin?.vs;
+        if (!vs || changed.has(vs)) continue;
+        changed.set(vs, rids ? [...rids].flatMap((rid) => overlay.servers.get(rid) ?? []) : vs.realServers);
+      }
+      // Only the touched services: the rest of the table stays as it is.
+      const rows = this.changedRows(effective, touched, health);
+      if (rows) {
+        quorumChanges = rows.quorumChanges;
+        report = await this.reconciler.changeServices(rows.rows, new Set(touched.keys()), 'api', rows.ops);
+      } else {
+        const built = buildDesiredTable({ ...effective.config, virtualServers: [...changed.keys()] }, health, new Map(this.quorum));
+        quorumChanges = built.quorumChanges;
+        const ids = new Set([...touched.keys(), ...built.table.map((e) => serviceId(e.service))]);
+        report = await this.reconciler.changeServices(built.table, ids, 'api');
+      }
+    } else {
+      for (const vs of effective.config.virtualServers) changed.set(vs, vs.realServers);
+      const built = buildDesiredTable(effective.config, health, new Map(this.quorum));
+      quorumChanges = built.quorumChanges;
+      report = await this.reconciler.change(built.table, 'api');
+    }
+    if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
+    this.apiState = state;
+    this.apiRefusal = undefined;
+    this.effective = effective;
+    this.health.apply(checks);
+    this.noteTransitions(changed);
+    // The rows already follow the quorum they found: it only remains to record and tell.
+    this.announceQuorum(quorumChanges);
+    return report;
+  }
+
+  /**
+   * The rows of the touched services with only their changed real servers
+   * redone, and the kernel changes that makes, when every change is to real
+   * servers alone. Undefined when a service must be built again whole.
+   */
+  private changedRows(effective: EffectiveConfig, touched: TouchedServices, health: HealthLookup): { rows: TableEntry[]; ops: IpvsOp[]; quorumChanges: DesiredTable['quorumChanges'] } | undefined {
+    const rows: TableEntry[] = [];
+    const ops: IpvsOp[] = [];
+    const quorumChanges: DesiredTable['quorumChanges'] = [];
+    for (const [id, rids] of touched) {
+      const overlay = effective.overlays.get(id);
+      const vs = overlay?.origin?.vs;
+      const row = this.reconciler.desiredRow(id);
+      // A sorry server or a group makes a row more than its real servers.
+      if (!rids || !overlay || !vs || !row || vs.sorryServer || vs.key.kind === 'group') return undefined;
+      const port = vs.key.kind === 'address' ? vs.key.port : 0;
+      const changes = new Map<string, RealServer | undefined>();
+      for (const rid of rids) {
+        // The file's own server holds this id.
+        if (overlay.fileIds.has(rid)) continue;
+        const block = overlay.servers.get(rid);
+        changes.set(rid, block && serverEntry(vs, block, health, port));
+      }
+      const next = changeRow(row, changes);
+      // Without a sorry server quorum changes nothing in the row: it holds the live servers at their weights, and quiesced ones at 0.
+      const name = virtualServerName(vs);
+      const had = this.quorum.get(name) ?? true;
+      const has = hasQuorum(vs, weightOf(next.row), had);
+      if (has !== had) quorumChanges.push({ vs, name, up: has });
+      rows.push(next.row);
+      ops.push(...next.ops);
+    }
+    return { rows, ops, quorumChanges };
   }
 
   /** The running configuration with the REST API's objects laid over it. */
@@ -174,11 +251,17 @@ export class Director extends EventEmitter<DirectorEvents> {
     return this.lastChange.get(server);
   }
 
-  private checksOf(effective: EffectiveConfig) {
-    return [...configuredChecks(effective.config), ...effective.checks];
+  /** The file's checks (the API's blocks carry no checkers of their own) and the API servers'. */
+  private checksOf(config: KeepalivedConfig, effective: EffectiveConfig): ConfiguredCheck[] {
+    let fileChecks = fileChecksOf.get(config);
+    if (!fileChecks) {
+      fileChecks = configuredChecks(config);
+      fileChecksOf.set(config, fileChecks);
+    }
+    return [...fileChecks, ...effective.checks];
   }
 
-  private desiredFor(effective: EffectiveConfig, checks: ReturnType<Director['checksOf']>): TableEntry[] {
+  private desiredFor(effective: EffectiveConfig, checks: ConfiguredCheck[]): TableEntry[] {
     return buildDesiredTable(effective.config, this.health.prospective(checks), new Map(this.quorum)).table;
   }
 
@@ -191,7 +274,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   /** The kernel changes `config` would make to the running table, without making them. */
   async plan(config: KeepalivedConfig): Promise<IpvsOp[]> {
     const effective = applyApiState(config, this.apiState);
-    return await this.reconciler.plan(this.desiredFor(effective, this.checksOf(effective)));
+    return await this.reconciler.plan(this.desiredFor(effective, this.checksOf(config, effective)));
   }
 
   /** Re-checks the kernel every `intervalMs` and puts back what was changed behind lvsd's back. */
@@ -234,21 +317,29 @@ export class Director extends EventEmitter<DirectorEvents> {
   private async rebuild(): Promise<void> {
     const config = this.effective?.config;
     if (!config) return;
-    this.noteTransitions(config);
-    const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, this.quorum);
-    for (const q of quorumChanges) {
+    this.noteTransitions(new Map(config.virtualServers.map((vs) => [vs, vs.realServers])));
+    const { table, quorumChanges } = buildDesiredTable(config, this.health.lookup, new Map(this.quorum));
+    this.announceQuorum(quorumChanges);
+    const report = await this.reconciler.setDesired(table, 'health');
+    for (const f of report.failed) this.opts.log.error({ op: f.op.op, err: f.error.message }, 'kernel refused a health change');
+  }
+
+  /** Looks at the health of the given real servers of each virtual server, and reports what changed. */
+  /** Records quorum that came or went, and says so (log, event, quorum_up / quorum_down); what is recorded already is not said again. */
+  private announceQuorum(changes: DesiredTable['quorumChanges']): void {
+    for (const q of changes) {
+      if ((this.quorum.get(q.name) ?? true) === q.up) continue;
+      this.quorum.set(q.name, q.up);
       this.opts.log.warn({ virtualServer: q.name, up: q.up }, q.up ? 'quorum regained' : 'quorum lost');
       this.emit('quorum', { virtualServer: q.name, up: q.up });
       const script = q.up ? q.vs.quorumUp : q.vs.quorumDown;
       if (script) this.opts.runScript(script, `${q.up ? 'quorum_up' : 'quorum_down'} of ${q.name}`);
     }
-    const report = await this.reconciler.setDesired(table, 'health');
-    for (const f of report.failed) this.opts.log.error({ op: f.op.op, err: f.error.message }, 'kernel refused a health change');
   }
 
-  private noteTransitions(config: KeepalivedConfig): void {
-    for (const vs of config.virtualServers) {
-      for (const rs of vs.realServers) {
+  private noteTransitions(servers: ReadonlyMap<VirtualServer, readonly ConfigRealServer[]>): void {
+    for (const [vs, list] of servers) {
+      for (const rs of list) {
         const name = serverName(vs, rs);
         const up = this.health.serverHealth(name).up;
         const was = this.serverUp.get(name);
@@ -265,6 +356,15 @@ export class Director extends EventEmitter<DirectorEvents> {
     }
   }
 }
+
+function weightOf(row: TableEntry): number {
+  let sum = 0;
+  for (const rs of row.realServers) sum += rs.weight;
+  return sum;
+}
+
+// A loaded configuration is never changed: its checks are listed once.
+const fileChecksOf = new WeakMap<KeepalivedConfig, ConfiguredCheck[]>();
 
 function isEmpty(state: ApiState): boolean {
   return Object.keys(state.services).length === 0 && Object.keys(state.servers).length === 0 && Object.keys(state.overrides).length === 0;

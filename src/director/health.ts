@@ -18,8 +18,17 @@ export interface ConfiguredCheck {
   spec: CheckSpec;
 }
 
+// Every table build names every real server; a block (never changed once
+// built, but shared by the copies of its virtual server) keeps its name.
+const names = new WeakMap<RealServer, { vs: string; name: string }>();
+
 export function serverName(vs: VirtualServer, rs: RealServer): string {
-  return `${virtualServerName(vs)} -> ${realServerId(rs)}`;
+  const vsName = virtualServerName(vs);
+  const last = names.get(rs);
+  if (last?.vs === vsName) return last.name;
+  const name = `${vsName} -> ${realServerId(rs)}`;
+  names.set(rs, { vs: vsName, name });
+  return name;
 }
 
 function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {

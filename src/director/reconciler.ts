@@ -94,10 +94,45 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         this.emit('reconciled', report);
         return report;
       }
-      const current = await readKernelTable(this.table);
-      await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => owned.has(id)))));
-      return await this.atomicPass(desired, cause);
+      return await this.undoQuick(previous, desired, cause, owned);
     });
+  }
+
+  /** A quick change the kernel refused in part: what went in is taken out (from a fresh read), then the change is retried atomically. */
+  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string, owned: ReadonlySet<string>): Promise<ReconcileReport> {
+    const current = await readKernelTable(this.table);
+    await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => owned.has(id)))));
+    return await this.atomicPass(desired, cause);
+  }
+
+  /**
+   * As change(), for a change that concerns only the services `ids`: their
+   * rows become `entries` (an id without a row is no longer desired), the
+   * other rows stay, and only these services are compared, unless the
+   * changes to make were `planned` already (from the rows they replace).
+   */
+  changeServices(entries: TableEntry[], ids: ReadonlySet<string>, cause: string, planned?: IpvsOp[]): Promise<ReconcileReport> {
+    return this.serialize(async () => {
+      const previous = this.desired;
+      const desired = previous.filter((e) => !ids.has(serviceId(e.service))).concat(entries);
+      const owned = new Set([...ids].filter((id) => this.owned.has(id)).concat(entries.map((e) => serviceId(e.service))));
+      const ops = planned ?? planChanges(entries, previous.filter((e) => ids.has(serviceId(e.service))), owned);
+      const quick = await this.applyOps(ops);
+      if (quick.failed.length === 0) {
+        this.desired = desired;
+        for (const id of ids) this.owned.delete(id);
+        for (const e of entries) this.owned.add(serviceId(e.service));
+        const report: ReconcileReport = { cause, ...quick };
+        this.emit('reconciled', report);
+        return report;
+      }
+      return await this.undoQuick(previous, desired, cause, new Set([...this.owned, ...owned]));
+    });
+  }
+
+  /** The desired row of one service, if it has one. */
+  desiredRow(id: string): TableEntry | undefined {
+    return this.desired.find((e) => serviceId(e.service) === id);
   }
 
   /** Re-reads the kernel and repairs any drift from the desired table. */

@@ -64,6 +64,7 @@ export async function harness(opts: { config?: string; stateDir?: string; kernel
     app, kernel, director, scheduler, store, stateDir, vrrp,
     async close() {
       await app.close();
+      await store.close();
       await director.stop();
       scheduler.close();
     },

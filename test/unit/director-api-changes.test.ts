@@ -1,0 +1,76 @@
+// REST API changes reach the kernel as changes to the rows of the services
+// they touch: after each, the kernel holds exactly the table a full build of
+// the effective configuration gives, and quorum comes and goes as it would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { realServerId, serviceId } from '../../src/director/ids';
+import type { TableEntry } from '../../src/director/diff';
+import { auth, enc, harness, type Harness } from './api-fixture';
+
+const CONFIG = `
+virtual_server 10.0.0.1 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  quorum 3
+  real_server 192.168.1.11 8080 {
+    weight 1
+  }
+}
+virtual_server 10.0.0.2 80 {
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+  quorum 2
+  sorry_server 192.168.9.9 80
+}
+`;
+
+function rows(table: TableEntry[]): string {
+  return table.map((e) => `${serviceId(e.service)} [${e.realServers.map((r) => `${realServerId(r)}/${r.weight}`).sort().join(' ')}]`).sort().join('\n');
+}
+
+function kernelRows(h: Harness): string {
+  return rows([...h.kernel.table.values()].map((e) => ({ service: e.service, realServers: [...e.servers.values()] })));
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+test('API changes to real servers leave the kernel as a full build would, and move quorum', async () => {
+  const h = await harness({ config: CONFIG });
+  const quorum: string[] = [];
+  h.director.on('quorum', (q) => quorum.push(`${q.virtualServer} ${q.up ? 'up' : 'down'}`));
+  try {
+    const change = async (method: 'POST' | 'PATCH' | 'DELETE', vs: string, path: string, payload?: object, status = method === 'POST' ? 201 : method === 'DELETE' ? 204 : 200) => {
+      const r = await h.app.inject({ method, url: `/v1/services/${enc(vs)}/servers${path}`, headers: auth, ...(payload ? { payload } : {}) });
+      assert.equal(r.statusCode, status, r.body);
+      assert.equal(kernelRows(h), rows(h.director.desiredTable()), `${method} ${vs}${path}`);
+      await settle();
+    };
+    const A = 'tcp:10.0.0.1:80';
+    const B = 'tcp:10.0.0.2:80';
+    await change('POST', A, '', { address: '192.168.1.12', port: 8080, weight: 1, forward: 'nat' });
+    assert.deepEqual(quorum, []);
+    await change('POST', A, '', { address: '192.168.1.13', port: 8080, weight: 1, forward: 'nat' });
+    assert.deepEqual(quorum, ['TCP 10.0.0.1:80 up']);
+    await change('PATCH', A, '/192.168.1.13:8080', { weight: 5 });
+    await change('PATCH', A, '/192.168.1.11:8080', { drain: true });
+    await change('PATCH', A, '/192.168.1.13:8080', { drain: true });
+    assert.deepEqual(quorum, ['TCP 10.0.0.1:80 up', 'TCP 10.0.0.1:80 down']);
+    await change('DELETE', A, '/192.168.1.12:8080');
+    // Below quorum the sorry server stands in; the pool replaces it once quorum is there.
+    await change('POST', B, '', { address: '192.168.2.1', port: 80, weight: 1, forward: 'nat' });
+    assert.match(kernelRows(h), /tcp:10\.0\.0\.2:80 \[192\.168\.9\.9:80\/1\]/);
+    await change('POST', B, '', { address: '192.168.2.2', port: 80, weight: 1, forward: 'nat' });
+    await settle();
+    assert.match(kernelRows(h), /tcp:10\.0\.0\.2:80 \[192\.168\.2\.1:80\/1 192\.168\.2\.2:80\/1\]/);
+    assert.equal(kernelRows(h), [
+      'tcp:10.0.0.1:80 [192.168.1.11:8080/0 192.168.1.13:8080/0]',
+      'tcp:10.0.0.2:80 [192.168.2.1:80/1 192.168.2.2:80/1]',
+    ].join('\n'));
+  } finally {
+    await h.close();
+  }
+});
