@@ -10,6 +10,7 @@ import { buildApi } from '../api/server';
 import { readStateFile } from '../api/state-file';
 import { ApiStore } from '../api/store';
 import { emptyApiState } from '../director/api-state';
+import type { VrrpTransition } from '../vrrp/runtime';
 import type { VrrpView } from '../vrrp/view';
 import type { Component, DaemonContext } from './run';
 
@@ -39,6 +40,10 @@ function hasVrrpView(c: Component): c is Component & { vrrpView(): VrrpView[] } 
   return typeof (c as { vrrpView?: unknown }).vrrpView === 'function';
 }
 
+function hasVrrpTransitions(c: Component): c is Component & { onTransition(listener: (t: VrrpTransition) => void): void } {
+  return typeof (c as { onTransition?: unknown }).onTransition === 'function';
+}
+
 export function apiComponent(ctx: DaemonContext): Component {
   const { options, director, client } = ctx;
   const log = ctx.log.child({ component: 'api' });
@@ -57,17 +62,17 @@ export function apiComponent(ctx: DaemonContext): Component {
   const mutations = new ServiceMutations(director, store, events);
   const drains = new DrainWatcher(store, client, mutations, log, events);
   const vrrp = (): VrrpView[] => ctx.components.filter(hasVrrpView).flatMap((c) => c.vrrpView());
-  const lastVrrpState = new Map<string, string>();
   let app: FastifyInstance | undefined;
-  let vrrpTimer: NodeJS.Timeout | undefined;
 
   director.on('server', (t) => events.add('server', `${t.server} ${t.up ? 'up' : 'down'}${t.reason ? `: ${t.reason}` : ''}`, { server: t.server, up: t.up, at: t.at }));
   director.on('quorum', (q) => events.add('quorum', `${q.virtualServer}: quorum ${q.up ? 'regained' : 'lost'}`));
-  const watchVrrp = (): void => {
-    for (const v of vrrp()) {
-      const was = lastVrrpState.get(v.name);
-      if (was !== undefined && was !== v.state) events.add('vrrp', `${v.name}: ${was} -> ${v.state}${v.lastTransition ? ` (${v.lastTransition.reason})` : ''}`);
-      lastVrrpState.set(v.name, v.state);
+  // Every transition as it happens: a master-backup-master flap within a second is three events, not none.
+  const followVrrp = (): void => {
+    for (const c of ctx.components.filter(hasVrrpTransitions)) {
+      c.onTransition((t) => {
+        if (t.from === undefined || t.from === 'INIT') return;
+        events.add('vrrp', `${t.instance}: ${t.from} -> ${t.to}${t.reason ? ` (${t.reason})` : ''}`);
+      });
     }
   };
 
@@ -76,6 +81,8 @@ export function apiComponent(ctx: DaemonContext): Component {
     async apply(_config, cause): Promise<void> {
       if (cause === 'reload') return;
       if (startError) throw startError;
+      // On start every component exists; the VRRP one starts after this one.
+      followVrrp();
       if (options.api === 'off') {
         log.info({}, 'REST API off');
         return;
@@ -88,13 +95,10 @@ export function apiComponent(ctx: DaemonContext): Component {
       app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => process.kill(process.pid, 'SIGHUP') });
       await app.listen({ host: listen.host, port: listen.port });
       drains.start();
-      vrrpTimer = setInterval(watchVrrp, 1000);
-      vrrpTimer.unref();
       log.info({ listen: `${listen.host}:${listen.port}`, stateDir }, 'REST API listening');
     },
     async stop(): Promise<void> {
       drains.stop();
-      if (vrrpTimer) clearInterval(vrrpTimer);
       await app?.close();
       await store.close();
     },

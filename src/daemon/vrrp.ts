@@ -2,7 +2,7 @@
 // configuration, run by a VrrpRuntime in the daemon's namespace. A
 // configuration whose VRRP part is invalid is refused before anything changes.
 import type { KeepalivedConfig } from '../config/model';
-import { VrrpRuntime } from '../vrrp/runtime';
+import { VrrpRuntime, type VrrpTransition } from '../vrrp/runtime';
 import { planVrrp } from '../vrrp/settings';
 import type { VrrpView } from '../vrrp/view';
 import type { Component, DaemonContext } from './run';
@@ -11,17 +11,29 @@ import { scriptRunner } from './scripts';
 export interface VrrpComponent extends Component {
   /** One snapshot per running vrrp_instance. */
   vrrpView(): VrrpView[];
+  /** Calls listener on every instance transition from now on. */
+  onTransition(listener: (t: VrrpTransition) => void): void;
 }
 
 export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
   const log = ctx.log.child({ component: 'vrrp' });
   let runtime: VrrpRuntime | undefined;
+  const listeners: ((t: VrrpTransition) => void)[] = [];
+  const tell = (t: VrrpTransition): void => {
+    for (const l of listeners) {
+      try {
+        l(t);
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'VRRP transition listener failed');
+      }
+    }
+  };
   return {
     name: 'vrrp',
     async apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void> {
       const plan = planVrrp(config);
       if (!runtime && plan.instances.length === 0) return;
-      runtime ??= new VrrpRuntime({ log, runScript: scriptRunner(log), syncDaemons: ctx.client });
+      runtime ??= new VrrpRuntime({ log, runScript: scriptRunner(log), syncDaemons: ctx.client, onTransition: tell });
       await runtime.apply(plan);
       log.info({ cause, instances: plan.instances.length }, 'VRRP configuration applied');
     },
@@ -31,6 +43,9 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
     },
     vrrpView(): VrrpView[] {
       return runtime?.view() ?? [];
+    },
+    onTransition(listener): void {
+      listeners.push(listener);
     },
   };
 }

@@ -32,8 +32,19 @@ export interface SyncDaemonControl {
   stopDaemon(state: SyncDaemonState): Promise<void>;
 }
 
+/** One instance's change of state, as it happens. */
+export interface VrrpTransition {
+  instance: string;
+  from: VrrpState | undefined;
+  to: VrrpState;
+  reason: string | undefined;
+  priority: number;
+}
+
 export interface RuntimeOptions {
   log: RuntimeLog;
+  /** Told of every transition, after the log and notify scripts. */
+  onTransition?: (t: VrrpTransition) => void;
   /** Run the VRRP side inside this named network namespace. */
   netns?: string;
   runScript: (script: Script, why: string) => void;
@@ -213,6 +224,7 @@ export class VrrpRuntime {
     runNotify(this.opts.runScript, plan.notify, 'INSTANCE', instance.name, state, priority);
     if (plan.syncGroup !== undefined) this.groupMayHaveChanged(plan.syncGroup, priority);
     if (this.syncDaemon?.plan.instance === instance.name) this.followSyncDaemon(state);
+    this.opts.onTransition?.({ instance: instance.name, from: last?.from, to: state, reason: last?.reason, priority });
   }
 
   private groupMayHaveChanged(name: string, priority: number): void {

@@ -146,6 +146,12 @@ ip -n ${B} link add eth1 type dummy && ip -n ${B} link set eth1 up`);
   writeFileSync(okFile, '');
   await settledMaster(seg, ROUTERS, A, VIP, 51, 0.5);
 
+  // B's REST API lists each of its transitions among its recent events, in order.
+  const status = JSON.parse(await sh('curl -s http://127.0.0.1:7080/v1/status', B)) as { events: { kind: string; text: string }[] };
+  const vrrpEvents = status.events.filter((e) => e.kind === 'vrrp' && e.text.startsWith('VI_1:')).map((e) => e.text.replace(/ \(.*\)$/, ''));
+  assert.deepEqual(vrrpEvents.slice(-4), ['VI_1: BACKUP -> MASTER', 'VI_1: MASTER -> BACKUP', 'VI_1: BACKUP -> MASTER', 'VI_1: MASTER -> BACKUP'],
+    JSON.stringify(status.events));
+
   // A reload with the same configuration leaves the instance alone; a changed one restarts it.
   // (The change is an address kept out of the adverts, so the peers still agree on the advertised list.)
   let mark = a.lines.length;
