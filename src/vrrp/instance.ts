@@ -289,7 +289,7 @@ export class VrrpInstance {
       }
       case 'priority-changed': return this.log(`effective priority ${action.from} -> ${action.to}`);
       case 'arm-timer':
-        return this.deps.scheduler.arm(this.timerKey(action.timer), action.delayUs, () => this.machine.handle({ type: 'timer', timer: action.timer }));
+        return this.deps.scheduler.armAt(this.timerKey(action.timer), action.atUs, () => this.machine.handle({ type: 'timer', timer: action.timer }));
       case 'cancel-timer': return this.deps.scheduler.cancel(this.timerKey(action.timer));
     }
   }

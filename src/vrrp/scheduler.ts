@@ -7,6 +7,8 @@ export interface TimerScheduler {
   now(): number;
   /** (Re)arms the timer `key`: a timer of the same key that is pending is replaced. */
   arm(key: string, delayUs: number, fire: () => void): void;
+  /** (Re)arms the timer `key` for a deadline on now()'s clock; a passed deadline fires at once. */
+  armAt(key: string, atUs: number, fire: () => void): void;
   cancel(key: string): void;
   /** Frees the timers of keys starting with prefix (an instance that is gone); optional. */
   release?(prefix: string): void;
@@ -43,6 +45,10 @@ export class RealScheduler implements TimerScheduler {
   }
 
   arm(key: string, delayUs: number, fire: () => void): void {
+    this.armAt(key, this.now() + Math.max(0, delayUs), fire);
+  }
+
+  armAt(key: string, atUs: number, fire: () => void): void {
     let entry = this.timers.get(key);
     if (entry?.immediate !== undefined) clearImmediate(entry.immediate);
     if (!entry) {
@@ -60,8 +66,8 @@ export class RealScheduler implements TimerScheduler {
     entry.fire = fire;
     entry.immediate = undefined;
     entry.armed = true;
-    entry.deadline = this.now() + Math.max(0, delayUs);
-    entry.timer.arm(entry.deadline - WAKE_EARLY_US);
+    entry.deadline = atUs;
+    entry.timer.arm(atUs - WAKE_EARLY_US);
   }
 
   cancel(key: string): void {
@@ -107,7 +113,11 @@ export class ManualScheduler implements TimerScheduler {
   }
 
   arm(key: string, delayUs: number, fire: () => void): void {
-    this.timers.set(key, { at: this.clock + Math.max(0, delayUs), seq: this.sequence++, fire });
+    this.armAt(key, this.clock + Math.max(0, delayUs), fire);
+  }
+
+  armAt(key: string, atUs: number, fire: () => void): void {
+    this.timers.set(key, { at: Math.max(this.clock, atUs), seq: this.sequence++, fire });
   }
 
   cancel(key: string): void {

@@ -35,7 +35,8 @@ export type Action =
   | { type: 'state-changed'; from: VrrpState; to: VrrpState; reason: TransitionReason }
   | { type: 'notify'; state: VrrpState }
   | { type: 'priority-changed'; from: number; to: number }
-  | { type: 'arm-timer'; timer: TimerName; delayUs: number }
+  /** atUs: the deadline on the machine's clock; delayUs: the same, from when it was set. */
+  | { type: 'arm-timer'; timer: TimerName; delayUs: number; atUs: number }
   | { type: 'cancel-timer'; timer: TimerName };
 
 /** An advertisement that passed every check, reduced to what the election needs. */
@@ -280,7 +281,7 @@ export class StateMachine {
       const { lowerPriorityRepeat, lowerPriorityDelayUs } = this.config.garp;
       if (lowerPriorityRepeat > 0) {
         this.emit({ type: 'announce', repeat: lowerPriorityRepeat, cause: 'lower-priority-advert' });
-        if (lowerPriorityDelayUs > 0) this.emit({ type: 'arm-timer', timer: 'garp-lower-priority', delayUs: lowerPriorityDelayUs });
+        if (lowerPriorityDelayUs > 0) this.armTimer('garp-lower-priority', lowerPriorityDelayUs);
       }
       return;
     }
@@ -375,7 +376,7 @@ export class StateMachine {
     this.emit({ type: 'add-vips' });
     const { masterRepeat, masterDelayUs, refreshUs } = this.config.garp;
     this.emit({ type: 'announce', repeat: masterRepeat, cause: 'became-master' });
-    if (masterDelayUs > 0) this.emit({ type: 'arm-timer', timer: 'garp-delay', delayUs: masterDelayUs });
+    if (masterDelayUs > 0) this.armTimer('garp-delay', masterDelayUs);
     this.refreshDue = refreshUs > 0 ? this.clock() + refreshUs : undefined;
     this.transitioned(from, reason, tellGroup);
   }
@@ -424,12 +425,21 @@ export class StateMachine {
   private armDownTimer(delayUs: number, from = this.clock()): void {
     this.downTimerUs = delayUs;
     this.downDeadline = from + delayUs;
-    this.emit({ type: 'arm-timer', timer: 'master-down', delayUs: Math.max(0, this.downDeadline - this.clock()) });
+    this.armTimerAt('master-down', this.downDeadline);
+  }
+
+  private armTimer(timer: TimerName, delayUs: number): void {
+    this.emit({ type: 'arm-timer', timer, delayUs, atUs: this.clock() + delayUs });
+  }
+
+  /** An absolute deadline, so that the time spent between reading the clock and arming is not added to it. */
+  private armTimerAt(timer: TimerName, atUs: number): void {
+    this.emit({ type: 'arm-timer', timer, delayUs: Math.max(0, atUs - this.clock()), atUs });
   }
 
   private sendAdvert(): void {
     this.emit({ type: 'send-advert', priority: this.effective });
-    this.emit({ type: 'arm-timer', timer: 'advert', delayUs: this.config.advertIntervalUs });
+    this.armTimer('advert', this.config.advertIntervalUs);
   }
 
   private updateEffectivePriority(): void {
@@ -443,7 +453,7 @@ export class StateMachine {
       const nextDown = this.fullDownTimer();
       this.downDeadline += nextDown - this.downTimerUs;
       this.downTimerUs = nextDown;
-      this.emit({ type: 'arm-timer', timer: 'master-down', delayUs: Math.max(0, this.downDeadline - this.clock()) });
+      this.armTimerAt('master-down', this.downDeadline);
     }
   }
 

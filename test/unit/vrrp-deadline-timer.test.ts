@@ -74,3 +74,15 @@ test('RealScheduler: each key fires once at its deadline; re-arm and cancel work
   assert.deepEqual(log.slice(2).map(([k]) => k), ['y/a', 'b-again']);
   s.release('');
 });
+
+test('RealScheduler.armAt: an absolute deadline, never fired before it; a passed one fires at once', async () => {
+  const s = new RealScheduler();
+  const fired: Array<[string, number]> = [];
+  const at = s.now() + 8_000;
+  s.armAt('later', at, () => fired.push(['later', s.now()]));
+  s.armAt('passed', s.now() - 5_000, () => fired.push(['passed', s.now()]));
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.deepEqual(fired.map(([k]) => k), ['passed', 'later']);
+  assert.ok(fired[1]![1] >= at, `fired ${at - fired[1]![1]} us early`);
+  s.release('');
+});

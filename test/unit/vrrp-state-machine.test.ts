@@ -13,7 +13,7 @@ function router(overrides: Partial<MachineConfig> = {}, sched = new ManualSchedu
   const actions: Array<Action & { at: number }> = [];
   const m: StateMachine = new StateMachine(name, { ...BASE, ...overrides }, () => sched.now(), (a) => {
     actions.push({ ...a, at: sched.now() });
-    if (a.type === 'arm-timer') sched.arm(`${name}/${a.timer}`, a.delayUs, () => m.handle({ type: 'timer', timer: a.timer }));
+    if (a.type === 'arm-timer') sched.armAt(`${name}/${a.timer}`, a.atUs, () => m.handle({ type: 'timer', timer: a.timer }));
     if (a.type === 'cancel-timer') sched.cancel(`${name}/${a.timer}`);
   });
   const of = <T extends Action['type']>(type: T) => actions.filter((a) => a.type === type) as Array<Extract<Action, { type: T }> & { at: number }>;

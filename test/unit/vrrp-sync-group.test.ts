@@ -12,7 +12,7 @@ const BASE: MachineConfig = {
 
 function member(name: string, sched: ManualScheduler, log: string[], overrides: Partial<MachineConfig> = {}): StateMachine {
   const m: StateMachine = new StateMachine(name, { ...BASE, ...overrides }, () => sched.now(), (a: Action) => {
-    if (a.type === 'arm-timer') sched.arm(`${name}/${a.timer}`, a.delayUs, () => m.handle({ type: 'timer', timer: a.timer }));
+    if (a.type === 'arm-timer') sched.armAt(`${name}/${a.timer}`, a.atUs, () => m.handle({ type: 'timer', timer: a.timer }));
     if (a.type === 'cancel-timer') sched.cancel(`${name}/${a.timer}`);
     if (a.type === 'state-changed') log.push(`${name}:${a.from}->${a.to}:${a.reason}`);
     if (a.type === 'send-advert') log.push(`${name}:advert:${a.priority}`);
