@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "errors.h"
+#include "read_poll.h"
 
 namespace lvsd {
 namespace {
@@ -40,24 +41,10 @@ class DeadlineTimer : public Napi::ObjectWrap<DeadlineTimer> {
       ThrowSystemError(env, "timerfd_create", errno, ErrorContext{});
       return;
     }
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    const char* failedCall = nullptr;
+    if (int err = StartReadPolling(env, fd_, this, OnReadable, &poll_, &failedCall)) {
       Release();
-      ThrowSystemError(env, "napi_get_uv_event_loop", EINVAL, ErrorContext{});
-      return;
-    }
-    poll_ = new uv_poll_t;
-    if (int rc = uv_poll_init(loop, poll_, fd_)) {
-      delete poll_;  // never initialised: nothing for libuv to close
-      poll_ = nullptr;
-      Release();
-      ThrowSystemError(env, "uv_poll_init", -rc, ErrorContext{});
-      return;
-    }
-    poll_->data = this;
-    if (int rc = uv_poll_start(poll_, UV_READABLE, OnReadable)) {
-      Release();
-      ThrowSystemError(env, "uv_poll_start", -rc, ErrorContext{});
+      ThrowSystemError(env, failedCall, err, ErrorContext{});
       return;
     }
     // Like an unarmed setTimeout: nothing to wait for keeps no process alive.
@@ -135,11 +122,7 @@ class DeadlineTimer : public Napi::ObjectWrap<DeadlineTimer> {
       napi_remove_env_cleanup_hook(Env(), OnEnvironmentCleanup, this);
       cleanupHookAdded_ = false;
     }
-    if (poll_ != nullptr) {
-      poll_->data = nullptr;
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-      poll_ = nullptr;
-    }
+    StopReadPolling(&poll_);
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
     onFire_.Reset();

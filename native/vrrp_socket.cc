@@ -17,6 +17,7 @@
 
 #include "errors.h"
 #include "link.h"
+#include "read_poll.h"
 
 namespace lvsd {
 namespace {
@@ -159,22 +160,10 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
         return fail("bind", source_);
       }
     }
-    uv_loop_t* loop = nullptr;
-    if (napi_get_uv_event_loop(Env(), &loop) != napi_ok) {
-      errno = EINVAL;
-      return fail("napi_get_uv_event_loop", "");
-    }
-    poll_ = new uv_poll_t;
-    if (int rc = uv_poll_init(loop, poll_, fd_)) {
-      delete poll_;
-      poll_ = nullptr;
-      errno = -rc;
-      return fail("uv_poll_init", "");
-    }
-    poll_->data = this;
-    if (int rc = uv_poll_start(poll_, UV_READABLE, OnReadable)) {
-      errno = -rc;
-      return fail("uv_poll_start", "");
+    const char* pollCall = nullptr;
+    if (int err = StartReadPolling(Env(), fd_, this, OnReadable, &poll_, &pollCall)) {
+      errno = err;
+      return fail(pollCall, "");
     }
     return 0;
   }
@@ -331,13 +320,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       napi_remove_env_cleanup_hook(Env(), OnEnvironmentCleanup, this);
       cleanupHookAdded_ = false;
     }
-    if (poll_ != nullptr) {
-      poll_->data = nullptr;
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) {
-        delete reinterpret_cast<uv_poll_t*>(handle);
-      });
-      poll_ = nullptr;
-    }
+    StopReadPolling(&poll_);
     if (fd_ >= 0) {
       // Closing would leave the group too; leaving first is explicit and
       // harmless when the link is already gone.
