@@ -79,6 +79,29 @@ measure() { # PCAP MASTER_IP BACKUP_IP MODE(kill|stop)
     END { if (!taken) print "nan nan"; else printf "%.1f %.1f\n", (taken - last) * 1000, (garp ? (garp - taken) * 1000 : -1) }'
 }
 
+# Starts the keepalived master, lets it settle, then ends it (kill|stop) while the bridge is
+# captured; the backup's takeover times go to $work/MODE.result. Leaves the master's pid in mpid.
+failover() { # MODE
+  mpid=$(start_keepalived $M "$work/master.conf" master)
+  wait_vip $M
+  sleep 2
+  tcpdump -U --immediate-mode -i $br -w "$work/$1.pcap" vrrp or arp 2>/dev/null &
+  dump=$!
+  sleep 1
+  if [ "$1" = kill ]; then
+    # The VRRP child is the one to kill: killed alone, the parent would stop it gracefully (priority 0).
+    # The parent is frozen first, or it may respawn the child before its own SIGKILL lands.
+    kill -STOP "$mpid"
+    kill -9 "$(cat "$work/master-vrrp.pid")" "$mpid"
+  else
+    kill -TERM "$mpid"
+  fi
+  wait_vip $B
+  sleep 0.5
+  kill -INT $dump; wait $dump 2>/dev/null || true
+  measure "$work/$1.pcap" 10.63.0.1 10.63.0.2 "$1" >"$work/$1.result"
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 theory() { # VERSION ADVERT PRIORITY -> "down skew" in ms
@@ -103,35 +126,14 @@ for variant in "2 1" "3 0.1"; do
       ip -n $B addr flush dev eth0 && ip -n $B addr add 10.63.0.2/24 dev eth0
       if [ $kind = lvsd ]; then bpid=$(start_lvsd $B "$work/backup.conf" backup); else bpid=$(start_keepalived $B "$work/backup.conf" backup); fi
       sleep 4
-      mpid=$(start_keepalived $M "$work/master.conf" master)
-      wait_vip $M
-      sleep 2
-      tcpdump -U --immediate-mode -i $br -w "$work/kill.pcap" vrrp or arp 2>/dev/null &
-      dump=$!
-      sleep 1
-      # The VRRP child is the one to kill: killed alone, the parent would stop it gracefully (priority 0).
-      # The parent is frozen first, or it may respawn the child before its own SIGKILL lands.
-      kill -STOP "$mpid"
-      kill -9 "$(cat "$work/master-vrrp.pid")" "$mpid"
-      wait_vip $B
-      sleep 0.5
-      kill -INT $dump; wait $dump 2>/dev/null || true
-      set -- $(measure "$work/kill.pcap" 10.63.0.1 10.63.0.2 kill)
+      failover kill
+      set -- $(cat "$work/kill.result")
       echo "$1" >>"$work/kill.txt"; echo "$2" >>"$work/garp.txt"
       # Graceful: the master returns, preempts, and is stopped. The VIP its killed run left is cleared
       # first, so that waiting for the VIP waits for the new run's mastership.
       ip -n $M addr del $VIP/24 dev eth0 2>/dev/null || true
-      mpid=$(start_keepalived $M "$work/master.conf" master)
-      wait_vip $M
-      sleep 2
-      tcpdump -U --immediate-mode -i $br -w "$work/stop.pcap" vrrp or arp 2>/dev/null &
-      dump=$!
-      sleep 1
-      kill -TERM "$mpid"
-      wait_vip $B
-      sleep 0.5
-      kill -INT $dump; wait $dump 2>/dev/null || true
-      set -- $(measure "$work/stop.pcap" 10.63.0.1 10.63.0.2 stop)
+      failover stop
+      set -- $(cat "$work/stop.result")
       echo "$1" >>"$work/stop.txt"
       kill -TERM "$bpid"; wait "$bpid" 2>/dev/null || true
       kill -TERM "$mpid" 2>/dev/null || true; wait "$mpid" 2>/dev/null || true
