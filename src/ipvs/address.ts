@@ -11,40 +11,48 @@ function ipaddr(): IpAddr {
 }
 
 /**
- * Writes the 4 bytes of a dotted quad at out[off]; false unless the text is
- * exactly four decimal octets without leading zeros (what ipaddr.js calls a
- * valid four-part decimal).
+ * A dotted quad as an unsigned 32-bit number, or -1 unless the text is
+ * exactly four decimal octets without leading zeros: inet_pton(AF_INET)'s
+ * rule, and what ipaddr.js calls a valid four-part decimal. A plain scan:
+ * listings and restores parse every address.
  */
-function writeDottedQuad(text: string, out: Uint8Array, off: number): boolean {
-  let part = 0;
+export function dottedQuadNumber(text: string): number {
   let value = 0;
+  let part = 0;
+  let octet = 0;
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && value === 0) return false;
-      value = value * 10 + (c - 0x30);
-      if (value > 255) return false;
+      if (digits > 0 && octet === 0) return -1;
+      octet = octet * 10 + (c - 0x30);
+      if (octet > 255) return -1;
       digits++;
     } else if (c === 0x2e && digits > 0 && part < 3) {
-      out[off + part++] = value;
-      value = 0;
+      value = value * 256 + octet;
+      part++;
+      octet = 0;
       digits = 0;
     } else {
-      return false;
+      return -1;
     }
   }
-  if (digits === 0 || part !== 3) return false;
-  out[off + 3] = value;
-  return true;
+  if (digits === 0 || part !== 3) return -1;
+  return value * 256 + octet;
 }
 
 /** Writes the 16-byte form of an address of the given family at out[off]; false when it is not one. */
 export function writeAddress(family: AddressFamily, text: string, out: Uint8Array, off: number): boolean {
   if (typeof text !== 'string') return false;
   if (family === AF_INET) {
+    const n = dottedQuadNumber(text);
+    if (n < 0) return false;
     out.fill(0, off, off + ADDR_LEN);
-    return writeDottedQuad(text, out, off);
+    out[off] = n >>> 24;
+    out[off + 1] = (n >>> 16) & 0xff;
+    out[off + 2] = (n >>> 8) & 0xff;
+    out[off + 3] = n & 0xff;
+    return true;
   }
   if (family === AF_INET6) {
     if (text.includes('%') || !ipaddr().IPv6.isValid(text)) return false;

@@ -1,6 +1,7 @@
 // Address text conversions with the exact acceptance rules of the C library
 // calls ipvsadm relies on (inet_aton, inet_pton, inet_ntop), so that the same
 // argument is accepted or refused, and printed, the same way.
+import { dottedQuadNumber } from '../../ipvs/address';
 
 export type Family = 4 | 6;
 
@@ -49,44 +50,15 @@ export function inetAton(text: string): number | undefined {
   return value + last;
 }
 
-/**
- * inet_pton(AF_INET) as an unsigned 32-bit number, or -1: exactly four
- * decimal octets, no leading zeros. A plain scan: listings parse every address.
- */
-function pton4Number(text: string): number {
-  let value = 0;
-  let part = 0;
-  let octet = 0;
-  let digits = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && octet === 0) return -1;
-      octet = octet * 10 + (c - 0x30);
-      if (octet > 255) return -1;
-      digits++;
-    } else if (c === 0x2e && digits > 0 && part < 3) {
-      value = value * 256 + octet;
-      part++;
-      octet = 0;
-      digits = 0;
-    } else {
-      return -1;
-    }
-  }
-  if (digits === 0 || part !== 3) return -1;
-  return value * 256 + octet;
-}
-
 /** inet_pton(AF_INET): exactly four decimal octets, no leading zeros. */
 export function inetPton4(text: string): Uint8Array | undefined {
-  const n = pton4Number(text);
+  const n = dottedQuadNumber(text);
   return n < 0 ? undefined : Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 /** An IPv4 address the kernel client handed back, as a number; such text is exactly what ntop4 prints for it. */
 export function v4Number(text: string): number {
-  const n = pton4Number(text);
+  const n = dottedQuadNumber(text);
   if (n < 0) throw new Error(`not an IPv4 address: ${JSON.stringify(text)}`);
   return n;
 }
