@@ -1,37 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TimerGroups, type Clock } from '../../src/check/clock';
-
-/** A clock that only moves when told to; counts the timers it was asked for. */
-class FakeClock implements Clock {
-  time = 1_000;
-  created = 0;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  constructor(readonly slackMs?: number) {}
-  now(): number { return this.time; }
-  setTimeout(fn: () => void, ms: number): unknown {
-    this.created++;
-    this.timers.set(++this.seq, { at: this.time + ms, fn });
-    return this.seq;
-  }
-  clearTimeout(handle: unknown): void { this.timers.delete(handle as number); }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const next = [...this.timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.time = next[1].at;
-      next[1].fn();
-    }
-    this.time = end;
-  }
-  get pending(): number { return this.timers.size; }
-}
+import { TimerGroups } from '../../src/check/clock';
+import { FakeClock } from '../helpers/fake-clock';
 
 test('timers due within the same slack window share one wake-up, fired no earlier than due', () => {
-  const clock = new FakeClock(10);
+  const clock = new FakeClock({ slackMs: 10 });
   const groups = new TimerGroups(clock);
   const fired: [string, number][] = [];
   for (const [name, delay] of [['a', 3], ['b', 7], ['c', 12]] as const) groups.add(() => fired.push([name, clock.now()]), delay);
@@ -55,7 +28,7 @@ test('without slack each timer fires exactly when due', () => {
 });
 
 test('cancelling the last timer of a group clears its wake-up; cancelling twice is harmless', () => {
-  const clock = new FakeClock(10);
+  const clock = new FakeClock({ slackMs: 10 });
   const groups = new TimerGroups(clock);
   const fired: string[] = [];
   const a = groups.add(() => fired.push('a'), 2);
@@ -71,7 +44,7 @@ test('cancelling the last timer of a group clears its wake-up; cancelling twice 
 });
 
 test('a timer that throws does not keep the others of its group from running', () => {
-  const clock = new FakeClock(10);
+  const clock = new FakeClock({ slackMs: 10 });
   const groups = new TimerGroups(clock);
   const fired: string[] = [];
   groups.add(() => { throw new Error('listener failed'); }, 1);

@@ -1,36 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CheckScheduler, type Clock } from '../../src/check/scheduler';
+import { CheckScheduler } from '../../src/check/scheduler';
+import { FakeClock } from '../helpers/fake-clock';
 import { buildCheckSpec, type CheckInput } from '../../src/check/spec';
 import type { ProbeFactory, ProbeDone } from '../../src/check/probe';
 import type { CheckEvent, ProbeResult } from '../../src/check/types';
-
-/** A clock that only moves when told to, running due timers in order. */
-class FakeClock implements Clock {
-  private time = 1_000_000;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number { return this.time; }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.time + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void { this.timers.delete(handle as number); }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.time = next[1].at;
-      next[1].fn();
-    }
-    this.time = end;
-  }
-  get pending(): number { return this.timers.size; }
-}
 
 /** Probes answer at once from a script of outcomes; records when each attempt ran. */
 function scripted(clock: FakeClock, outcomes: Array<boolean | ProbeResult>) {
@@ -49,7 +23,7 @@ function spec(extra: Partial<CheckInput> = {}) {
 }
 
 function setup(outcomes: Array<boolean | ProbeResult>, extra: Partial<CheckInput> = {}) {
-  const clock = new FakeClock();
+  const clock = new FakeClock({ start: 1_000_000 });
   const { factory, ran } = scripted(clock, outcomes);
   const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0 });
   const events: CheckEvent[] = [];
@@ -121,7 +95,7 @@ test('a dynamic weight change on an up server is published', () => {
 });
 
 test('warmup spreads the first attempt, jitter spreads later ones', () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock({ start: 1_000_000 });
   const { factory, ran } = scripted(clock, []);
   const randoms = [0.5, 0, 0.999];
   const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0.1, random: () => randoms.shift() ?? 0.5 });
@@ -136,7 +110,7 @@ test('warmup spreads the first attempt, jitter spreads later ones', () => {
 });
 
 test('the in-flight cap queues attempts and releases them in order; remove aborts', () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock({ start: 1_000_000 });
   const pending = new Map<string, ProbeDone>();
   const cancelled: string[] = [];
   let n = 0;
@@ -170,14 +144,14 @@ test('bad input is refused with the option named', () => {
   assert.throws(() => spec({ rise: 0 }), /rise must be an integer >= 1/);
   assert.throws(() => spec({ bindTo: '::1' }), /different address families/);
   assert.throws(() => new CheckScheduler({ maxInFlight: 0 }), /maxInFlight/);
-  const scheduler = new CheckScheduler({ clock: new FakeClock() });
+  const scheduler = new CheckScheduler({ clock: new FakeClock({ start: 1_000_000 }) });
   scheduler.add('a', spec());
   assert.throws(() => scheduler.add('a', spec()), /check "a" already exists/);
   scheduler.close();
 });
 
 test('a probe that throws or a listener that throws does not stop the check', () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock({ start: 1_000_000 });
   let calls = 0;
   const factory: ProbeFactory = () => (done) => {
     calls++;
