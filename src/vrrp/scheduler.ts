@@ -5,9 +5,10 @@ import { DeadlineTimer } from '../native/deadline-timer';
 export interface TimerScheduler {
   /** Microseconds on a monotonic clock. */
   now(): number;
-  /** (Re)arms the timer `key`: a timer of the same key that is pending is replaced. */
-  arm(key: string, delayUs: number, fire: () => void): void;
-  /** (Re)arms the timer `key` for a deadline on now()'s clock; a passed deadline fires at once. */
+  /**
+   * (Re)arms the timer `key` for a deadline on now()'s clock (a pending timer
+   * of the same key is replaced); a passed deadline fires at once.
+   */
   armAt(key: string, atUs: number, fire: () => void): void;
   cancel(key: string): void;
   /** Frees the timers of keys starting with prefix (an instance that is gone); optional. */
@@ -42,10 +43,6 @@ export class RealScheduler implements TimerScheduler {
 
   now(): number {
     return Number(process.hrtime.bigint() / 1000n);
-  }
-
-  arm(key: string, delayUs: number, fire: () => void): void {
-    this.armAt(key, this.now() + Math.max(0, delayUs), fire);
   }
 
   armAt(key: string, atUs: number, fire: () => void): void {
@@ -112,6 +109,7 @@ export class ManualScheduler implements TimerScheduler {
     return this.clock;
   }
 
+  /** armAt, delayUs from now: for simulations that schedule their own events. */
   arm(key: string, delayUs: number, fire: () => void): void {
     this.armAt(key, this.clock + Math.max(0, delayUs), fire);
   }

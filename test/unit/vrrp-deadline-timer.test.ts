@@ -56,20 +56,20 @@ test('RealScheduler: each key fires once at its deadline; re-arm and cancel work
   const s = new RealScheduler();
   const log: Array<[string, number]> = [];
   const start = s.now();
-  s.arm('a', 10_000, () => log.push(['a-old', s.now()]));
-  s.arm('a', 20_000, () => log.push(['a', s.now()]));
-  s.arm('b', 5_000, () => log.push(['b', s.now()]));
-  s.arm('c', 5_000, () => log.push(['c', s.now()]));
+  s.armAt('a', s.now() + 10_000, () => log.push(['a-old', s.now()]));
+  s.armAt('a', s.now() + 20_000, () => log.push(['a', s.now()]));
+  s.armAt('b', s.now() + 5_000, () => log.push(['b', s.now()]));
+  s.armAt('c', s.now() + 5_000, () => log.push(['c', s.now()]));
   s.cancel('c');
   await new Promise((resolve) => setTimeout(resolve, 60));
   assert.deepEqual(log.map(([k]) => k), ['b', 'a']);
   assert.ok(log[0]![1] - start >= 5_000);
   assert.ok(log[1]![1] - start >= 20_000);
   // A fired key can be armed again; release() closes the keys of one prefix only.
-  s.arm('x/a', 1_000, () => log.push(['x/a', s.now()]));
-  s.arm('y/a', 1_000, () => log.push(['y/a', s.now()]));
+  s.armAt('x/a', s.now() + 1_000, () => log.push(['x/a', s.now()]));
+  s.armAt('y/a', s.now() + 1_000, () => log.push(['y/a', s.now()]));
   s.release('x/');
-  s.arm('b', 2_000, () => log.push(['b-again', s.now()]));
+  s.armAt('b', s.now() + 2_000, () => log.push(['b-again', s.now()]));
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.deepEqual(log.slice(2).map(([k]) => k), ['y/a', 'b-again']);
   s.release('');
