@@ -30,18 +30,22 @@ export function sendGratuitousArp(ifname: string, address: string, mac?: string)
 /** Neighbour advertisement for address to ff02::1 with the override flag, target link-layer option = mac. */
 export function sendUnsolicitedNa(ifname: string, address: string, mac?: string): void {
   checkInterfaceName(ifname);
+  const vip = naTarget(address);
+  native().sendFrame(ifname, unsolicitedNaFrame(vip, senderMac(ifname, mac)));
+}
+
+/** The 16 bytes of an address a neighbour advertisement may announce: unicast IPv6. */
+function naTarget(address: string): Buffer {
   const vip = addressBytes(6, address, 'neighbour advertisement address');
   if (vip[0] === 0xff) throw new TypeError(`neighbour advertisement address ${address} is multicast`);
-  native().sendFrame(ifname, unsolicitedNaFrame(vip, senderMac(ifname, mac)));
+  return vip;
 }
 
 /** The announcement of an address: gratuitous ARP for IPv4, unsolicited NA for IPv6, from mac. */
 export function announcementFrame(address: string, mac: string): Buffer {
   const sender = parseMac(mac, 'sender MAC');
   if (!address.includes(':')) return gratuitousArpFrame(addressBytes(4, address, 'gratuitous ARP address'), sender);
-  const vip = addressBytes(6, address, 'neighbour advertisement address');
-  if (vip[0] === 0xff) throw new TypeError(`neighbour advertisement address ${address} is multicast`);
-  return unsolicitedNaFrame(vip, sender);
+  return unsolicitedNaFrame(naTarget(address), sender);
 }
 
 /**
