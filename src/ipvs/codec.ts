@@ -129,6 +129,15 @@ export function serviceRequest(command: 'NEW_SERVICE' | 'SET_SERVICE', s: Servic
   return { command, target, payload: w.finish() };
 }
 
+/**
+ * What a decoder told to skip the counters puts in their place: a listing
+ * without --stats or --rate never shows them, and they are two thirds of a
+ * dumped entry's attributes.
+ */
+export const COUNTERS_NOT_READ: Stats = Object.freeze({
+  conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n,
+});
+
 function decodeStats(a: Attrs): Stats {
   return {
     conns: a.counter(StatsAttr.CONNS, 'CONNS'),
@@ -183,8 +192,11 @@ export function decodeService(payload: Buffer): ServiceStatus {
   return decodeServiceAt(payload, 0, payload.length);
 }
 
-/** decodeService() of the message payload in buf[start, end). */
-export function decodeServiceAt(buf: Buffer, start: number, end: number): ServiceStatus {
+/**
+ * decodeService() of the message payload in buf[start, end).
+ * @param counters false: stats and stats64 are COUNTERS_NOT_READ
+ */
+export function decodeServiceAt(buf: Buffer, start: number, end: number, counters = true): ServiceStatus {
   const a = entryAttrs(buf, start, end, 'service', CmdAttr.SERVICE, 'SERVICE');
   const family = decodeFamily(a, SvcAttr.AF, 'AF');
   let key: ServiceKey;
@@ -202,7 +214,7 @@ export function decodeServiceAt(buf: Buffer, start: number, end: number): Servic
   }
   const flags = a.raw(SvcAttr.FLAGS, 'FLAGS');
   if (flags.length !== 8) throw new IpvsProtocolError(a.where, `FLAGS has ${flags.length} bytes, expected 8`);
-  const stats = decodeStats(a.nestedInto(level.stats, SvcAttr.STATS, 'STATS'));
+  const stats = counters ? decodeStats(a.nestedInto(level.stats, SvcAttr.STATS, 'STATS')) : COUNTERS_NOT_READ;
   const service: Service = {
     ...key,
     scheduler: a.string(SvcAttr.SCHED_NAME, 'SCHED_NAME'),
@@ -214,7 +226,7 @@ export function decodeServiceAt(buf: Buffer, start: number, end: number): Servic
   return {
     service,
     stats,
-    stats64: a.has(SvcAttr.STATS64) ? decodeStats(a.nestedInto(level.stats64, SvcAttr.STATS64, 'STATS64')) : stats,
+    stats64: counters && a.has(SvcAttr.STATS64) ? decodeStats(a.nestedInto(level.stats64, SvcAttr.STATS64, 'STATS64')) : stats,
   };
 }
 
@@ -282,8 +294,11 @@ export function decodeRealServer(payload: Buffer, serviceFamily: AddressFamily):
   return decodeRealServerAt(payload, 0, payload.length, serviceFamily);
 }
 
-/** decodeRealServer() of the message payload in buf[start, end). */
-export function decodeRealServerAt(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily): RealServerStatus {
+/**
+ * decodeRealServer() of the message payload in buf[start, end).
+ * @param counters false: stats and stats64 are COUNTERS_NOT_READ
+ */
+export function decodeRealServerAt(buf: Buffer, start: number, end: number, serviceFamily: AddressFamily, counters = true): RealServerStatus {
   const a = entryAttrs(buf, start, end, 'real server', CmdAttr.DEST, 'DEST');
   const family = a.has(DestAttr.ADDR_FAMILY) ? decodeFamily(a, DestAttr.ADDR_FAMILY, 'ADDR_FAMILY') : serviceFamily;
   const fwdCode = a.u32(DestAttr.FWD_METHOD, 'FWD_METHOD') & FWD_MASK;
@@ -292,7 +307,7 @@ export function decodeRealServerAt(buf: Buffer, start: number, end: number, serv
   const tunCode = a.has(DestAttr.TUN_TYPE) ? a.u8(DestAttr.TUN_TYPE, 'TUN_TYPE') : 0;
   const tunnelType = tunnelTypeByCode(tunCode);
   if (!tunnelType) throw new IpvsProtocolError(a.where, `unknown tunnel type ${tunCode}`);
-  const stats = decodeStats(a.nestedInto(level.stats, DestAttr.STATS, 'STATS'));
+  const stats = counters ? decodeStats(a.nestedInto(level.stats, DestAttr.STATS, 'STATS')) : COUNTERS_NOT_READ;
   return {
     server: {
       family,
@@ -310,7 +325,7 @@ export function decodeRealServerAt(buf: Buffer, start: number, end: number, serv
     inactiveConns: a.u32(DestAttr.INACT_CONNS, 'INACT_CONNS'),
     persistConns: a.u32(DestAttr.PERSIST_CONNS, 'PERSIST_CONNS'),
     stats,
-    stats64: a.has(DestAttr.STATS64) ? decodeStats(a.nestedInto(level.stats64, DestAttr.STATS64, 'STATS64')) : stats,
+    stats64: counters && a.has(DestAttr.STATS64) ? decodeStats(a.nestedInto(level.stats64, DestAttr.STATS64, 'STATS64')) : stats,
   };
 }
 

@@ -10,6 +10,11 @@ import { IpvsError } from './errors';
 import { accessError, decodeFamilyId, familyError, familyRequest, single } from './family';
 import type { IpvsInfo, RealServerStatus, ServiceKey, ServiceStatus, SyncDaemon, Timeouts } from './types';
 
+export interface ReadOptions {
+  /** Whether to decode the traffic counters (stats, stats64); default true. */
+  counters?: boolean;
+}
+
 export class IpvsReader {
   private constructor(private readonly transport: BlockingTransport, private readonly family: number) {}
 
@@ -53,18 +58,24 @@ export class IpvsReader {
     return this.one(plainRequest('GET_CONFIG', 'timeouts'), decodeTimeouts);
   }
 
-  listServices(): ServiceStatus[] {
-    return this.each(plainRequest('GET_SERVICE', 'all services', true), decodeServiceAt);
+  /** @param opts.counters false: leave the counters unread (COUNTERS_NOT_READ), for listings that do not show them */
+  listServices(opts: ReadOptions = {}): ServiceStatus[] {
+    const counters = opts.counters !== false;
+    return this.each(plainRequest('GET_SERVICE', 'all services', true), (buf, start, end) => decodeServiceAt(buf, start, end, counters));
   }
 
   getService(key: ServiceKey): ServiceStatus {
     return this.one(serviceKeyRequest('GET_SERVICE', key), decodeService);
   }
 
-  /** Real servers of a service; empty when the service does not exist (the kernel's dump says nothing more). */
-  listRealServers(key: ServiceKey): RealServerStatus[] {
+  /**
+   * Real servers of a service; empty when the service does not exist (the kernel's dump says nothing more).
+   * @param opts.counters as for listServices
+   */
+  listRealServers(key: ServiceKey, opts: ReadOptions = {}): RealServerStatus[] {
     const family = key.family;
-    return this.each(serviceKeyRequest('GET_DEST', key), (buf, start, end) => decodeRealServerAt(buf, start, end, family));
+    const counters = opts.counters !== false;
+    return this.each(serviceKeyRequest('GET_DEST', key), (buf, start, end) => decodeRealServerAt(buf, start, end, family, counters));
   }
 
   listDaemons(): SyncDaemon[] {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { closeSync, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { AttrWriter } from '../../src/ipvs/attrs';
-import { decodeRealServer, decodeRealServerAt } from '../../src/ipvs/codec';
+import { COUNTERS_NOT_READ, decodeRealServer, decodeRealServerAt } from '../../src/ipvs/codec';
 import { Cmd, CmdAttr, CtrlAttr, DestAttr, GENL_ID_CTRL, InfoAttr, NlmsgType, StatsAttr } from '../../src/ipvs/constants';
 import { IpvsError, IpvsProtocolError, IpvsUnavailableError } from '../../src/ipvs/errors';
 import { frame } from '../../src/ipvs/message';
@@ -120,6 +120,18 @@ test('a dump is read to its end across datagrams; leftovers of other requests ar
   assert.deepEqual(seen.map((r) => r.command), [3, Cmd.GET_INFO, Cmd.GET_DEST, Cmd.GET_INFO]);
   reader.close();
   assert.throws(() => reader.getInfo(), (e: unknown) => e instanceof IpvsError && e.code === 'ECANCELED');
+});
+
+test('counters are left unread when the caller says it does not show them', () => {
+  scriptKernel((req) => opening(req) ?? [Buffer.concat([frame(FAMILY, 2, req.seq, destPayload(7)), done(req.seq)])]);
+  const reader = IpvsReader.open();
+  const [lean] = reader.listRealServers(KEY, { counters: false });
+  assert.equal(lean!.stats, COUNTERS_NOT_READ);
+  assert.equal(lean!.stats64, COUNTERS_NOT_READ);
+  assert.deepEqual([lean!.server.address, lean!.server.weight, lean!.activeConns], ['10.1.0.7', 7, 7]);
+  const [full] = reader.listRealServers(KEY);
+  assert.equal(full!.stats.conns, 7n);
+  assert.deepEqual({ ...full, stats: COUNTERS_NOT_READ, stats64: COUNTERS_NOT_READ }, lean);
 });
 
 test('refusals, cut or malformed datagrams and silence are errors', () => {

@@ -17,13 +17,15 @@ const names: Names = {
 };
 
 /** A table that records requests and answers them with the errnos given. */
-function fakeTable(errnos: number[] = []): IpvsTable & { ops: IpvsOp[] } {
+function fakeTable(errnos: number[] = []): IpvsTable & { ops: IpvsOp[]; counterReads: (boolean | undefined)[] } {
   const ops: IpvsOp[] = [];
+  const counterReads: (boolean | undefined)[] = [];
   return {
     ops,
+    counterReads,
     getInfo: async () => ({ version: 0x010201, connTableSize: 4096 }),
     getTimeouts: async () => ({ tcp: 900, tcpFin: 120, udp: 300 }),
-    listServices: async () => [],
+    listServices: async (opts) => { counterReads.push(opts?.counters); return []; },
     getService: async () => { throw Object.assign(new Error('no'), { errno: 3 }); },
     listRealServers: async () => [],
     listDaemons: async () => [],
@@ -47,7 +49,7 @@ async function cli(args: string[], opts: { errnos?: number[]; stdin?: string } =
     stderr: { write: (t: string) => { stderr += t; } },
     stdin: opts.stdin ?? '', table, names,
   });
-  return { code, stdout, stderr, ops: table.ops };
+  return { code, stdout, stderr, ops: table.ops, counterReads: table.counterReads };
 }
 
 const TRY = "Try `/usr/sbin/ipvsadm -h' or '/usr/sbin/ipvsadm --help' for more information.\n";
@@ -87,6 +89,15 @@ test('refusals give ipvsadm 1.31 texts and exit statuses', async () => {
     const r = await cli(args);
     assert.deepEqual({ code: r.code, stderr: r.stderr, ops: r.ops.length }, { code, stderr, ops: 0 }, args.join(' '));
   }
+});
+
+test('a listing reads the traffic counters only when it shows them', async () => {
+  const asked = async (args: string[]) => (await cli(args)).counterReads;
+  assert.deepEqual(await asked(['-Ln']), [false]);
+  assert.deepEqual(await asked(['-Sn']), [false]);
+  assert.deepEqual(await asked(['-L', '--thresholds']), [false]);
+  assert.deepEqual(await asked(['-Ln', '--stats']), [true]);
+  assert.deepEqual(await asked(['-L', '--rate', '-n']), [true]);
 });
 
 test('kernel refusals read as libipvs words them, per request', async () => {

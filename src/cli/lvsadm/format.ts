@@ -65,21 +65,23 @@ function compareServices<T>(ka: KeyedService<T>, kb: KeyedService<T>): number {
  * A real server with its address parsed once: IPv4 as a number (no byte
  * array for each of thousands of servers), IPv6 as bytes.
  */
-interface KeyedServer { r: RealServerStatus; family: Family; v4: number; bytes: Uint8Array | undefined }
+interface KeyedServer { r: RealServerStatus; family: Family; v4: number; bytes: Uint8Array | undefined; port: number }
 
 function keyed(r: RealServerStatus): KeyedServer {
   const family = familyOf(r.server.family);
-  return family === 4 ? { r, family, v4: v4Number(r.server.address), bytes: undefined }
-    : { r, family, v4: 0, bytes: serverAddr(r).bytes };
+  return family === 4 ? { r, family, v4: v4Number(r.server.address), bytes: undefined, port: r.server.port }
+    : { r, family, v4: 0, bytes: serverAddr(r).bytes, port: r.server.port };
 }
 
 /** 32-bit word i of the address, as compareAddr reads the 16 bytes. */
 const keyedWord = (k: KeyedServer, i: number): number => (k.bytes ? word(k.bytes, i) : i === 0 ? k.v4 : 0);
 
 function compareKeyed(a: KeyedServer, b: KeyedServer): number {
+  // Two IPv4 servers, nearly always: the loop below would compare just this word.
+  if (a.bytes === undefined && b.bytes === undefined) return wrap(a.v4, b.v4) || a.port - b.port;
   let r = 0;
   for (let i = 0; r === 0 && i < (a.family === 6 ? 4 : 1); i++) r = wrap(keyedWord(a, i), keyedWord(b, i));
-  return r || a.r.server.port - b.r.server.port;
+  return r || a.port - b.port;
 }
 
 /** Items in ipvsadm's listing order of their services. */

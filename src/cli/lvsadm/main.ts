@@ -32,9 +32,10 @@ export type IpvsOpResult = { ok: true } | { ok: false; error: { errno: number } 
 export interface IpvsTable {
   getInfo(): Promise<IpvsInfo>;
   getTimeouts(): Promise<Timeouts>;
-  listServices(): Promise<ServiceStatus[]>;
+  /** counters false: the listing does not show them, so they may be left unread (zero). */
+  listServices(opts?: { counters?: boolean }): Promise<ServiceStatus[]>;
   getService(key: ServiceKey): Promise<ServiceStatus>;
-  listRealServers(key: ServiceKey): Promise<RealServerStatus[]>;
+  listRealServers(key: ServiceKey, opts?: { counters?: boolean }): Promise<RealServerStatus[]>;
   listDaemons(): Promise<SyncDaemon[]>;
   apply(ops: IpvsOp[], opts?: { stopOnError?: boolean }): Promise<IpvsOpResult[]>;
   close(): void;
@@ -160,10 +161,15 @@ async function flush(run: Run): Promise<number> {
   return status;
 }
 
-async function withServers(run: Run, services: ServiceStatus[]): Promise<ServiceListing[]> {
+/** Whether a listing in this format shows traffic counters. */
+const showsCounters = (format: ParsedCommand['format']): boolean => format.stats || format.rate;
+
+async function withServers(run: Run, services: ServiceStatus[], format: ParsedCommand['format']): Promise<ServiceListing[]> {
+  const counters = showsCounters(format);
   return await Promise.all(services.map(async (status) => ({
     status,
-    servers: await run.table.listRealServers(status.service as ServiceKey).catch((e: unknown) => listFailure(run, 'list-servers', e)),
+    servers: await run.table.listRealServers(status.service as ServiceKey, { counters })
+      .catch((e: unknown) => listFailure(run, 'list-servers', e)),
   })));
 }
 
@@ -183,7 +189,7 @@ async function list(run: Run, c: ParsedCommand): Promise<void> {
     out.out(formatConnections(lines, format, names));
   } else if (c.options.has('service-address')) {
     const status = await table.getService(serviceKey(c.service)).catch((e: unknown) => listFailure(run, 'get-service', e));
-    const [entry] = await withServers(run, [status]);
+    const [entry] = await withServers(run, [status], format);
     if (!format.numeric) await names.prefetchHosts(listingAddrs([entry]));
     out.out(formatService(entry, format, names));
   } else if (c.options.has('timeout')) {
@@ -202,17 +208,19 @@ async function list(run: Run, c: ParsedCommand): Promise<void> {
  */
 async function listAll(run: Run, format: ParsedCommand['format']): Promise<void> {
   const info = await run.table.getInfo();
-  const services = await run.table.listServices().catch((e: unknown) => listFailure(run, 'list-services', e));
+  const counters = showsCounters(format);
+  const services = await run.table.listServices({ counters }).catch((e: unknown) => listFailure(run, 'list-services', e));
   const ordered = format.noSort ? services : sortedServices(services, (s) => s);
   if (!format.numeric) {
-    const entries = await withServers(run, ordered);
+    const entries = await withServers(run, ordered, format);
     await run.names.prefetchHosts(listingAddrs(entries));
     run.out.out(tableHeader(info, format));
     for (const entry of entries) run.out.out(serviceEntry(entry, format, run.names));
   } else {
     run.out.out(tableHeader(info, format));
     for (const status of ordered) {
-      const servers = await run.table.listRealServers(status.service as ServiceKey).catch((e: unknown) => listFailure(run, 'list-servers', e));
+      const servers = await run.table.listRealServers(status.service as ServiceKey, { counters })
+        .catch((e: unknown) => listFailure(run, 'list-servers', e));
       run.out.out(serviceEntry({ status, servers }, format, run.names));
     }
   }

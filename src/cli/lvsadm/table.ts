@@ -26,9 +26,9 @@ export async function openKernelTable(netns: string | undefined, readsFirst: boo
   return {
     getInfo: async () => read().getInfo(),
     getTimeouts: async () => read().getTimeouts(),
-    listServices: async () => read().listServices(),
+    listServices: async (opts) => read().listServices(opts),
     getService: async (key) => read().getService(key),
-    listRealServers: async (key) => read().listRealServers(key),
+    listRealServers: async (key, opts) => read().listRealServers(key, opts),
     listDaemons: async () => read().listDaemons(),
     apply: async (ops, opts) => await (await write()).apply(ops, opts),
     close: () => {
