@@ -70,6 +70,8 @@ export class Director extends EventEmitter<DirectorEvents> {
   private readonly quorum: QuorumMemory = new Map();
   private readonly serverUp = new Map<string, boolean>();
   private rebuildPending = false;
+  /** Set by stop(): health verdicts no longer change the kernel table. */
+  private stopped = false;
 
   constructor(private readonly opts: DirectorOptions) {
     super();
@@ -292,6 +294,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.reconciler.stopResync();
     this.health.close();
     await this.changes.catch(() => undefined);
@@ -299,7 +302,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   }
 
   private onCheck(e: CheckEvent): void {
-    if (!this.config) return;
+    if (!this.config || this.stopped) return;
     this.opts.log.info({ check: e.checkId, up: e.up, weight: e.weight, reason: e.reason, latencyMs: e.latencyMs }, 'check changed');
     this.scheduleRebuild();
   }
@@ -310,6 +313,8 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.rebuildPending = true;
     setImmediate(() => {
       this.rebuildPending = false;
+      // A verdict that came just before stop(): the table is left as it is, and the client may be closed.
+      if (this.stopped) return;
       this.rebuild().catch((err: Error) => this.opts.log.error({ err }, 'applying health changes failed'));
     });
   }
