@@ -33,11 +33,20 @@ constexpr int kReadsPerWakeup = 32;
 
 double Microseconds(const timespec& t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3; }
 
-// The clock of Node's process.hrtime().
-double MonotonicMicroseconds() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return Microseconds(now);
+// Now on the clock of Node's process.hrtime() (monotonic), and on the wall
+// clock read between two monotonic readings: in a virtualised kernel a clock
+// read can be a system call, and the pair must name one instant.
+struct ClockPair {
+  double monotonicUs;
+  double wallUs;
+};
+
+ClockPair Now() {
+  timespec before, wall, after;
+  clock_gettime(CLOCK_MONOTONIC, &before);
+  clock_gettime(CLOCK_REALTIME, &wall);
+  clock_gettime(CLOCK_MONOTONIC, &after);
+  return {(Microseconds(before) + Microseconds(after)) / 2, Microseconds(wall)};
 }
 
 // Longer than any packet waits in a socket queue; an age beyond it (or a
@@ -46,12 +55,10 @@ constexpr double kMaxPacketAgeUs = 1e6;
 
 // The kernel stamps packets on the wall clock; the engine's timers run on the
 // monotonic one. Only the packet's age carries over.
-double KernelStampToMonotonic(const timespec& stamp, double monotonicNowUs) {
-  timespec wallNow;
-  clock_gettime(CLOCK_REALTIME, &wallNow);
-  double ageUs = Microseconds(wallNow) - Microseconds(stamp);
+double KernelStampToMonotonic(const timespec& stamp, const ClockPair& now) {
+  double ageUs = now.wallUs - Microseconds(stamp);
   if (ageUs < 0 || ageUs > kMaxPacketAgeUs) ageUs = 0;
-  return monotonicNowUs - ageUs;
+  return now.monotonicUs - ageUs;
 }
 
 union SocketAddress {
@@ -387,7 +394,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     int hopLimit = -1;  // IPv4: the TTL is in the IP header handed up with the payload
     unsigned ifindex = 0;
     std::string destination;
-    double receivedAtUs = MonotonicMicroseconds();
+    const ClockPair now = Now();
+    double receivedAtUs = now.monotonicUs;
     for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
       if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
         in_pktinfo info;
@@ -404,7 +412,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       } else if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
         timespec stamp;
         std::memcpy(&stamp, CMSG_DATA(header), sizeof(stamp));
-        receivedAtUs = KernelStampToMonotonic(stamp, receivedAtUs);
+        receivedAtUs = KernelStampToMonotonic(stamp, now);
       }
     }
     std::string source = family_ == AF_INET ? AddressText(AF_INET, &from.v4.sin_addr) : AddressText(AF_INET6, &from.v6.sin6_addr);
