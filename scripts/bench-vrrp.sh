@@ -151,5 +151,5 @@ for variant in "2 1" "3 0.1"; do
     echo "  runs (ms): kill $(tr '\n' ' ' <"$work/kill.txt")| stop $(tr '\n' ' ' <"$work/stop.txt")| stop at backup $(tr '\n' ' ' <"$work/stop-backup.txt")| garp $(tr '\n' ' ' <"$work/garp.txt")"
   done
 done
-for ns in $M $B; do ip netns pids $ns | xargs -r kill -9; ip netns del $ns; done
+for ns in $M $B; do ip netns pids $ns | xargs -r kill -9 2>/dev/null; ip netns del $ns; done
 ip link del $br
