@@ -131,7 +131,7 @@ export function serviceRequest(command: 'NEW_SERVICE' | 'SET_SERVICE', s: Servic
 
 /**
  * What a decoder told to skip the counters puts in their place: a listing
- * without --stats or --rate never shows them, and they are two thirds of a
+ * without --stats or --rate never shows them, and they are most of a
  * dumped entry's attributes.
  */
 export const COUNTERS_NOT_READ: Stats = Object.freeze({
