@@ -22,6 +22,11 @@ test('fires once, not before its deadline; re-arming replaces the deadline', asy
   assert.ok(fired[0]! >= deadline, `fired ${deadline - fired[0]!} us early`);
 });
 
+/** Resolves once cond() holds (checked every few milliseconds): a busy host delays timers, never the assertions. */
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 test('a passed deadline fires at once; a cancelled or closed timer never fires', async () => {
   let past = 0;
   let cancelled = 0;
@@ -33,7 +38,8 @@ test('a passed deadline fires at once; a cancelled or closed timer never fires',
   b.cancel();
   c.arm(nowUs() + 2_000);
   c.close();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  const since = nowUs();
+  await waitFor(() => past === 1 && nowUs() - since > 20_000);
   a.close();
   b.close();
   assert.equal(past, 1);
@@ -55,22 +61,24 @@ test('bad deadlines are refused with a TypeError', () => {
 test('RealScheduler: each key fires once at its deadline; re-arm and cancel work per key', async () => {
   const s = new RealScheduler();
   const log: Array<[string, number]> = [];
+  // Deadlines 100 ms apart: a busy host may fire timers late, not out of this order.
   const start = s.now();
-  s.armAt('a', s.now() + 10_000, () => log.push(['a-old', s.now()]));
-  s.armAt('a', s.now() + 20_000, () => log.push(['a', s.now()]));
-  s.armAt('b', s.now() + 5_000, () => log.push(['b', s.now()]));
-  s.armAt('c', s.now() + 5_000, () => log.push(['c', s.now()]));
+  s.armAt('a', s.now() + 100_000, () => log.push(['a-old', s.now()]));
+  s.armAt('a', s.now() + 200_000, () => log.push(['a', s.now()]));
+  s.armAt('b', s.now() + 100_000, () => log.push(['b', s.now()]));
+  s.armAt('c', s.now() + 100_000, () => log.push(['c', s.now()]));
   s.cancel('c');
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  await waitFor(() => log.length >= 2 && s.now() - start > 250_000);
   assert.deepEqual(log.map(([k]) => k), ['b', 'a']);
-  assert.ok(log[0]![1] - start >= 5_000);
-  assert.ok(log[1]![1] - start >= 20_000);
+  assert.ok(log[0]![1] - start >= 100_000);
+  assert.ok(log[1]![1] - start >= 200_000);
   // A fired key can be armed again; release() closes the keys of one prefix only.
-  s.armAt('x/a', s.now() + 1_000, () => log.push(['x/a', s.now()]));
-  s.armAt('y/a', s.now() + 1_000, () => log.push(['y/a', s.now()]));
+  const again = s.now();
+  s.armAt('x/a', s.now() + 100_000, () => log.push(['x/a', s.now()]));
+  s.armAt('y/a', s.now() + 100_000, () => log.push(['y/a', s.now()]));
   s.release('x/');
-  s.armAt('b', s.now() + 2_000, () => log.push(['b-again', s.now()]));
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  s.armAt('b', s.now() + 200_000, () => log.push(['b-again', s.now()]));
+  await waitFor(() => log.length >= 4 && s.now() - again > 250_000);
   assert.deepEqual(log.slice(2).map(([k]) => k), ['y/a', 'b-again']);
   s.release('');
 });
@@ -78,10 +86,14 @@ test('RealScheduler: each key fires once at its deadline; re-arm and cancel work
 test('RealScheduler.armAt: an absolute deadline, never fired before it; a passed one fires at once', async () => {
   const s = new RealScheduler();
   const fired: Array<[string, number]> = [];
-  const at = s.now() + 8_000;
+  // Far enough ahead that arming the passed deadline (a new timer, on a busy host) cannot take as long.
+  const at = s.now() + 200_000;
   s.armAt('later', at, () => fired.push(['later', s.now()]));
   s.armAt('passed', s.now() - 5_000, () => fired.push(['passed', s.now()]));
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  await new Promise<void>((resolve) => {
+    const check = (): void => { if (fired.length >= 2) resolve(); else setTimeout(check, 10); };
+    check();
+  });
   assert.deepEqual(fired.map(([k]) => k), ['passed', 'later']);
   assert.ok(fired[1]![1] >= at, `fired ${at - fired[1]![1]} us early`);
   s.release('');
