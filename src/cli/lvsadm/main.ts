@@ -2,6 +2,7 @@
 // arguments, same kernel requests, same listings, errors and exit statuses.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { ReadOptions } from '../../ipvs/reader';
 import type { IpvsInfo, RealServer, RealServerKey, SyncDaemonState, RealServerStatus, Service, ServiceKey, ServiceStatus, SyncDaemon, Timeouts } from '../../ipvs/types';
 import {
   emptyFormat, parseCommandLine, tryHelpExit, FWD_MASQ, FWD_TUNNEL, IPPROTO_UDP, IPPROTO_SCTP, TUNNEL_NAMES,
@@ -33,9 +34,9 @@ export interface IpvsTable {
   getInfo(): Promise<IpvsInfo>;
   getTimeouts(): Promise<Timeouts>;
   /** counters false: the listing does not show them, so they may be left unread (zero). */
-  listServices(opts?: { counters?: boolean }): Promise<ServiceStatus[]>;
+  listServices(opts?: ReadOptions): Promise<ServiceStatus[]>;
   getService(key: ServiceKey): Promise<ServiceStatus>;
-  listRealServers(key: ServiceKey, opts?: { counters?: boolean }): Promise<RealServerStatus[]>;
+  listRealServers(key: ServiceKey, opts?: ReadOptions): Promise<RealServerStatus[]>;
   listDaemons(): Promise<SyncDaemon[]>;
   apply(ops: IpvsOp[], opts?: { stopOnError?: boolean }): Promise<IpvsOpResult[]>;
   close(): void;
