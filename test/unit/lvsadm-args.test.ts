@@ -146,6 +146,10 @@ test('popt scanning: grouped shorts, attached and optional arguments, "--"', () 
   for (let ev = ctx.nextOption(); ev.kind === 'option'; ev = ctx.nextOption()) seen.push([ev.val, ev.arg]);
   assert.deepEqual(seen, [['L', null], ['n', null], ['p', null], ['t', '1.2.3.4:80'], ['p', '9'], ['p', null], ['n', null]]);
   assert.deepEqual([ctx.takeArg(), ctx.takeArg(), ctx.takeArg()], ['x', '-L', undefined]);
+  // Two entries with one name: the first in the table is the one found.
+  const twice = [...table, { short: 'L', long: 'list', arg: 'required' as const, val: 'other' }];
+  const again = new PoptContext(['-L', '--list'], twice);
+  assert.deepEqual([again.nextOption(), again.nextOption()], [{ kind: 'option', val: 'L', arg: null }, { kind: 'option', val: 'L', arg: null }]);
 });
 
 test('address parsing follows inet_aton and inet_pton; printing follows inet_ntop', () => {
@@ -154,15 +158,30 @@ test('address parsing follows inet_aton and inet_pton; printing follows inet_nto
   assert.equal(inetAton('010.0.0.1'), 0x08000001);
   assert.equal(inetAton('1.2.3.256'), undefined);
   assert.equal(inetAton('09.1.1.1'), undefined);
+  // Each part's limit depends on how many parts precede it; "0x" alone reads as 0; a blank ends the address.
+  assert.equal(inetAton('1.16777215'), 0x01ffffff);
+  assert.equal(inetAton('1.16777216'), undefined);
+  assert.equal(inetAton('4294967295'), 0xffffffff);
+  assert.equal(inetAton('4294967296'), undefined);
+  assert.equal(inetAton('0x.0X1'), 1);
+  assert.equal(inetAton('1.2.3.4\tjunk'), 0x01020304);
+  assert.equal(inetAton('1.2.3.4x'), undefined);
+  assert.equal(inetAton('1.2.3.4.5'), undefined);
+  assert.equal(inetAton('1..2'), undefined);
+  assert.equal(inetAton('256.1'), undefined);
+  assert.equal(inetAton(''), undefined);
   assert.equal(ntop6(inetPton6('2001:db8:0:0:1:0:0:1')!), '2001:db8::1:0:0:1');
   assert.equal(ntop6(inetPton6('::ffff:1.2.3.4')!), '::ffff:1.2.3.4');
   assert.equal(ntop6(inetPton6('::102:304')!), '::1.2.3.4');
   assert.equal(ntop6(inetPton6('::1')!), '::1');
   assert.equal(inetPton6('1::2::3'), undefined);
   assert.equal(inetPton6('fe80::1%eth0'), undefined);
+  assert.equal(inetPton6('1.2.3.4'), undefined);
+  assert.equal(inetPton6('10.0.0.1:80'), undefined);
 });
 
 test('restore input splits like config_stream_read', () => {
   assert.deepEqual(restoreLines('ipvsadm -A -t 1.1.1.1:80\n\n  \n# x y\n-C\t-n\r\n-L  '), [['-A', '-t', '1.1.1.1:80'], ['#', 'x', 'y'], ['-C', '-n']]);
   assert.deepEqual(restoreLines('-L -n'), [['-L', '-n']]);
+  assert.deepEqual(restoreLines(' \t-A\r\r-t ipvsadm x\vy\n'), [['-A', '-t', 'x\vy']]);
 });

@@ -190,9 +190,14 @@ const SERVICE_NONE = 0;
 const SERVICE_ADDR = 1;
 const SERVICE_PORT = 2;
 
-/** host[:port], [v6]:port or a bare v6 address, as parse_service reads it. */
-async function parseService(text: string, target: { family: 0 | Family; addr: InetAddr; port: number; netmask?: number },
-  protocol: number, names: Names): Promise<number> {
+type ServiceTarget = { family: 0 | Family; addr: InetAddr; port: number; netmask?: number };
+
+/**
+ * host[:port], [v6]:port or a bare v6 address, as parse_service reads it.
+ * Synchronous unless a host name must be looked up: a restore parses two
+ * addresses per line, and a promise for each was much of its garbage.
+ */
+function parseService(text: string, target: ServiceTarget, protocol: number, names: Names): number | Promise<number> {
   if (/^[0-9]*$/.test(text)) return SERVICE_NONE;
   let buf = text;
   let portText: string | undefined;
@@ -208,26 +213,30 @@ async function parseService(text: string, target: { family: 0 | Family; addr: In
     target.addr = { family: 6, bytes: v6 };
     target.family = 6;
     if (target.netmask !== undefined) target.netmask = 128;
-  } else {
-    // A bracketed non-IPv6 host loses its port here, exactly as ipvsadm does.
-    const colon = buf.lastIndexOf(':');
-    portText = colon >= 0 ? buf.slice(colon + 1) : undefined;
-    if (colon >= 0) buf = buf.slice(0, colon);
-    let v4 = inetAton(buf);
-    if (v4 === undefined) v4 = await names.hostToAddr(buf);
-    if (v4 === undefined) return SERVICE_NONE;
-    target.addr = v4FromNumber(v4);
-    target.family = 4;
+    return servicePort(portText, target, protocol, names);
   }
-  let result = SERVICE_ADDR;
-  if (portText !== undefined) {
-    result |= SERVICE_PORT;
-    let port = stringToNumber(portText, 0, 65535);
-    if (port === undefined) port = names.serviceToPort(portText, protocol);
-    if (port === undefined) return SERVICE_NONE;
-    target.port = port;
-  }
-  return result;
+  // A bracketed non-IPv6 host loses its port here, exactly as ipvsadm does.
+  const colon = buf.lastIndexOf(':');
+  portText = colon >= 0 ? buf.slice(colon + 1) : undefined;
+  if (colon >= 0) buf = buf.slice(0, colon);
+  const v4 = inetAton(buf);
+  if (v4 !== undefined) return serviceV4(v4, portText, target, protocol, names);
+  return names.hostToAddr(buf).then((found) => (found === undefined ? SERVICE_NONE : serviceV4(found, portText, target, protocol, names)));
+}
+
+function serviceV4(v4: number, portText: string | undefined, target: ServiceTarget, protocol: number, names: Names): number {
+  target.addr = v4FromNumber(v4);
+  target.family = 4;
+  return servicePort(portText, target, protocol, names);
+}
+
+function servicePort(portText: string | undefined, target: ServiceTarget, protocol: number, names: Names): number {
+  if (portText === undefined) return SERVICE_ADDR;
+  let port = stringToNumber(portText, 0, 65535);
+  if (port === undefined) port = names.serviceToPort(portText, protocol);
+  if (port === undefined) return SERVICE_NONE;
+  target.port = port;
+  return SERVICE_ADDR | SERVICE_PORT;
 }
 
 function parseTimeout(out: Output, text: string | null, min: number, max: number): number {
@@ -263,41 +272,42 @@ function protocolOf(val: Val): number {
 function checkCommandOptions(out: Output, command: CommandName, options: Set<OptionName>): void {
   const row = COMMAND_OPTIONS[command];
   let first: OptionName | undefined;
-  OPTION_NAMES.forEach((name, j) => {
+  for (let j = 0; j < OPTION_NAMES.length; j++) {
+    const name = OPTION_NAMES[j]!;
     const rule = row[j];
     if (!options.has(name)) {
       if (rule === '+') fail(out, `You need to supply the '${name}' option for the '${command}' command`);
-      return;
+      continue;
     }
     if (rule === 'x') fail(out, `Illegal '${name}' option with the '${command}' command`);
     if (rule === '1') {
       if (first === undefined) first = name;
       else fail(out, `The option '${name}' conflicts with the '${first}' option in the '${command}' command`);
     }
-  });
+  }
 }
 
 function checkTunnelOptions(out: Output, tunnelType: number, options: Set<OptionName>): void {
-  const row = TUNNEL_OPTIONS[tunnelType];
+  const row = TUNNEL_OPTIONS[tunnelType]!;
   const type = TUNNEL_NAMES[tunnelType];
   let first: OptionName | undefined;
-  TUNNEL_OPTION_NAMES.forEach((name, j) => {
+  for (let j = 0; j < TUNNEL_OPTION_NAMES.length; j++) {
+    const name = TUNNEL_OPTION_NAMES[j]!;
     const rule = row[j];
     if (!options.has(name)) {
       if (rule === '+') fail(out, `You need to supply the '${name}' option for the '${type}' tunnel type`);
-      return;
+      continue;
     }
     if (rule === 'x') fail(out, `Illegal '${name}' option with the '${type}' tunnel type`);
     if (rule === '1') {
       if (first === undefined) first = name;
       else fail(out, `The option '${name}' conflicts with the '${first}' option in the '${type}' tunnel type`);
     }
-  });
+  }
 }
 
-function blankAddr(): InetAddr {
-  return { family: 4, bytes: new Uint8Array(16) };
-}
+/** The address of a command line that names none. Shared: parsing replaces an address, never writes into one. */
+const NO_ADDR: InetAddr = Object.freeze({ family: 4, bytes: new Uint8Array(16) });
 
 /**
  * Parses argv (argv[0] is the program name) like ipvsadm's parse_options and
@@ -309,11 +319,11 @@ export async function parseCommandLine(argv: readonly string[], out: Output, nam
   const options = new Set<OptionName>();
   const format = emptyFormat();
   const service: ServiceSpec = {
-    family: 0, protocol: 0, addr: blankAddr(), port: 0, fwmark: 0, scheduler: '', flags: 0, timeout: 0,
+    family: 0, protocol: 0, addr: NO_ADDR, port: 0, fwmark: 0, scheduler: '', flags: 0, timeout: 0,
     netmask: 0xffffffff, pe: '',
   };
   const server: ServerSpec = {
-    family: 0, addr: blankAddr(), port: 0, forward: FWD_ROUTE, weight: 1, upperThreshold: 0, lowerThreshold: 0,
+    family: 0, addr: NO_ADDR, port: 0, forward: FWD_ROUTE, weight: 1, upperThreshold: 0, lowerThreshold: 0,
     tunnelType: 0, tunnelPort: 0, tunnelFlags: 0,
   };
   const timeouts = { tcp: 0, tcpFin: 0, udp: 0 };
@@ -351,7 +361,8 @@ export async function parseCommandLine(argv: readonly string[], out: Output, nam
       case 't': case 'u': case 'sctp': {
         setOption('service-address');
         service.protocol = protocolOf(ev.val);
-        const parsed = await parseService(arg, service, service.protocol, names);
+        let parsed = parseService(arg, service, service.protocol, names);
+        if (typeof parsed !== 'number') parsed = await parsed;
         if (!(parsed & SERVICE_ADDR)) fail(out, 'illegal virtual server address[:port] specified');
         break;
       }
@@ -385,7 +396,8 @@ export async function parseCommandLine(argv: readonly string[], out: Output, nam
       case 'r': {
         setOption('real-server');
         const target = { family: service.family, addr: service.addr, port: service.port };
-        const parsed = await parseService(arg, target, service.protocol, names);
+        let parsed = parseService(arg, target, service.protocol, names);
+        if (typeof parsed !== 'number') parsed = await parsed;
         server.family = target.family;
         server.addr = target.addr;
         server.port = target.port;
@@ -525,8 +537,7 @@ export async function parseCommandLine(argv: readonly string[], out: Output, nam
     if (server.family !== service.family && server.forward !== FWD_TUNNEL) {
       fail(out, 'Different address family is allowed only for tunneling servers');
     }
-    const tunnelOptions: OptionName[] = ['tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum'];
-    if (tunnelOptions.some((o) => options.has(o)) && server.forward !== FWD_TUNNEL) {
+    if (server.forward !== FWD_TUNNEL && (options.has('tun-type') || TUNNEL_OPTION_NAMES.some((o) => options.has(o)))) {
       fail(out, 'Tunnel options conflict with forward method');
     }
     checkTunnelOptions(out, server.tunnelType, options);

@@ -8,46 +8,63 @@ export type Family = 4 | 6;
 /** An address as 16 bytes: IPv4 in the first four (like the kernel's union nf_inet_addr). */
 export interface InetAddr { family: Family; bytes: Uint8Array }
 
-function parseCNumber(text: string): { value: number; rest: string } | undefined {
-  // strtoul with base 0: 0x.. hex, 0.. octal, otherwise decimal.
-  let m = /^0[xX]([0-9a-fA-F]*)/.exec(text);
-  if (m) return { value: m[1] ? parseInt(m[1], 16) : 0, rest: text.slice(m[0].length) };
-  m = /^0[0-7]*/.exec(text);
-  if (m) {
-    if (/^0[0-7]*[89]/.test(text)) return undefined;
-    return { value: m[0].length > 1 ? parseInt(m[0], 8) : 0, rest: text.slice(m[0].length) };
-  }
-  m = /^[1-9][0-9]*/.exec(text);
-  if (m) return { value: Number(m[0]), rest: text.slice(m[0].length) };
-  return undefined;
+const U32 = 0xffffffff;
+/** Most a part may hold, by how many parts precede it: "a.b.c.d", "a.b.c", "a.b", "a". */
+const LAST_PART_MAX = [U32, 0xffffff, 0xffff, 0xff];
+
+const isBlank = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
 }
 
-/** inet_aton: "a", "a.b", "a.b.c", "a.b.c.d" with C number bases; trailing whitespace ends the address. */
+/**
+ * inet_aton: "a", "a.b", "a.b.c", "a.b.c.d", each part a C number (0x.. hex,
+ * 0.. octal, otherwise decimal); a blank ends the address. A scan without
+ * allocations: a restore reads two addresses per line.
+ */
 export function inetAton(text: string): number | undefined {
-  const parts: number[] = [];
-  let rest = text;
+  const n = text.length;
+  let i = 0;
+  let head = 0;
+  let parts = 0;
   for (;;) {
-    if (!/^[0-9]/.test(rest)) return undefined;
-    const n = parseCNumber(rest);
-    if (!n || n.value > 0xffffffff) return undefined;
-    parts.push(n.value);
-    rest = n.rest;
-    if (rest.startsWith('.')) {
-      if (parts.length === 4) return undefined;
-      rest = rest.slice(1);
+    let c = i < n ? text.charCodeAt(i) : -1;
+    if (c < 0x30 || c > 0x39) return undefined;
+    let part = 0;
+    if (c !== 0x30) {
+      for (; i < n && (c = text.charCodeAt(i)) >= 0x30 && c <= 0x39; i++) {
+        part = part * 10 + (c - 0x30);
+        if (part > U32) return undefined;
+      }
+    } else if (++i < n && (text.charCodeAt(i) | 0x20) === 0x78) {
+      // "0x" with no digits after it reads as 0.
+      for (i++; i < n; i++) {
+        const d = hexValue(text.charCodeAt(i));
+        if (d < 0) break;
+        part = part * 16 + d;
+        if (part > U32) return undefined;
+      }
+    } else {
+      for (; i < n && (c = text.charCodeAt(i)) >= 0x30 && c <= 0x39; i++) {
+        if (c > 0x37) return undefined;
+        part = part * 8 + (c - 0x30);
+        if (part > U32) return undefined;
+      }
+    }
+    if (i < n && text.charCodeAt(i) === 0x2e) {
+      if (parts === 3 || part > 0xff) return undefined;
+      head += part * 2 ** (24 - 8 * parts);
+      parts++;
+      i++;
       continue;
     }
-    break;
+    if (i < n && !isBlank(text.charCodeAt(i))) return undefined;
+    if (part > LAST_PART_MAX[parts]!) return undefined;
+    return head + part;
   }
-  if (rest !== '' && !/^[ \t\n\v\f\r]/.test(rest)) return undefined;
-  const last = parts[parts.length - 1];
-  const head = parts.slice(0, -1);
-  if (head.some((p) => p > 0xff)) return undefined;
-  const lastMax = [0xffffffff, 0xffffff, 0xffff, 0xff][head.length];
-  if (last > lastMax) return undefined;
-  let value = 0;
-  head.forEach((p, i) => { value += p * 2 ** (24 - 8 * i); });
-  return value + last;
 }
 
 /** inet_pton(AF_INET): exactly four decimal octets, no leading zeros. */
@@ -65,6 +82,8 @@ export function v4Number(text: string): number {
 
 /** inet_pton(AF_INET6), including an embedded dotted IPv4 tail. */
 export function inetPton6(text: string): Uint8Array | undefined {
+  // Every IPv6 form has two colons or more; most text tried here is IPv4.
+  if (text.indexOf(':') === text.lastIndexOf(':')) return undefined;
   const out = new Uint8Array(16);
   let src = text;
   if (src.startsWith(':')) {

@@ -19,14 +19,36 @@ export type PoptEvent<V> =
   | { kind: 'error'; error: PoptError; badOption: string }
   | { kind: 'end' };
 
+/** An option table indexed by name, built once per table: every command line of a restore looks options up. */
+interface OptionIndex<V> { long: Map<string, OptionSpec<V>>; short: Map<string, OptionSpec<V>> }
+const indexes = new WeakMap<readonly OptionSpec<unknown>[], OptionIndex<unknown>>();
+
+function indexOf<V>(table: readonly OptionSpec<V>[]): OptionIndex<V> {
+  let index = indexes.get(table) as OptionIndex<V> | undefined;
+  if (!index) {
+    index = { long: new Map(), short: new Map() };
+    // The first of two entries with one name wins, as a search of the table would find it.
+    for (const o of table) {
+      if (o.long !== undefined && !index.long.has(o.long)) index.long.set(o.long, o);
+      if (o.short !== undefined && !index.short.has(o.short)) index.short.set(o.short, o);
+    }
+    indexes.set(table, index as OptionIndex<unknown>);
+  }
+  return index;
+}
+
 export class PoptContext<V> {
   private next = 0;
   private charArg: string | null = null;
   private restAreArgs = false;
   private readonly leftovers: string[] = [];
 
+  private readonly index: OptionIndex<V>;
+
   /** args excludes the program name. */
-  constructor(private readonly args: readonly string[], private readonly table: readonly OptionSpec<V>[]) {}
+  constructor(private readonly args: readonly string[], table: readonly OptionSpec<V>[]) {
+    this.index = indexOf(table);
+  }
 
   /** The word the last event came from, as poptBadOption reports it. */
   badOption(): string {
@@ -58,7 +80,7 @@ export class PoptContext<V> {
         const eq = body.indexOf('=');
         const name = eq >= 0 ? body.slice(0, eq) : body;
         if (doubleDash) {
-          opt = this.table.find((o) => o.long === name);
+          opt = this.index.long.get(name);
           if (!opt) return { kind: 'error', error: 'unknown option', badOption: this.badOption() };
           if (eq >= 0) longArg = body.slice(eq + 1);
         } else {
@@ -68,7 +90,7 @@ export class PoptContext<V> {
       if (this.charArg !== null) {
         const chars = this.charArg;
         this.charArg = null;
-        opt = this.table.find((o) => o.short === chars[0]);
+        opt = this.index.short.get(chars[0]!);
         if (!opt) return { kind: 'error', error: 'unknown option', badOption: this.badOption() };
         if (chars.length > 1) this.charArg = chars.slice(1);
       }

@@ -12,9 +12,27 @@ export function* eachRestoreLine(text: string): Generator<string[]> {
     const line = text.slice(start, last ? text.length : nl);
     start = last ? text.length : nl + 1;
     if (last && /[ \t\r]{2,}$/.test(line)) return;
-    const words = line.split(/[ \t\r]+/).filter((w) => w !== '' && w !== 'ipvsadm');
+    const words = lineWords(line);
     if (words.length > 0) yield words;
   }
+}
+
+const isSeparator = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
+
+/** The words of one line, without "ipvsadm": a plain scan, as a restore splits every line. */
+function lineWords(line: string): string[] {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && isSeparator(line.charCodeAt(i))) i++;
+    const start = i;
+    while (i < line.length && !isSeparator(line.charCodeAt(i))) i++;
+    if (i > start) {
+      const word = line.slice(start, i);
+      if (word !== 'ipvsadm') words.push(word);
+    }
+  }
+  return words;
 }
 
 export function restoreLines(text: string): string[][] {
