@@ -18,8 +18,11 @@ statedir=${BENCH_STATE_DIR:-}
 warmup=${BENCH_WARMUP:-200}
 # BENCH_PROFILE_DIR=DIR: lvsd writes a CPU profile (.cpuprofile) there when it
 # stops. The lab passes no environment: scripts/lab env BENCH_PROFILE_DIR=... CMD.
-node_options=${NODE_OPTIONS:-}
-[ -z "${BENCH_PROFILE_DIR:-}" ] || node_options="$node_options --cpu-prof --cpu-prof-dir=$BENCH_PROFILE_DIR"
+lvsd=("$here/bin/lvsd")
+if [ -n "${BENCH_PROFILE_DIR:-}" ]; then
+  # Node refuses --cpu-prof in NODE_OPTIONS: run bin/lvsd's own first line with the flag added.
+  lvsd=(/usr/bin/env -S "$(sed -n '1s|^#!/usr/bin/env -S ||p' "$here/bin/lvsd") --cpu-prof --cpu-prof-dir=$BENCH_PROFILE_DIR $here/bin/lvsd")
+fi
 ns=bench-api
 work=$(mktemp -d)
 [ -n "$statedir" ] || statedir="$work/state"
@@ -47,7 +50,7 @@ for s in 1 2 3; do
 done >"$work/keepalived.conf"
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/token"
 
-NODE_OPTIONS=$node_options LVSD_LOG_LEVEL=error ip netns exec $ns "$here/bin/lvsd" -f "$work/keepalived.conf" \
+LVSD_LOG_LEVEL=error ip netns exec $ns "${lvsd[@]}" -f "$work/keepalived.conf" \
   --api 127.0.0.1:7080 --api-token-file "$work/token" --state-dir "$statedir" --resync 0 &
 lvsd_pid=$!
 for _ in $(seq 100); do

@@ -11,7 +11,7 @@ ipvsadm=/usr/sbin/ipvsadm
 node=$(command -v node)
 services=${BENCH_SERVICES:-100}
 servers=${BENCH_SERVERS:-100}
-rounds=${BENCH_ROUNDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"; ip netns del bench-ref 2>/dev/null; ip netns del bench-lvs 2>/dev/null; true' EXIT
 

@@ -13,7 +13,7 @@ import { ipvsMessage, type Request } from './errors';
 import { toClientText } from './inet';
 import { SystemNames, type Names } from './resolve';
 import { eachRestoreLine } from './restore-lines';
-import { descriptorSink } from './stdio';
+import { descriptorSink, descriptorText } from './stdio';
 import {
   connectionAddrs, formatConnections, formatDaemons, formatService, formatTimeouts, listingAddrs, parseConnections,
   serviceEntry, sortedServices, tableHeader, type ServiceListing,
@@ -45,8 +45,8 @@ export interface IpvsTable {
 export interface LvsadmIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
-  /** -R input: text, or a stream read to its end (given as a function: opened only when read). */
-  stdin?: string | NodeJS.ReadableStream | (() => NodeJS.ReadableStream);
+  /** -R input: text, or a stream read to its end, or a function giving either (called only when -R reads). */
+  stdin?: string | NodeJS.ReadableStream | (() => NodeJS.ReadableStream | Promise<string>);
   /** Network namespace whose IPVS table to drive. */
   netns?: string;
   /** A ready table (tests); otherwise IpvsClient.open() is used. */
@@ -274,6 +274,7 @@ async function readAll(source: LvsadmIo['stdin']): Promise<string> {
   if (source === undefined) return '';
   if (typeof source === 'string') return source;
   const input = typeof source === 'function' ? source() : source;
+  if (input instanceof Promise) return await input;
   let text = '';
   for await (const chunk of input) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
   return text;
@@ -356,7 +357,7 @@ export function runProcess(): void {
   const io: LvsadmIo = {
     stdout: descriptorSink(1, () => process.stdout),
     stderr: descriptorSink(2, () => process.stderr),
-    stdin: () => process.stdin,
+    stdin: () => descriptorText(0, () => process.stdin),
   };
   void lvsadm([program, ...process.argv.slice(2)], io)
     .then((code) => { process.exitCode = code; });

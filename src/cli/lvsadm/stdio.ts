@@ -1,8 +1,8 @@
 // The process's standard streams, touched only as needed: the stream objects
 // behind process.stdout and process.stdin load some twenty internal modules,
 // a good part of a short listing's start-up. Output goes out with plain
-// write(2) calls on the descriptor.
-import { writeSync } from 'node:fs';
+// write(2) calls on the descriptor, -R input comes in with read(2) calls.
+import { readSync, writeSync } from 'node:fs';
 
 export interface TextSink { write(text: string): unknown }
 
@@ -19,4 +19,29 @@ export function descriptorSink(fd: number, stream: () => NodeJS.WritableStream):
       }
     },
   };
+}
+
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * All the text of a descriptor up to end of file. Whatever read(2) refuses
+ * (a non-blocking pipe with nothing ready, a closed descriptor) is left to
+ * the stream, which reads the rest and reports errors its usual way.
+ */
+export async function descriptorText(fd: number, stream: () => NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, READ_CHUNK, null);
+    } catch {
+      for await (const rest of stream()) chunks.push(typeof rest === 'string' ? Buffer.from(rest) : rest as Buffer);
+      break;
+    }
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+  }
+  // Decoded once: a chunk may end inside a UTF-8 sequence.
+  return Buffer.concat(chunks).toString('utf8');
 }
