@@ -53,17 +53,24 @@ restore_round() { # ns tool -> ms
 lines=$(wc -l <"$rules")
 echo "lab kernel $(uname -r), $services services x $servers real servers ($lines rules), $rounds rounds, medians"
 
-node_ms=$(for ((i = 0; i < rounds; i++)); do t0=$(now); "$node" -e 0; t1=$(now); echo $(( (t1 - t0) / 1000 )); done | median)
-
-ref_restore=$(for ((i = 0; i < rounds; i++)); do restore_round bench-ref "$ipvsadm"; done | median)
-lvs_restore=$(for ((i = 0; i < rounds; i++)); do restore_round bench-lvs "$lvsadm"; done | median)
+# Rounds interleave the two tools (and the bare start-up), so that the
+# shared host's drift falls on both alike.
+m="$work/ms"; mkdir -p "$m"
+for ((i = 0; i < rounds; i++)); do
+  t0=$(now); "$node" -e 0; t1=$(now); echo $(( (t1 - t0) / 1000 )) >>"$m/node"
+  restore_round bench-ref "$ipvsadm" >>"$m/ref_restore"
+  restore_round bench-lvs "$lvsadm" >>"$m/lvs_restore"
+  time_ms bench-ref "$ipvsadm" -Ln >>"$m/ref_ln"; time_ms bench-lvs "$lvsadm" -Ln >>"$m/lvs_ln"
+  time_ms bench-ref "$ipvsadm" -S -n >>"$m/ref_sn"; time_ms bench-lvs "$lvsadm" -S -n >>"$m/lvs_sn"
+done
 
 a=$(ip netns exec bench-ref "$ipvsadm" -Sn | sort | md5sum); b=$(ip netns exec bench-lvs "$ipvsadm" -Sn | sort | md5sum)
 [ "$a" = "$b" ] || { echo "bench: the two restored tables differ" >&2; exit 1; }
 
-list() { for ((i = 0; i < rounds; i++)); do time_ms "$@"; done | median; }
-ref_ln=$(list bench-ref "$ipvsadm" -Ln); lvs_ln=$(list bench-lvs "$lvsadm" -Ln)
-ref_sn=$(list bench-ref "$ipvsadm" -S -n); lvs_sn=$(list bench-lvs "$lvsadm" -S -n)
+node_ms=$(median <"$m/node")
+ref_restore=$(median <"$m/ref_restore"); lvs_restore=$(median <"$m/lvs_restore")
+ref_ln=$(median <"$m/ref_ln"); lvs_ln=$(median <"$m/lvs_ln")
+ref_sn=$(median <"$m/ref_sn"); lvs_sn=$(median <"$m/lvs_sn")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 less() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = 0; printf "%.1f", d }'; }
