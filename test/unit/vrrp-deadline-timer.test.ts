@@ -90,10 +90,7 @@ test('RealScheduler.armAt: an absolute deadline, never fired before it; a passed
   const at = s.now() + 200_000;
   s.armAt('later', at, () => fired.push(['later', s.now()]));
   s.armAt('passed', s.now() - 5_000, () => fired.push(['passed', s.now()]));
-  await new Promise<void>((resolve) => {
-    const check = (): void => { if (fired.length >= 2) resolve(); else setTimeout(check, 10); };
-    check();
-  });
+  await waitFor(() => fired.length >= 2);
   assert.deepEqual(fired.map(([k]) => k), ['passed', 'later']);
   assert.ok(fired[1]![1] >= at, `fired ${at - fired[1]![1]} us early`);
   s.release('');
