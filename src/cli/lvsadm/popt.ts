@@ -23,7 +23,7 @@ export type PoptEvent<V> =
 interface OptionIndex<V> { long: Map<string, OptionSpec<V>>; short: Map<string, OptionSpec<V>> }
 const indexes = new WeakMap<readonly OptionSpec<unknown>[], OptionIndex<unknown>>();
 
-function indexOf<V>(table: readonly OptionSpec<V>[]): OptionIndex<V> {
+function optionIndex<V>(table: readonly OptionSpec<V>[]): OptionIndex<V> {
   let index = indexes.get(table) as OptionIndex<V> | undefined;
   if (!index) {
     index = { long: new Map(), short: new Map() };
@@ -42,12 +42,11 @@ export class PoptContext<V> {
   private charArg: string | null = null;
   private restAreArgs = false;
   private readonly leftovers: string[] = [];
-
   private readonly index: OptionIndex<V>;
 
   /** args excludes the program name. */
   constructor(private readonly args: readonly string[], table: readonly OptionSpec<V>[]) {
-    this.index = indexOf(table);
+    this.index = optionIndex(table);
   }
 
   /** The word the last event came from, as poptBadOption reports it. */
