@@ -2,6 +2,7 @@
 // COMMANDS, selected by its flag (keepalived style, e.g. -t) or its name.
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig } from '../config';
 import type { RunOptions } from '../daemon/run';
+import { endOnWriteFailure } from './write-failure';
 
 type Options = RunOptions;
 
@@ -124,10 +125,21 @@ const TOOLS: Record<string, { summary: string; main: () => Promise<(argv: string
   doctor: { summary: 'check that this host has what the configuration needs, and say what to change', main: async () => (await import('./doctor.js')).doctorMain },
 };
 
+/** A command that writes and ends: its output failing ends it too, not as an unhandled stream error. */
+function endWhenOutputFails(): void {
+  process.stdout.on('error', endOnWriteFailure('lvsd', 'stdout', EXIT_INVALID));
+  process.stderr.on('error', endOnWriteFailure('lvsd', 'stderr', EXIT_INVALID));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const tool = argv[0] !== undefined ? TOOLS[argv[0]] : undefined;
-  if (tool) return await (await tool.main())(argv.slice(1));
+  if (tool) {
+    endWhenOutputFails();
+    return await (await tool.main())(argv.slice(1));
+  }
   const parsed = parseArgs(argv);
+  // The daemon's logs go out through pino, which drops them once the reader is gone.
+  if ('error' in parsed || parsed.help || parsed.command !== RUN) endWhenOutputFails();
   if ('error' in parsed) {
     process.stderr.write(`lvsd: ${parsed.error}\n${usage()}`);
     return EXIT_USAGE;

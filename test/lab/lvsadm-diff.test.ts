@@ -243,3 +243,28 @@ test('bin/lvsadm as a process matches ipvsadm, help and version included', async
     assert.deepEqual(got, { ...want, stdout: own(want.stdout), stderr: own(want.stderr) }, `seed ${seed}: bin/lvsadm ${cases[i].join(' ')}`);
   }
 });
+
+test('a listing whose reader goes away ends as ipvsadm\'s does: first line, status 141, nothing on stderr', async () => {
+  // Over a pipe's 64 KiB, so that the writer meets the closed pipe.
+  const rules: string[] = [];
+  for (let s = 1; s <= 20; s++) {
+    rules.push(`-A -t 10.99.0.${s}:80 -s wlc`);
+    for (let r = 2; r < 102; r++) rules.push(`-a -t 10.99.0.${s}:80 -r 10.98.0.${r}:8080 -m -w 1`);
+  }
+  const file = `/run/lvsadm-pipe-${process.pid}`;
+  writeFileSync(file, `${rules.join('\n')}\n`);
+  try {
+    for (const ns of [nsA.name, nsB.name]) await sh(`${IPVSADM} -C; ${IPVSADM} -R <${file}`, ns);
+    for (const args of ['-Ln', '-Sn']) {
+      const piped = async (ns: string, tool: string): Promise<string> => await sh(
+        `{ s=0; ip netns exec ${ns} ${tool} ${args} 2>${file}.err || s=$?; echo "status $s" >${file}.status; } | head -1; cat ${file}.status ${file}.err`);
+      const want = await piped(nsA.name, IPVSADM);
+      assert.match(want, /\nstatus 141\n$/, `ipvsadm ${args} ends by SIGPIPE`);
+      assert.equal(await piped(nsB.name, `${process.execPath} ${join(ROOT, 'bin/lvsadm')}`), want, `bin/lvsadm ${args} | head -1`);
+    }
+  } finally {
+    for (const ns of [nsA.name, nsB.name]) await sh(`${IPVSADM} -C`, ns);
+    rmSync(file, { force: true });
+    for (const end of ['err', 'status']) rmSync(`${file}.${end}`, { force: true });
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -50,4 +50,19 @@ test('lvsd -t on a missing file fails cleanly', () => {
   const r = lvsd('-t', '-f', path.join(FIXTURES, 'nope.conf'));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /nope\.conf: config: cannot read .*nope\.conf: ENOENT/);
+});
+
+/** Runs bin/lvsd with its stdout's reader gone before it writes: the pipe is closed at once. */
+function lvsdIntoClosedPipe(...args: string[]): Promise<{ status: number | null; signal: string | null; stderr: string }> {
+  const child = spawn(process.execPath, [LVSD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+  return new Promise((resolve) => child.on('close', (status, signal) => resolve({ status, signal, stderr })));
+}
+
+test('a command whose output reader is gone ends quietly with status 141, as SIGPIPE ends a C tool', async () => {
+  for (const args of [['--help'], ['doctor', '-f', path.join(FIXTURES, 'seeds/002-check-mysqld.conf')]]) {
+    assert.deepEqual(await lvsdIntoClosedPipe(...args), { status: 141, signal: null, stderr: '' }, `lvsd ${args.join(' ')}`);
+  }
 });

@@ -14,6 +14,7 @@ import { toClientText } from './inet';
 import { SystemNames, type Names } from './resolve';
 import { eachRestoreLine } from './restore-lines';
 import { descriptorSink, descriptorText } from './stdio';
+import { endOnWriteFailure } from '../write-failure';
 import {
   connectionAddrs, formatConnections, formatDaemons, formatService, formatTimeouts, listingAddrs, parseConnections,
   serviceEntry, sortedServices, tableHeader, type ServiceListing,
@@ -355,8 +356,8 @@ export async function lvsadm(argv: string[], io: LvsadmIo): Promise<number> {
 export function runProcess(): void {
   const program = basename(process.argv[1] ?? 'lvsadm');
   const io: LvsadmIo = {
-    stdout: descriptorSink(1, () => process.stdout),
-    stderr: descriptorSink(2, () => process.stderr),
+    stdout: descriptorSink(1, () => process.stdout, endOnWriteFailure(program, 'stdout', EXIT_ERROR)),
+    stderr: descriptorSink(2, () => process.stderr, endOnWriteFailure(program, 'stderr', EXIT_ERROR)),
     stdin: () => descriptorText(0, () => process.stdin),
   };
   void lvsadm([program, ...process.argv.slice(2)], io)

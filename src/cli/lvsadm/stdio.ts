@@ -6,16 +6,32 @@ import { readSync, writeSync } from 'node:fs';
 
 export interface TextSink { write(text: string): unknown }
 
-/** Writes to a descriptor; whatever it refuses (a non-blocking pipe, a closed reader) goes to the stream, which reports errors its usual way. */
-export function descriptorSink(fd: number, stream: () => NodeJS.WritableStream): TextSink {
+/** How a sink ends a run when its reader is gone (EPIPE) or the descriptor fails. */
+export type SinkFailure = (error: NodeJS.ErrnoException) => void;
+
+/**
+ * Writes to a descriptor; whatever it refuses for now (a non-blocking pipe)
+ * goes to the stream. A write that fails for good, at once or later through
+ * the stream, goes to onFailure instead of an unhandled stream error.
+ */
+export function descriptorSink(fd: number, stream: () => NodeJS.WritableStream, onFailure: SinkFailure): TextSink {
+  let fallback: NodeJS.WritableStream | undefined;
   return {
     write(text: string): void {
       const bytes = Buffer.from(text);
       let done = 0;
       try {
         while (done < bytes.length) done += writeSync(fd, bytes, done);
-      } catch {
-        stream().write(bytes.subarray(done));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          onFailure(e as NodeJS.ErrnoException);
+          return;
+        }
+        if (!fallback) {
+          fallback = stream();
+          fallback.on('error', onFailure);
+        }
+        fallback.write(bytes.subarray(done));
       }
     },
   };
