@@ -12,6 +12,7 @@ import { apiComponent } from './api';
 import { scriptRunner } from './scripts';
 import { stateDumper } from './dump';
 import { flushOnStopLogged } from './flush-on-stop';
+import { claimInstance, type InstanceClaim } from './instance-lock';
 import { vrrpComponent } from './vrrp';
 
 export interface RunOptions {
@@ -83,7 +84,20 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     log.error({ file: opts.configFile }, 'configuration is not valid; not starting');
     return 1;
   }
-  const client = await IpvsClient.open(opts.netns !== undefined ? { netns: opts.netns } : {});
+  let claim: InstanceClaim;
+  try {
+    claim = await claimInstance(opts.netns);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'not starting');
+    return 1;
+  }
+  let client: IpvsClient;
+  try {
+    client = await IpvsClient.open(opts.netns !== undefined ? { netns: opts.netns } : {});
+  } catch (err) {
+    await claim.release();
+    throw err;
+  }
   const scheduler = new CheckScheduler();
   const director = new Director({ table: client, scheduler, log, runScript: scriptRunner(log) });
   director.on('reconciled', (r) => {
@@ -101,6 +115,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     await flushOnStopLogged(director.running, client, log);
     scheduler.close();
     client.close();
+    await claim.release();
   };
 
   try {

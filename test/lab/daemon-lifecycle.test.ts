@@ -2,12 +2,13 @@
 // (desired and kernel tables, health with the last check results), and
 // SIGTERM leaves the IPVS table in place unless global_defs asks for
 // lvs_flush_on_stop: with VS only lvsd's services go, without an argument all.
+// A second lvsd in the same namespace refuses to start and touches nothing.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Netns, requireLab } from '../helpers/lab';
-import { LineProcess } from '../helpers/procs';
+import { LineProcess, until } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const LVSD = join(ROOT, 'bin', 'lvsd');
@@ -134,4 +135,28 @@ test('without lvs_flush_on_stop the table stays on SIGTERM; with it alone every 
   assert.ok(kept.lines.some((l) => /the IPVS table is left in place/.test(l)), kept.tail());
   assert.deepEqual(await services(keep), ALL);
   assert.deepEqual(await services(flush), []);
+});
+
+test('a second lvsd in the same namespace refuses to start and changes nothing, lvs_flush_on_stop included', async () => {
+  requireLab();
+  const ns = await director('daemon-twice');
+  const first = start(ns, '');
+  await first.waitFor(/lvsd running/, 30_000);
+  const table = await services(ns);
+  assert.deepEqual(table, ALL);
+
+  const second = start(ns, 'lvs_flush_on_stop');
+  await second.waitFor(/another lvsd already drives the IPVS table of this network namespace/, 30_000);
+  await until('the second lvsd to exit', 10_000, async () => second.exited ?? undefined);
+  assert.equal(second.exited, 1, second.tail());
+  assert.ok(!second.lines.some((l) => /kernel table updated|lvs_flush_on_stop/.test(l)), second.tail());
+  assert.deepEqual(await services(ns), table, 'the running director\'s table is untouched');
+  assert.equal(first.exited, undefined, 'the first lvsd still runs');
+
+  // kill -9 releases the claim with the process: a new daemon starts at once.
+  await first.stop('SIGKILL');
+  const third = start(ns, '');
+  await third.waitFor(/lvsd running/, 30_000);
+  await third.stop('SIGTERM');
+  assert.equal(third.exited, 0, third.tail());
 });
