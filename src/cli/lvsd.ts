@@ -2,6 +2,7 @@
 // COMMANDS, selected by its flag (keepalived style, e.g. -t) or its name.
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig } from '../config';
 import type { RunOptions } from '../daemon/run';
+import { SignalInbox } from '../daemon/signals';
 import { endOnWriteFailure } from './write-failure';
 
 type Options = RunOptions;
@@ -31,8 +32,10 @@ function configTest(options: Options): number {
 }
 
 async function runForeground(options: Options): Promise<number> {
+  // Listening before the daemon's modules load: a SIGHUP or SIGTERM sent during start-up is held, not fatal.
+  const inbox = new SignalInbox();
   const { runDaemon } = await import('../daemon/run.js');
-  return await runDaemon(options);
+  return await runDaemon(options, inbox);
 }
 
 const RUN: Command = { name: 'run', flags: [], summary: 'run the director in the foreground (the default)', run: runForeground };

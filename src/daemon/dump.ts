@@ -131,12 +131,10 @@ export async function writeStateDump(src: DumpSources, dir = dumpDirectory()): P
   return file;
 }
 
-/** The SIGUSR1 handler: dumps what `sources` returns at that moment and logs where it went. */
-export function stateDumper(sources: () => DumpSources, log: Log, dir?: string): () => void {
-  return () => {
-    writeStateDump(sources(), dir).then(
-      (file) => log.info({ file }, 'state dumped'),
-      (err: Error) => log.error({ err: err.message }, 'state dump failed'),
-    );
-  };
+/** The SIGUSR1 handler: dumps what `sources` returns at that moment and logs where it went; never rejects. */
+export function stateDumper(sources: () => DumpSources, log: Log, dir?: string): () => Promise<void> {
+  return () => writeStateDump(sources(), dir).then(
+    (file) => { log.info({ file }, 'state dumped'); },
+    (err: Error) => { log.error({ err: err.message }, 'state dump failed'); },
+  );
 }

@@ -29,6 +29,7 @@ export async function claimInstance(netns?: string): Promise<InstanceClaim> {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new InstanceClaimedError(netns) : err));
   });
-  server.unref();
+  // Held open, the claim also keeps the process alive while the daemon runs,
+  // when nothing else would (no API, no checks, no VRRP, no resync).
   return { release: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -13,6 +13,7 @@ import { scriptRunner } from './scripts';
 import { stateDumper } from './dump';
 import { flushOnStopLogged } from './flush-on-stop';
 import { claimInstance, type InstanceClaim } from './instance-lock';
+import { SignalInbox } from './signals';
 import { vrrpComponent } from './vrrp';
 
 export interface RunOptions {
@@ -76,7 +77,16 @@ function read(file: string, source: SourceOptions, log: pino.Logger): Keepalived
   return result.ok ? result.config : undefined;
 }
 
-export async function runDaemon(opts: RunOptions): Promise<number> {
+/** Runs the daemon until SIGTERM or SIGINT; signals held by inbox since before start-up are handled once it runs. */
+export async function runDaemon(opts: RunOptions, inbox = new SignalInbox()): Promise<number> {
+  try {
+    return await runUntilStopped(opts, inbox);
+  } finally {
+    inbox.close();
+  }
+}
+
+async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<number> {
   const log = makeLogger();
   const source: SourceOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
   const config = read(opts.configFile, source, log);
@@ -128,10 +138,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }
   if (opts.resyncMs > 0) director.startResync(opts.resyncMs);
 
-  let reloading = Promise.resolve();
+  // Reloads and state dumps run one at a time, in the order asked; a stop waits for them.
+  let busy = Promise.resolve();
   const reload = (): void => {
-    reloading = reloading.then(async () => {
-      log.info({ file: opts.configFile }, 'reloading');
+    log.info({ file: opts.configFile }, 'reloading');
+    busy = busy.then(async () => {
       const next = read(opts.configFile, source, log);
       if (!next) {
         log.error({ file: opts.configFile }, 'reload refused: the configuration is not valid; keeping the running one');
@@ -152,16 +163,19 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
   const dumpState = stateDumper(() => ({ configFile: opts.configFile, config: director.running, desired: director.desiredTable(), client, scheduler, components }), log, opts.stateDir);
   return await new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');
-      process.off('SIGHUP', reload);
-      process.off('SIGUSR1', dumpState);
-      void reloading.then(shutdown).then(() => resolve(0));
-    };
-    process.on('SIGHUP', reload);
-    process.on('SIGUSR1', dumpState);
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
     log.info({ file: opts.configFile, pid: process.pid }, 'lvsd running');
+    let stopping = false;
+    inbox.deliverTo((signal) => {
+      if (stopping) return;
+      if (signal === 'SIGHUP') return reload();
+      if (signal === 'SIGUSR1') {
+        busy = busy.then(dumpState);
+        return;
+      }
+      stopping = true;
+      inbox.close();
+      log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');
+      void busy.then(shutdown).then(() => resolve(0));
+    });
   });
 }

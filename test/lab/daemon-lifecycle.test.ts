@@ -3,9 +3,13 @@
 // SIGTERM leaves the IPVS table in place unless global_defs asks for
 // lvs_flush_on_stop: with VS only lvsd's services go, without an argument all.
 // A second lvsd in the same namespace refuses to start and touches nothing.
+// Signals sent while it starts are held and handled once it runs; with
+// nothing to poll it still runs until stopped.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Netns, requireLab } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
@@ -159,4 +163,55 @@ test('a second lvsd in the same namespace refuses to start and changes nothing, 
   await third.waitFor(/lvsd running/, 30_000);
   await third.stop('SIGTERM');
   assert.equal(third.exited, 0, third.tail());
+});
+
+test('SIGHUP, SIGUSR1 and SIGTERM sent while lvsd starts are held, then handled in order', async () => {
+  requireLab();
+  const ns = await director('daemon-early');
+  // The configuration is a FIFO: lvsd's start-up waits on it, and the test's
+  // open for writing returns once lvsd is reading, well inside its start.
+  const dir = mkdtempSync(join(ROOT, '.lab', 'early-'));
+  const fifo = join(dir, 'keepalived.conf');
+  execFileSync('mkfifo', [fifo]);
+  const feed = async (): Promise<void> => {
+    const writer = await open(fifo, 'w');
+    await writer.writeFile(config(''));
+    await writer.close();
+  };
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', fifo, '--resync', '0', '--api', 'off'],
+    { LVSD_LOG_LEVEL: 'info', STATE_DIRECTORY: dir });
+  cleanups.push(() => lvsd.stop('SIGKILL'));
+  const handle = await open(fifo, 'w');
+  for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGTERM'] as const) lvsd.child.kill(signal);
+  await handle.writeFile(config(''));
+  await handle.close();
+  // The held SIGHUP reloads: the file is read a second time, once the first
+  // read is over (the first table is in). The reload blocks lvsd's event loop
+  // until then, so "lvsd running" may still be in its output buffer.
+  await lvsd.waitFor(/kernel table updated/, 30_000);
+  await feed();
+  await until('lvsd to exit', 30_000, async () => lvsd.exited ?? undefined);
+  assert.equal(lvsd.exited, 0, lvsd.tail());
+  // A held stop comes last: the reload and the dump are done before lvsd ends.
+  const order = ['"lvsd running"', '"reloading"', '"stopping'].map((m) => lvsd.lines.findIndex((l) => l.includes(m)));
+  assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)), `running, reloading, stopping in order:\n${lvsd.tail()}`);
+  assert.ok(lvsd.lines.some((l) => l.includes('"cause":"reload"')), lvsd.tail());
+  assert.ok(lvsd.lines.some((l) => l.includes('"state dumped"')), lvsd.tail());
+  assert.ok(readdirSync(dir).includes('lvsd.json'), 'the dump is written under the state directory');
+  assert.deepEqual(await services(ns), ALL, 'the whole table is in place, the IPVS table left as SIGTERM leaves it');
+});
+
+test('with nothing to poll (no API, checks, VRRP or resync) lvsd still runs until stopped', async () => {
+  requireLab();
+  const ns = await director('daemon-idle');
+  const dir = mkdtempSync(join(ROOT, '.lab', 'idle-'));
+  const file = join(dir, 'keepalived.conf');
+  writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--api', 'off'], { LVSD_LOG_LEVEL: 'info' });
+  cleanups.push(() => lvsd.stop('SIGKILL'));
+  await lvsd.waitFor(/lvsd running/, 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  assert.equal(lvsd.exited, undefined, `lvsd ended by itself:\n${lvsd.tail()}`);
+  await lvsd.stop('SIGTERM');
+  assert.equal(lvsd.exited, 0, lvsd.tail());
 });
