@@ -15,6 +15,7 @@
 // than one per request (the frames go as an I/O vector, without a copy).
 // Only the raw socket module: the package's index also loads every protocol it knows.
 import { RawNetlinkSocket, type ErrnoException } from 'netlink/dist/raw';
+import { outsideNative } from '../net/outside-native';
 import { constants as osConstants } from 'node:os';
 import { inNetns } from '../net/netns';
 import { NETLINK_GENERIC, NlmFlag, NlmsgType } from './constants';
@@ -78,9 +79,12 @@ export class Transport {
   private seq = 1;
 
   private constructor(private readonly socket: RawNetlinkSocket, private readonly window: number) {
-    socket.on('message', (buf, rinfo) => { if (rinfo.port === 0) this.receive(buf); });
-    socket.on('truncatedMessage', (buf, rinfo) => { if (rinfo.port === 0) this.truncated(buf.length, rinfo.truncated ?? 0); });
-    socket.on('error', (err) => this.socketError(err));
+    // Deferred, so a datagram read before close() may come after it: dropped.
+    socket.on('message', outsideNative((buf: Buffer, rinfo: { port: number }) => { if (!this.closed && rinfo.port === 0) this.receive(buf); }));
+    socket.on('truncatedMessage', outsideNative((buf: Buffer, rinfo: { port: number; truncated?: number }) => {
+      if (!this.closed && rinfo.port === 0) this.truncated(buf.length, rinfo.truncated ?? 0);
+    }));
+    socket.on('error', outsideNative((err: ErrnoException) => { if (!this.closed) this.socketError(err); }));
     socket.unref();
   }
 
@@ -227,13 +231,17 @@ export class Transport {
 
   private sendBatch(batch: Pending[]): void {
     this.socket.send(batch.map((p) => p.frame), { port: 0 }, (err) => {
-      if (!err) return;
-      for (const p of batch) {
-        if (this.inflight.get(p.seq) !== p) continue;
-        this.settle(p, new IpvsError({ errno: err.errno, command: p.command, target: p.target, reason: `sending to the kernel failed: ${err.message}` }));
-      }
-      this.pump();
+      if (err) setImmediate(() => this.sendFailed(batch, err));
     });
+  }
+
+  private sendFailed(batch: Pending[], err: ErrnoException): void {
+    if (this.closed) return;
+    for (const p of batch) {
+      if (this.inflight.get(p.seq) !== p) continue;
+      this.settle(p, new IpvsError({ errno: err.errno, command: p.command, target: p.target, reason: `sending to the kernel failed: ${err.message}` }));
+    }
+    this.pump();
   }
 
   private receive(buf: Buffer): void {

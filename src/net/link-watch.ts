@@ -2,6 +2,7 @@
 // that VRRP track_interface can react to an interface going down or up.
 import { EventEmitter } from 'node:events';
 import { rt, type NetlinkMessage } from 'netlink';
+import { outsideNative } from './outside-native';
 import { Rtnl, withRtnl } from './rtnl';
 import { type Link, linkFromMessage, listLinks } from './links';
 
@@ -37,8 +38,9 @@ export class LinkWatcher extends EventEmitter<LinkWatchEvents> {
     const watcher = new LinkWatcher(nl, opts.netns);
     try {
       nl.socket.addMembership(rt.MulticastGroups.LINK);
-      nl.socket.on('message', (msgs) => watcher.onMessages(msgs));
-      nl.socket.on('error', (err) => watcher.onSocketError(err));
+      // Deferred, so an announcement read before close() may come after it: dropped.
+      nl.socket.on('message', outsideNative((msgs: NetlinkMessage[]) => { if (!watcher.closed) watcher.onMessages(msgs); }));
+      nl.socket.on('error', outsideNative((err: Error) => { if (!watcher.closed) watcher.onSocketError(err); }));
       await watcher.resync();
     } catch (e) {
       nl.close();
