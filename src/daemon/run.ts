@@ -105,8 +105,10 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   try {
     client = await IpvsClient.open(opts.netns !== undefined ? { netns: opts.netns } : {});
   } catch (err) {
+    // No IPVS in the kernel, no rights, no such namespace: the error says which and what to do.
     await claim.release();
-    throw err;
+    log.error({ err: (err as Error).message }, 'cannot open the IPVS table; not starting');
+    return 1;
   }
   const scheduler = new CheckScheduler();
   const director = new Director({ table: client, scheduler, log, runScript: scriptRunner(log) });

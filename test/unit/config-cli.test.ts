@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const LVSD = path.join(ROOT, 'bin/lvsd');
@@ -64,5 +66,24 @@ function lvsdIntoClosedPipe(...args: string[]): Promise<{ status: number | null;
 test('a command whose output reader is gone ends quietly with status 141, as SIGPIPE ends a C tool', async () => {
   for (const args of [['--help'], ['doctor', '-f', path.join(FIXTURES, 'seeds/002-check-mysqld.conf')]]) {
     assert.deepEqual(await lvsdIntoClosedPipe(...args), { status: 141, signal: null, stderr: '' }, `lvsd ${args.join(' ')}`);
+  }
+});
+
+test('a daemon that cannot open the IPVS table says why in one log line and exits 1', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvsd-cli-'));
+  try {
+    const file = path.join(dir, 'keepalived.conf');
+    writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n  lb_algo rr\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
+    // This host has no IPVS; where one has, a namespace that does not exist fails the same way.
+    const hostHasIpvs = existsSync('/proc/net/ip_vs');
+    const r = lvsd('-f', file, '--api', 'off', '--state-dir', dir, ...(hostHasIpvs ? ['--netns', 'lvsd-no-such-namespace'] : []));
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, '');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; err: string });
+    assert.equal(lines.length, 1, r.stdout);
+    assert.match(lines[0]!.msg, /not starting/);
+    assert.match(lines[0]!.err, hostHasIpvs ? /lvsd-no-such-namespace/ : /the kernel has no IPVS: load it with `modprobe ip_vs`/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
