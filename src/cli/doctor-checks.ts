@@ -50,6 +50,8 @@ export interface HostFacts {
   links: LinkFact[] | { error: string };
   localAddresses: readonly string[];
   listeners: readonly Listener[];
+  /** An lvsd holds this namespace's claim (the abstract unix socket of src/daemon/instance-lock.ts). */
+  directorRunning: boolean;
 }
 
 export interface DoctorOptions {
@@ -359,8 +361,16 @@ export function checkPorts(facts: HostFacts, config: KeepalivedConfig | undefine
 }
 
 /** Every check, in the order an operator fixes things: rights, kernel, configuration, network. */
+/** A running lvsd is no fault, but a second one would refuse to start. */
+export function checkRunningDirector(facts: HostFacts): Finding {
+  const where = facts.netns ? ` in netns ${facts.netns}` : ' here';
+  return facts.directorRunning
+    ? { level: 'warning', check: 'lvsd', message: `an lvsd already drives the IPVS table${where}`, fix: 'a second one refuses to start: stop the running one first (systemctl stop lvsd)' }
+    : { level: 'ok', check: 'lvsd', message: `no lvsd runs${where} yet` };
+}
+
 export function diagnose(facts: HostFacts, config: KeepalivedConfig | undefined, opts: DoctorOptions = {}): Finding[] {
-  const out: Finding[] = [...checkPrivileges(facts, config), checkIpvs(facts)];
+  const out: Finding[] = [...checkPrivileges(facts, config), checkIpvs(facts), checkRunningDirector(facts)];
   if (config) {
     out.push(
       ...checkSchedulers(facts, config), ...checkForwarding(facts, config), ...checkConntrack(facts, config),

@@ -12,6 +12,7 @@ import { listLinks } from '../net/links';
 import { inNetns } from '../net/netns';
 import { withRtnl } from '../net/rtnl';
 import { readSysctl } from '../net/sysctl';
+import { INSTANCE_SOCKET } from '../daemon/instance-lock';
 import { type HostFacts, type IpvsFact, type Listener, sysctlsToRead } from './doctor-checks';
 
 /** The effective capability set from the text of /proc/self/status. */
@@ -115,6 +116,18 @@ function listeners(netns: string | undefined): Listener[] {
     readOr(`/proc/thread-self/net/${file}`, (t) => parseProcNet(t, file.startsWith('tcp') ? 'tcp' : 'udp')) ?? []));
 }
 
+/** The names of the unix sockets bound in /proc/net/unix, abstract ones with a leading @. */
+export function parseProcNetUnix(text: string): string[] {
+  // Num RefCount Protocol Flags Type St Inode Path: the path, when there is one, is the eighth column.
+  return text.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[7]).filter((p): p is string => p !== undefined);
+}
+
+function directorRunning(netns: string | undefined): boolean {
+  const names = inNetns(netns, () => readOr('/proc/thread-self/net/unix', parseProcNetUnix)) ?? [];
+  // Node binds an abstract name padded with NULs to the full address size: shown as trailing @s.
+  return names.some((name) => name.replace(/@+$/, '') === `@${INSTANCE_SOCKET}`);
+}
+
 export async function gatherFacts(config: KeepalivedConfig | undefined, netns: string | undefined): Promise<HostFacts> {
   const network = await withRtnl(netns, async (nl) => ({
     links: (await listLinks(nl)).map((l) => ({ name: l.name, adminUp: l.adminUp, operstate: l.operstate })),
@@ -131,5 +144,6 @@ export async function gatherFacts(config: KeepalivedConfig | undefined, netns: s
     links: network.links,
     localAddresses: network.addresses,
     listeners: listeners(netns),
+    directorRunning: directorRunning(netns),
   };
 }

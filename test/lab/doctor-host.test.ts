@@ -1,11 +1,13 @@
 // lvsd doctor against a real kernel: a namespace without IP forwarding and
 // without the interface a virtual address names gets one problem line for
-// each, with what to change; once both are fixed it exits 0.
+// each, with what to change; once both are fixed it exits 0, and with an
+// lvsd running there it warns that a second one would refuse to start.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Netns, requireLab, run } from '../helpers/lab';
+import { LineProcess } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const LVSD = join(ROOT, 'bin', 'lvsd');
@@ -64,6 +66,16 @@ test('doctor names the missing ip_forward and the missing interface, and exits 0
   assert.match(fixed.stdout, /^ok {6}forwarding: net\.ipv4\.ip_forward is 1/m);
   assert.match(fixed.stdout, /^ok {6}interface doctor-vip: doctor-vip is up/m);
   assert.doesNotMatch(fixed.stdout, /^problem/m);
+  assert.match(fixed.stdout, /^ok {6}lvsd: no lvsd runs in netns doctor-host yet$/m);
+
+  // With a director running there, doctor says so: a second one would refuse to start.
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--api', 'off', '--state-dir', dir]);
+  cleanups.push(() => lvsd.stop('SIGKILL'));
+  await lvsd.waitFor(/lvsd running/, 30_000);
+  const running = await run(process.execPath, [LVSD, 'doctor', '--netns', ns.name, '-f', file]);
+  assert.equal(running.code, 0, running.stdout + running.stderr);
+  assert.match(running.stdout, /^warning lvsd: an lvsd already drives the IPVS table in netns doctor-host -> a second one refuses to start/m);
+  await lvsd.stop('SIGTERM');
 });
 
 test('doctor refuses a namespace that does not exist, with usage status 2', async () => {

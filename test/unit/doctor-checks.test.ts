@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type KeepalivedConfig } from '../../src/config';
 import { diagnose, formatFinding, sysctlsToRead, type Finding, type HostFacts } from '../../src/cli/doctor-checks';
-import { parseCapEff, parseModuleList, parseProcNet } from '../../src/cli/doctor-facts';
+import { parseCapEff, parseModuleList, parseProcNet, parseProcNetUnix } from '../../src/cli/doctor-facts';
 import { parseApiAddress } from '../../src/cli/doctor';
 
 function config(text: string): KeepalivedConfig {
@@ -68,6 +68,7 @@ function healthy(): HostFacts {
     links: [{ name: 'lo', adminUp: true, operstate: 'unknown' }, { name: 'eth0', adminUp: true, operstate: 'up' }, { name: 'eth9', adminUp: true, operstate: 'up' }],
     localAddresses: ['127.0.0.1', '10.0.0.1', '10.0.0.100'],
     listeners: [{ protocol: 'tcp', address: '127.0.0.1', port: 22 }],
+    directorRunning: false,
   };
 }
 
@@ -85,7 +86,7 @@ test('a host with everything in place: every line is ok', () => {
   const findings = diagnose(healthy(), NAT_DR, { api: { address: '127.0.0.1', port: 8080 } });
   assert.deepEqual(levels(findings), []);
   assert.deepEqual(findings.map((f) => f.check), [
-    'privileges', 'ipvs', 'scheduler wrr', 'scheduler sed', 'forwarding', 'conntrack', 'conntrack', 'rp_filter eth0',
+    'privileges', 'ipvs', 'lvsd', 'scheduler wrr', 'scheduler sed', 'forwarding', 'conntrack', 'conntrack', 'rp_filter eth0',
     'ipvs expire_nodest_conn', 'ipvs expire_quiescent_template', 'interface eth0', 'interface eth9', 'api port',
   ]);
   assert.match(only(findings, 'scheduler sed').message, /loads it when the first service uses it/);
@@ -210,6 +211,14 @@ test('ports: a taken API port is a problem; a local listener on a VIP port warns
   assert.equal(only(diagnose(facts, NAT_DR, { api: { address: '127.0.0.1', port: 9000 } }), 'api port').level, 'ok');
 });
 
+test('an lvsd already running here is a warning: a second one would refuse to start', () => {
+  const running = only(diagnose({ ...healthy(), directorRunning: true }, NAT_DR), 'lvsd');
+  assert.equal(running.level, 'warning');
+  assert.match(running.message, /an lvsd already drives the IPVS table here/);
+  assert.match(running.fix ?? '', /a second one refuses to start/);
+  assert.equal(only(diagnose(healthy(), NAT_DR), 'lvsd').message, 'no lvsd runs here yet');
+});
+
 test('sysctlsToRead asks for the rp_filter of each VIP interface, dots written as slashes', () => {
   const vlan = config('vrrp_instance V {\n interface eth0.100\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n');
   assert.ok(sysctlsToRead(vlan).includes('net.ipv4.conf.eth0/100.rp_filter'));
@@ -241,6 +250,12 @@ test('facts parsers: CapEff, module lists, /proc/net sockets', () => {
   10: 00000000:0035 00000000:0000 07 00000000:00000000
 `;
   assert.deepEqual(parseProcNet(udp, 'udp'), [{ protocol: 'udp', address: '0.0.0.0', port: 53 }]);
+  const unix = `Num       RefCount Protocol Flags    Type St Inode Path
+0000000000000000: 00000002 00000000 00010000 0001 01 41735 @lvsd/director
+0000000000000000: 00000003 00000000 00000000 0001 03 27183
+0000000000000000: 00000002 00000000 00010000 0001 01 19432 /run/systemd/notify
+`;
+  assert.deepEqual(parseProcNetUnix(unix), ['@lvsd/director', '/run/systemd/notify']);
 });
 
 test('--api takes PORT, ADDRESS:PORT or [V6]:PORT', () => {
