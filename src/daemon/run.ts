@@ -177,7 +177,10 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
       stopping = true;
       inbox.close();
       log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');
-      void busy.then(shutdown).then(() => resolve(0));
+      void busy.then(shutdown).then(() => {
+        log.info({ signal }, 'lvsd stopped');
+        resolve(0);
+      });
     });
   });
 }

@@ -21,7 +21,8 @@ export class LineProcess {
     };
     child.stdout?.setEncoding('utf8').on('data', take);
     child.stderr?.setEncoding('utf8').on('data', take);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': by then every line the process wrote has been read.
+    child.on('close', (code) => {
       this.exited = code;
       this.wake();
     });
@@ -56,7 +57,7 @@ export class LineProcess {
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.exited !== undefined) return;
-    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    const gone = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
     this.child.kill(signal);
     await gone;
   }

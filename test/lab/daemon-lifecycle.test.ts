@@ -137,6 +137,7 @@ test('without lvs_flush_on_stop the table stays on SIGTERM; with it alone every 
   assert.equal(kept.exited, 0, kept.tail());
   assert.equal(flushed.exited, 0, flushed.tail());
   assert.ok(kept.lines.some((l) => /the IPVS table is left in place/.test(l)), kept.tail());
+  for (const p of [kept, flushed]) assert.match(p.lines.at(-1) ?? '', /"signal":"SIGTERM","msg":"lvsd stopped"/, 'the last line says the stop is complete');
   assert.deepEqual(await services(keep), ALL);
   assert.deepEqual(await services(flush), []);
 });
