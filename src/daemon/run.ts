@@ -140,11 +140,15 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   }
   if (opts.resyncMs > 0) director.startResync(opts.resyncMs);
 
-  // Reloads and state dumps run one at a time, in the order asked; a stop waits for them.
+  // Reloads and state dumps run one at a time, in the order asked; a stop waits
+  // for them. One that fails unexpectedly is logged, and never blocks the stop.
   let busy = Promise.resolve();
+  const queue = (what: string, task: () => Promise<void>): void => {
+    busy = busy.then(task).catch((err: Error) => log.error({ err: err.message }, `${what} failed`));
+  };
   const reload = (): void => {
     log.info({ file: opts.configFile }, 'reloading');
-    busy = busy.then(async () => {
+    queue('reload', async () => {
       const next = read(opts.configFile, source, log);
       if (!next) {
         log.error({ file: opts.configFile }, 'reload refused: the configuration is not valid; keeping the running one');
@@ -170,17 +174,20 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     inbox.deliverTo((signal) => {
       if (stopping) return;
       if (signal === 'SIGHUP') return reload();
-      if (signal === 'SIGUSR1') {
-        busy = busy.then(dumpState);
-        return;
-      }
+      if (signal === 'SIGUSR1') return queue('state dump', dumpState);
       stopping = true;
       inbox.close();
       log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');
-      void busy.then(shutdown).then(() => {
-        log.info({ signal }, 'lvsd stopped');
-        resolve(0);
-      });
+      void busy.then(shutdown).then(
+        () => {
+          log.info({ signal }, 'lvsd stopped');
+          resolve(0);
+        },
+        (err: Error) => {
+          log.error({ signal, err: err.message }, 'lvsd stopped, with an error');
+          resolve(1);
+        },
+      );
     });
   });
 }
