@@ -6,7 +6,6 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ConfigRefusedError } from '../director/director';
 import { IpvsError } from '../ipvs/errors';
@@ -29,8 +28,8 @@ export interface ApiDeps {
   /** The bearer token changes need; without one, every change is refused. */
   token: string | undefined;
   vrrp(): VrrpView[];
-  /** Same as SIGHUP. */
-  reload(): void;
+  /** Same as SIGHUP; resolves once the file is applied, or refused with the reason. */
+  reload(): Promise<{ applied: true } | { applied: false; reason: string }>;
   events: EventLog;
 }
 
@@ -184,10 +183,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   app.get('/v1/vrrp', { schema: { summary: 'VRRP instances: state, priorities, VIPs, master, transitions' } }, async () => deps.vrrp());
-  app.post('/v1/reload', { schema: { summary: 'Re-read the configuration file (as SIGHUP)', security, body: Type.Optional(Type.Object({}, { additionalProperties: false })) } }, async (_req, reply) => {
-    deps.reload();
-    deps.events.add('reload', 'reload asked through the API');
-    return reply.code(202).send({ status: 'reloading' });
+  app.post('/v1/reload', {
+    schema: {
+      summary: 'Re-read the configuration file (as SIGHUP); answers once it is applied, or refused with the reason (422)',
+      // No body schema: a bare POST (curl -X POST) is the usual call, and a body is ignored.
+      security,
+    },
+  }, async (_req, reply) => {
+    const outcome = await deps.reload();
+    if (!outcome.applied) {
+      deps.events.add('reload', `reload through the API refused: ${outcome.reason}`);
+      return reply.code(422).send({ error: `reload refused, the running configuration stays: ${outcome.reason}` });
+    }
+    deps.events.add('reload', 'reload through the API applied');
+    return reply.code(200).send({ status: 'reloaded' });
   });
   return app;
 }

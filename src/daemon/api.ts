@@ -92,7 +92,7 @@ export function apiComponent(ctx: DaemonContext): Component {
       const token = options.apiTokenFile !== undefined ? readToken(options.apiTokenFile) : undefined;
       if (token === undefined) log.warn({}, 'no --api-token-file: the REST API is read-only');
       if (director.apiStateRefused) events.add('api', `saved API objects not in effect: ${director.apiStateRefused}`);
-      app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => process.kill(process.pid, 'SIGHUP') });
+      app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => ctx.reload() });
       await app.listen({ host: listen.host, port: listen.port });
       drains.start();
       log.info({ listen: `${listen.host}:${listen.port}`, stateDir }, 'REST API listening');

@@ -40,7 +40,11 @@ export interface DaemonContext {
   director: Director;
   /** Every component of the daemon, for those that read others (filled once all are made). */
   components: readonly Component[];
+  /** Re-reads the configuration file, as SIGHUP does, once the daemon runs; says whether it was applied. */
+  reload(): Promise<ReloadOutcome>;
 }
+
+export type ReloadOutcome = { applied: true } | { applied: false; reason: string };
 
 export interface Component {
   name: string;
@@ -67,14 +71,20 @@ function makeLogger(): pino.Logger {
   return pino({ level, base: { name: 'lvsd' } });
 }
 
-function read(file: string, source: SourceOptions, log: pino.Logger): KeepalivedConfig | undefined {
+/** The configuration file read and checked, every diagnostic logged; refused with its first error. */
+function read(file: string, source: SourceOptions, log: pino.Logger): { config: KeepalivedConfig } | { error: string } {
   const result = loadConfig(file, source);
+  let first: string | undefined;
   for (const d of result.diagnostics) {
     const text = formatDiagnostic(d);
-    if (d.severity === 'error') log.error({ file }, text);
-    else log.warn({ file }, text);
+    if (d.severity === 'error') {
+      first ??= text;
+      log.error({ file }, text);
+    } else {
+      log.warn({ file }, text);
+    }
   }
-  return result.ok ? result.config : undefined;
+  return result.ok ? { config: result.config } : { error: first ?? `${file}: the configuration is not valid` };
 }
 
 /** Runs the daemon until SIGTERM or SIGINT; signals held by inbox since before start-up are handled once it runs. */
@@ -89,11 +99,12 @@ export async function runDaemon(opts: RunOptions, inbox = new SignalInbox()): Pr
 async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<number> {
   const log = makeLogger();
   const source: SourceOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
-  const config = read(opts.configFile, source, log);
-  if (!config) {
+  const first = read(opts.configFile, source, log);
+  if ('error' in first) {
     log.error({ file: opts.configFile }, 'configuration is not valid; not starting');
     return 1;
   }
+  const config = first.config;
   let claim: InstanceClaim;
   try {
     claim = await claimInstance(opts.netns);
@@ -116,7 +127,9 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     if (r.applied.length || r.failed.length) log.info({ cause: r.cause, applied: r.applied.length, failed: r.failed.length }, 'kernel table updated');
   });
   const components: Component[] = [];
-  const ctx: DaemonContext = { options: opts, log, client, scheduler, director, components };
+  // Set below, once reloads can run; components only call it after start.
+  let reload: () => Promise<ReloadOutcome> = () => Promise.resolve({ applied: false, reason: 'lvsd is starting' });
+  const ctx: DaemonContext = { options: opts, log, client, scheduler, director, components, reload: () => reload() };
   components.push(...COMPONENTS.map((make) => make(ctx)));
 
   const shutdown = async (): Promise<void> => {
@@ -143,28 +156,34 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   // Reloads and state dumps run one at a time, in the order asked; a stop waits
   // for them. One that fails unexpectedly is logged, and never blocks the stop.
   let busy = Promise.resolve();
-  const queue = (what: string, task: () => Promise<void>): void => {
-    busy = busy.then(task).catch((err: Error) => log.error({ err: err.message }, `${what} failed`));
+  const queue = <T>(what: string, task: () => Promise<T>, failed: (reason: string) => T): Promise<T> => {
+    const done = busy.then(task).catch((err: Error) => {
+      log.error({ err: err.message }, `${what} failed`);
+      return failed(err.message);
+    });
+    busy = done.then(() => undefined);
+    return done;
   };
-  const reload = (): void => {
+  reload = () => {
     log.info({ file: opts.configFile }, 'reloading');
-    queue('reload', async () => {
+    return queue('reload', async (): Promise<ReloadOutcome> => {
       const next = read(opts.configFile, source, log);
-      if (!next) {
+      if ('error' in next) {
         log.error({ file: opts.configFile }, 'reload refused: the configuration is not valid; keeping the running one');
-        return;
+        return { applied: false, reason: next.error };
       }
       try {
-        await director.load(next, 'reload');
+        await director.load(next.config, 'reload');
       } catch (err) {
         const why = err instanceof ConfigRefusedError ? err.message : (err as Error).message;
         log.error({ err: why }, 'reload refused; keeping the running configuration');
-        return;
+        return { applied: false, reason: why };
       }
       for (const c of components) {
-        await c.apply(next, 'reload').catch((err: Error) => log.error({ component: c.name, err: err.message }, 'reload of component failed'));
+        await c.apply(next.config, 'reload').catch((err: Error) => log.error({ component: c.name, err: err.message }, 'reload of component failed'));
       }
-    });
+      return { applied: true };
+    }, (reason) => ({ applied: false, reason }));
   };
 
   const dumpState = stateDumper(() => ({ configFile: opts.configFile, config: director.running, desired: director.desiredTable(), client, scheduler, components }), log, opts.stateDir);
@@ -173,8 +192,8 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     let stopping = false;
     inbox.deliverTo((signal) => {
       if (stopping) return;
-      if (signal === 'SIGHUP') return reload();
-      if (signal === 'SIGUSR1') return queue('state dump', dumpState);
+      if (signal === 'SIGHUP') return void reload();
+      if (signal === 'SIGUSR1') return void queue('state dump', dumpState, () => undefined);
       stopping = true;
       inbox.close();
       log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');

@@ -4,7 +4,7 @@
 // bad requests and missing or wrong tokens leave the kernel table as it was.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bridge, Netns, connect, requireLab } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
@@ -108,6 +108,18 @@ test('API real servers carry traffic, drain after their connections, persist, an
     assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(r.json)}`);
     assert.equal(typeof r.json.error, 'string');
   }
+  assert.equal(await table(), before);
+
+  // Reload through the API: a bare POST answers once the file is applied; a
+  // broken file is refused with its file:line, and the running table stays.
+  const reloaded = await api('POST', '/v1/reload');
+  assert.deepEqual([reloaded.status, reloaded.json], [200, { status: 'reloaded' }]);
+  const good = readFileSync(file, 'utf8');
+  writeFileSync(file, good.replace('weight 1', 'weight heavy'));
+  const broken = await api('POST', '/v1/reload');
+  assert.equal(broken.status, 422, JSON.stringify(broken.json));
+  assert.match(broken.json.error, /^reload refused, the running configuration stays: .*keepalived\.conf:6: real_server: weight "heavy"/);
+  writeFileSync(file, good);
   assert.equal(await table(), before);
 
   // Drain: rs1 is quiesced (a weight override of a file server), a connection is held on rs2,

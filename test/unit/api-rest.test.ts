@@ -10,6 +10,7 @@ import { EventLog } from '../../src/api/events';
 import { ServiceMutations } from '../../src/api/mutations';
 import { STATE_FILE } from '../../src/api/state-file';
 import { auth, enc, harness, UNROUTABLE } from './api-fixture';
+import type { ApiDeps } from '../../src/api/server';
 
 const VS = 'tcp:10.0.0.1:80';
 
@@ -211,6 +212,24 @@ test('metrics use node_exporter names; /docs, /healthz and /v1/vrrp answer', asy
     const page = await h.app.inject({ url: '/' });
     assert.match(page.headers['content-type'] as string, /text\/html/);
     assert.doesNotMatch(page.body, /https?:\/\//, 'the status page must not load anything from elsewhere');
+  } finally {
+    await h.close();
+  }
+});
+
+test('POST /v1/reload, bare or with an empty body, answers once the file is applied, or 422 with the reason it was refused', async () => {
+  const outcomes: Awaited<ReturnType<ApiDeps['reload']>>[] = [{ applied: true }, { applied: false, reason: 'keepalived.conf:3: virtual_server: bad address' }];
+  const h = await harness({ reload: async () => outcomes.shift()! });
+  try {
+    const applied = await h.app.inject({ method: 'POST', url: '/v1/reload', headers: auth });
+    assert.equal(applied.statusCode, 200, applied.body);
+    assert.deepEqual(applied.json(), { status: 'reloaded' });
+    // With an empty JSON body too, as some clients send.
+    const refused = await h.app.inject({ method: 'POST', url: '/v1/reload', headers: { ...auth, 'content-type': 'application/json' }, payload: '{}' });
+    assert.equal(refused.statusCode, 422);
+    assert.deepEqual(refused.json(), { error: 'reload refused, the running configuration stays: keepalived.conf:3: virtual_server: bad address' });
+    assert.equal((await h.app.inject({ method: 'POST', url: '/v1/reload' })).statusCode, 401, 'no token, no reload');
+    assert.equal(outcomes.length, 0);
   } finally {
     await h.close();
   }
