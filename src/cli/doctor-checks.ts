@@ -360,7 +360,6 @@ export function checkPorts(facts: HostFacts, config: KeepalivedConfig | undefine
   return out;
 }
 
-/** Every check, in the order an operator fixes things: rights, kernel, configuration, network. */
 /** A running lvsd is no fault, but a second one would refuse to start. */
 export function checkRunningDirector(facts: HostFacts): Finding {
   const where = facts.netns ? ` in netns ${facts.netns}` : ' here';
@@ -369,6 +368,7 @@ export function checkRunningDirector(facts: HostFacts): Finding {
     : { level: 'ok', check: 'lvsd', message: `no lvsd runs${where} yet` };
 }
 
+/** Every check, in the order an operator fixes things: rights, kernel, configuration, network. */
 export function diagnose(facts: HostFacts, config: KeepalivedConfig | undefined, opts: DoctorOptions = {}): Finding[] {
   const out: Finding[] = [...checkPrivileges(facts, config), checkIpvs(facts), checkRunningDirector(facts)];
   if (config) {

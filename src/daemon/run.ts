@@ -13,7 +13,7 @@ import { scriptRunner } from './scripts';
 import { stateDumper } from './dump';
 import { flushOnStopLogged } from './flush-on-stop';
 import { claimInstance, type InstanceClaim } from './instance-lock';
-import { SignalInbox } from './signals';
+import type { SignalInbox } from './signals';
 import { vrrpComponent } from './vrrp';
 
 export interface RunOptions {
@@ -88,7 +88,7 @@ function read(file: string, source: SourceOptions, log: pino.Logger): { config: 
 }
 
 /** Runs the daemon until SIGTERM or SIGINT; signals held by inbox since before start-up are handled once it runs. */
-export async function runDaemon(opts: RunOptions, inbox = new SignalInbox()): Promise<number> {
+export async function runDaemon(opts: RunOptions, inbox: SignalInbox): Promise<number> {
   try {
     return await runUntilStopped(opts, inbox);
   } finally {

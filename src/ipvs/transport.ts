@@ -15,9 +15,9 @@
 // than one per request (the frames go as an I/O vector, without a copy).
 // Only the raw socket module: the package's index also loads every protocol it knows.
 import { RawNetlinkSocket, type ErrnoException } from 'netlink/dist/raw';
-import { outsideNative } from '../net/outside-native';
 import { constants as osConstants } from 'node:os';
 import { inNetns } from '../net/netns';
+import { outsideNative } from '../net/outside-native';
 import { NETLINK_GENERIC, NlmFlag, NlmsgType } from './constants';
 import { IpvsError, IpvsProtocolError } from './errors';
 import { frame, parseMessages, type NetlinkMessage } from './message';
@@ -230,6 +230,7 @@ export class Transport {
   }
 
   private sendBatch(batch: Pending[]): void {
+    // Only a failure has work to move out of the package's callback (outside-native.ts).
     this.socket.send(batch.map((p) => p.frame), { port: 0 }, (err) => {
       if (err) setImmediate(() => this.sendFailed(batch, err));
     });

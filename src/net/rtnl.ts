@@ -68,12 +68,13 @@ export class Rtnl {
     try {
       [reply] = await this.socket.request(type, body, { flags, checkError: false });
     } catch (e) {
-      await leaveNativeCallback();
       const err = e as { errno?: number; code?: string; message: string };
       const errno = typeof err.errno === 'number' ? Math.abs(err.errno) : 0;
       throw new NetlinkError(ctx.operation, ctx.object, errno, err.code ?? err.message, this.netns);
+    } finally {
+      // Either way, the caller goes on outside the package's callback.
+      await leaveNativeCallback();
     }
-    await leaveNativeCallback();
     const first = reply[0];
     if (first && first.type === NlMessageType.ERROR) {
       const errno = -parseError(first.data, first.flags).errno;
