@@ -1,14 +1,17 @@
 #!/bin/sh
 # VRRP failover timed on the wire: run inside the lab kernel,
 #   scripts/lab scripts/bench-vrrp.sh [REPEATS]
-# A keepalived master (priority 150) and a backup (priority 90: lvsd, then
-# keepalived) share one bridge; tcpdump on the bridge stamps every packet.
+# A master (priority 150) and a backup (priority 90) share one bridge, each
+# lvsd or keepalived (four pairings); tcpdump on the bridge stamps every packet.
 # After SIGKILL of the master: its last advert -> the backup's first advert,
 # and -> the backup's first gratuitous ARP. After a graceful stop: the
 # priority-0 advert -> the backup's first advert. For advert_int 1 s (v2) and
 # 0.1 s (v3); medians of REPEATS runs next to the RFC's figures. The graceful
 # stop is also timed on the backup's own interface (a second capture in its
 # namespace): the difference is the lab kernel's delivery across the bridge.
+# While a takeover is timed the script starts no process (a fork in the lab
+# kernel delays other work by up to a scheduler tick): it waits on a sleep
+# started before the master is ended, then looks for the VIP.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 repeats=${1:-3}
@@ -81,10 +84,11 @@ measure() { # PCAP MASTER_IP BACKUP_IP MODE(kill|stop)
     END { if (!taken) print "nan nan"; else printf "%.1f %.1f\n", (taken - last) * 1000, (garp ? (garp - taken) * 1000 : -1) }'
 }
 
-# Starts the keepalived master, lets it settle, then ends it (kill|stop) while the bridge is
-# captured; the backup's takeover times go to $work/MODE.result. Leaves the master's pid in mpid.
+# Starts the master ($master: lvsd or keepalived), lets it settle, then ends it (kill|stop) while
+# the bridge is captured; the backup's takeover times go to $work/MODE.result. Leaves the master's
+# pid in mpid.
 failover() { # MODE
-  mpid=$(start_keepalived $M "$work/master.conf" master)
+  if [ "$master" = lvsd ]; then mpid=$(start_lvsd $M "$work/master.conf" master); else mpid=$(start_keepalived $M "$work/master.conf" master); fi
   wait_vip $M
   sleep 2
   tcpdump -U --immediate-mode -i $br -w "$work/$1.pcap" vrrp or arp 2>/dev/null &
@@ -92,7 +96,12 @@ failover() { # MODE
   ip netns exec $B tcpdump -U --immediate-mode -i eth0 -w "$work/$1-backup.pcap" vrrp 2>/dev/null &
   dump_backup=$!
   sleep 1
-  if [ "$1" = kill ]; then
+  if [ "$1" = kill ]; then nap=$(awk -v a="$advert" 'BEGIN { print 3 * a + 1.5 }'); else nap=1.5; fi
+  sleep "$nap" &
+  napper=$!
+  if [ "$1" = kill ] && [ "$master" = lvsd ]; then
+    kill -9 "$mpid"
+  elif [ "$1" = kill ]; then
     # The VRRP child is the one to kill: killed alone, the parent would stop it gracefully (priority 0).
     # The parent is frozen first, or it may respawn the child before its own SIGKILL lands.
     kill -STOP "$mpid"
@@ -100,8 +109,8 @@ failover() { # MODE
   else
     kill -TERM "$mpid"
   fi
+  wait $napper
   wait_vip $B
-  sleep 0.5
   kill -INT $dump $dump_backup; wait $dump 2>/dev/null || true; wait $dump_backup 2>/dev/null || true
   measure "$work/$1.pcap" 10.63.0.1 10.63.0.2 "$1" >"$work/$1.result"
   measure "$work/$1-backup.pcap" 10.63.0.1 10.63.0.2 "$1" >"$work/$1-backup.result"
@@ -116,13 +125,15 @@ theory() { # VERSION ADVERT PRIORITY -> "down skew" in ms
 }
 
 setup
-printf '%-10s %-9s %12s %12s %12s %12s %15s %12s\n' backup advert theory-kill kill theory-stop stop stop-at-backup garp-after
+printf '%-10s %-10s %-9s %12s %12s %12s %12s %15s %12s\n' master backup advert theory-kill kill theory-stop stop stop-at-backup garp-after
 for variant in "2 1" "3 0.1"; do
   set -- $variant
   version=$1 advert=$2
   conf "$version" "$advert" 150 >"$work/master.conf"
   conf "$version" "$advert" 90 >"$work/backup.conf"
-  for kind in lvsd keepalived; do
+  for pairing in "lvsd lvsd" "keepalived keepalived" "keepalived lvsd" "lvsd keepalived"; do
+    set -- $pairing
+    master=$1 kind=$2
     : >"$work/kill.txt"; : >"$work/stop.txt"; : >"$work/stop-backup.txt"; : >"$work/garp.txt"
     r=0
     while [ $r -lt "$repeats" ]; do
@@ -146,7 +157,7 @@ for variant in "2 1" "3 0.1"; do
       kill -TERM "$mpid" 2>/dev/null || true; wait "$mpid" 2>/dev/null || true
     done
     set -- $(theory "$version" "$advert" 90)
-    printf '%-10s %-9s %12s %12s %12s %12s %15s %12s\n' "$kind" "v$version/${advert}s" "$1" "$(median <"$work/kill.txt")" \
+    printf '%-10s %-10s %-9s %12s %12s %12s %12s %15s %12s\n' "$master" "$kind" "v$version/${advert}s" "$1" "$(median <"$work/kill.txt")" \
       "$2" "$(median <"$work/stop.txt")" "$(median <"$work/stop-backup.txt")" "$(median <"$work/garp.txt")"
     echo "  runs (ms): kill $(tr '\n' ' ' <"$work/kill.txt")| stop $(tr '\n' ' ' <"$work/stop.txt")| stop at backup $(tr '\n' ' ' <"$work/stop-backup.txt")| garp $(tr '\n' ' ' <"$work/garp.txt")"
   done
