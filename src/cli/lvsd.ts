@@ -1,6 +1,6 @@
 // lvsd: the director daemon's command line. Each mode is one entry of
 // COMMANDS, selected by its flag (keepalived style, e.g. -t) or its name.
-import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig } from '../config';
+import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type Diagnostic } from '../config';
 import type { RunOptions } from '../daemon/run';
 import { SignalInbox } from '../daemon/signals';
 import { endOnWriteFailure } from './write-failure';
@@ -18,11 +18,19 @@ const EXIT_OK = 0;
 const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
 
-function configTest(options: Options): number {
+async function configTest(options: Options): Promise<number> {
   const result = loadConfig(options.configFile, options.configId !== undefined ? { configId: options.configId } : {});
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
-  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = result.diagnostics.length - errors;
+  const diagnostics: Diagnostic[] = [...result.diagnostics];
+  if (!diagnostics.some((d) => d.severity === 'error')) {
+    // The checkers as the daemon builds them: what would stop it from starting stops the test too.
+    const { buildConfiguredChecks } = await import('../director/health.js');
+    for (const p of buildConfiguredChecks(result.config).problems) {
+      diagnostics.push({ severity: 'error', file: p.at.file, line: p.at.line, keyword: p.type, message: p.message });
+    }
+  }
+  for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
   if (errors > 0) {
     process.stderr.write(`${options.configFile}: ${errors} error${errors > 1 ? 's' : ''}, ${warnings} warning${warnings === 1 ? '' : 's'}: configuration is not valid\n`);
     return EXIT_INVALID;

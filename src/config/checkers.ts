@@ -134,8 +134,9 @@ function httpHandlers(type: 'HTTP_GET' | 'SSL_GET'): Handlers<CheckerDraft> {
 const MISC_HANDLERS: Handlers<CheckerDraft> = {
   ...COMMON_HANDLERS,
   misc_path: (a, d) => {
-    const script = a.script();
-    if (script) (d.checker as MiscCheck).script = { ...script, user: (d.checker as MiscCheck).script?.user ?? script.user };
+    // keepalived takes the user from `user`, not from words after the command (it ignores those).
+    const script = a.script({ runAs: false });
+    if (script) (d.checker as MiscCheck).script = { ...script, user: (d.checker as MiscCheck).script?.user };
   },
   misc_timeout: (a, d) => { (d.checker as MiscCheck).miscTimeoutMs = a.seconds(0, 0.001, 86400); },
   misc_dynamic: (_a, d) => { (d.checker as MiscCheck).dynamic = true; },

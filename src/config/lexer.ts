@@ -14,22 +14,26 @@ function isSpace(c: string): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v';
 }
 
-/** Drops a `#` or `!` comment that starts a word outside quotes. */
+/**
+ * Drops a comment as keepalived does: it starts at any `#` or `!` outside
+ * double quotes, even inside a word (`auth_pass secret!1` is "secret"), and
+ * `\#` or `\!` outside quotes stands for the character itself.
+ */
 export function stripComment(text: string): string {
-  let quote = '';
+  let out = '';
+  let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
+    if (c === '"') quoted = !quoted;
+    else if (c === '\\' && i + 1 < text.length) {
+      const next = text[i + 1];
+      out += !quoted && (next === '#' || next === '!') ? next : c + next;
+      i++;
       continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if ((c === '#' || c === '!') && (i === 0 || isSpace(text[i - 1]) || text[i - 1] === '{' || text[i - 1] === '}')) {
-      return text.slice(0, i);
-    }
+    } else if (!quoted && (c === '#' || c === '!')) return out;
+    out += c;
   }
-  return text;
+  return out;
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -54,24 +58,30 @@ function escape(text: string, i: number): [string, number] {
 }
 
 /**
- * Splits an unquoted word's leading and trailing braces off, so that
- * "global_defs{" and "}" work as in keepalived; "${NAME}" left over from an
+ * Splits an unquoted word at its braces, wherever they are, as keepalived
+ * does ("80{weight" is "80", "{", "weight"); "${NAME}" left over from an
  * undefined parameter stays whole.
  */
 function splitBraces(word: string, at: SourceLocation, out: Token[]): void {
-  let start = 0;
-  while (start < word.length && (word[start] === '{' || word[start] === '}')) {
-    out.push({ text: word[start], quoted: false, file: at.file, line: at.line });
-    start++;
+  let part = '';
+  const flush = (): void => {
+    if (part !== '') out.push({ text: part, quoted: false, file: at.file, line: at.line });
+    part = '';
+  };
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i];
+    const parameter = c === '$' ? /^\$\{[A-Za-z_][A-Za-z0-9_]*\}/.exec(word.slice(i)) : null;
+    if (parameter) {
+      part += parameter[0];
+      i += parameter[0].length - 1;
+    } else if (c === '{' || c === '}') {
+      flush();
+      out.push({ text: c, quoted: false, file: at.file, line: at.line });
+    } else {
+      part += c;
+    }
   }
-  let end = word.length;
-  const tail: Token[] = [];
-  while (end > start && (word[end - 1] === '{' || (word[end - 1] === '}' && !word.slice(start, end - 1).includes('{')))) {
-    tail.unshift({ text: word[end - 1], quoted: false, file: at.file, line: at.line });
-    end--;
-  }
-  if (end > start) out.push({ text: word.slice(start, end), quoted: false, file: at.file, line: at.line });
-  out.push(...tail);
+  flush();
 }
 
 export function tokenize(text: string, at: SourceLocation, diags: Diagnostics): Token[] {

@@ -1,6 +1,7 @@
 // Turns keepalived.conf and the files it includes into logical lines, doing
 // what keepalived does before parsing: comments, includes, "@id" conditional
-// lines and "$NAME=value" parameters with their substitution.
+// lines, "$NAME=value" parameters with their substitution, and the ~SEQ and
+// ~LST lines that repeat a line over a sequence or a list of values.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,9 +19,12 @@ export interface SourceOptions {
 }
 
 const MAX_EXPANSION_DEPTH = 32;
+/** More lines than any table needs from one ~SEQ or ~LST: a typo such as a missing step must not hang the reader. */
+const MAX_REPETITIONS = 65536;
 const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 const INCLUDE = /^(include[rmwba]?)(?:\s+(.*))?$/;
-const PARAMETER = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?:\s+\d+){0,2})\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/g;
+// A bare $NAME ends at a blank, a comma, a closing parenthesis or the end of the line, as in keepalived.
+const PARAMETER = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?:\s+\d+){0,2})\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[\s,)]|$)/g;
 
 export function defaultConfigId(): string {
   return os.hostname().split('.')[0];
@@ -71,14 +75,9 @@ class SourceReader {
         continue;
       }
       if (text === '') continue;
-      const include = INCLUDE.exec(text);
-      if (include) {
-        this.include(include[1], include[2]?.trim() ?? '', resolved, at);
-        continue;
-      }
       const started = this.startsMultilineDefinition(text);
       if (started) {
-        pending = { name: started, lines: [] };
+        pending = { name: started.name, lines: started.first === '' ? [] : [started.first] };
         pendingAt = at;
         continue;
       }
@@ -88,12 +87,13 @@ class SourceReader {
     this.includeStack.pop();
   }
 
-  /** "$NAME= \" (after an optional @id prefix that matches) opens a multiline definition. */
-  private startsMultilineDefinition(text: string): string | undefined {
+  /** "$NAME=[first line] \" (after an optional @id prefix that matches) opens a multiline definition. */
+  private startsMultilineDefinition(text: string): { name: string; first: string } | undefined {
     const line = this.applyCondition(text);
     if (line === undefined) return undefined;
     const m = DEFINITION.exec(line);
-    return m && m[2].trim() === '\\' ? m[1] : undefined;
+    const value = m?.[2].trim();
+    return m && value?.endsWith('\\') ? { name: m[1], first: value.slice(0, -1).trim() } : undefined;
   }
 
   /** Returns the line without its @id prefix, or undefined when the line is for another config id. */
@@ -117,12 +117,51 @@ class SourceReader {
       this.parameters.set(definition[1], definition[2].trim());
       return;
     }
+    if (text.startsWith('~SEQ') || text.startsWith('~LST')) {
+      this.repeat(text, at, currentFile, depth);
+      return;
+    }
     const substituted = this.substitute(text, currentFile);
     if (substituted === text) {
-      this.lines.push({ text, ...at });
+      // As in keepalived, "@id include ..." and "include $DIR/..." are includes too.
+      const include = INCLUDE.exec(text);
+      if (include) this.include(include[1], include[2]?.trim() ?? '', currentFile, at);
+      else this.lines.push({ text, ...at });
       return;
     }
     for (const piece of substituted.split('\n')) this.processLine(piece, at, currentFile, depth + 1);
+  }
+
+  /**
+   * "~SEQ(NAME, [START,] [STEP,] END) LINE" gives LINE once per number, with
+   * $NAME set to it (~SEQx: in hex); "~LST(NAME, V1, V2, ...) LINE" or
+   * "~LST({A, B}, {A1, B1}, {A2, B2}) LINE" once per value or set of values.
+   */
+  private repeat(text: string, at: SourceLocation, currentFile: string, depth: number): void {
+    const kind = text.slice(0, 4);
+    const close = text.indexOf(')');
+    const open = text.indexOf('(');
+    const head = /^~(SEQx?|LST)\s*$/.exec(text.slice(0, open === -1 ? text.length : open));
+    if (!head || close < open) {
+      this.diags.error(at, kind, `expected ${kind}(...) followed by the line to repeat, got "${text}"`);
+      return;
+    }
+    const inside = this.substitute(text.slice(open + 1, close), currentFile);
+    const line = text.slice(close + 1).trim();
+    const sets = kind === '~SEQ' ? sequence(inside, head[1] === 'SEQx') : valueSets(inside);
+    if (typeof sets === 'string') {
+      this.diags.error(at, kind, `${sets}: "${text.slice(0, close + 1)}"`);
+      return;
+    }
+    if (sets.values.length > MAX_REPETITIONS) {
+      this.diags.error(at, kind, `gives ${sets.values.length} lines, more than ${MAX_REPETITIONS}: "${text.slice(0, close + 1)}"`);
+      return;
+    }
+    if (line === '') return;
+    for (const values of sets.values) {
+      sets.names.forEach((name, i) => this.parameters.set(name, values[i] ?? ''));
+      this.processLine(line, at, currentFile, depth + 1);
+    }
   }
 
   /** One pass of parameter replacement; undefined parameters stay as written. */
@@ -169,4 +208,58 @@ export function readSource(file: string, diags: Diagnostics, options: SourceOpti
   const reader = new SourceReader(diags, options.configId ?? defaultConfigId());
   reader.readFile(file, file);
   return reader.lines;
+}
+
+interface ValueSets {
+  names: string[];
+  values: string[][];
+}
+
+/** A C number as strtol(…, 0) reads one: decimal, 0x hex or 0 octal, with a sign. */
+function cNumber(text: string): number | undefined {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text.trim());
+  if (!m) return undefined;
+  const digits = m[2];
+  const n = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits.startsWith('0') ? parseInt(digits, 8) : Number(digits);
+  return m[1] === '-' ? -n : n;
+}
+
+/** The inside of ~SEQ(...): a name and END, START and END, or START, STEP and END. */
+function sequence(inside: string, hex: boolean): ValueSets | string {
+  const [name, ...rest] = inside.split(',').map((p) => p.trim());
+  if (!name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return 'the first argument must be a parameter name';
+  if (rest.length < 1 || rest.length > 3) return 'expected the name, then END, or START and END, or START, STEP and END';
+  const nums = rest.map(cNumber);
+  if (nums.some((n) => n === undefined)) return 'START, STEP and END must be integers';
+  const [a, b, c] = nums as number[];
+  let start: number;
+  let step: number;
+  let end: number;
+  if (rest.length === 1) [start, step, end] = [a < 0 ? -1 : 1, a < 1 ? -1 : 1, a];
+  else if (rest.length === 2) [start, step, end] = [a, a <= b ? 1 : -1, b];
+  else [start, step, end] = [a, b, c];
+  if (step === 0 || (start < end && step < 0) || (start > end && step > 0)) return 'STEP must be non-zero and go from START towards END';
+  if (hex && (start < 0 || end < 0)) return '~SEQx takes only positive numbers';
+  const count = Math.floor((end - start) / step) + 1;
+  if (count > MAX_REPETITIONS) return `gives ${count} lines, more than ${MAX_REPETITIONS}`;
+  const values: string[][] = [];
+  for (let i = 0, n = start; i < count; i++, n += step) values.push([hex ? n.toString(16) : String(n)]);
+  return { names: [name], values };
+}
+
+/** The inside of ~LST(...): a name or {names}, then values or {value sets}. */
+function valueSets(inside: string): ValueSets | string {
+  const items: string[][] = [];
+  const re = /\s*(?:\{([^}]*)\}|([^,{}]*))\s*(,|$)/gy;
+  let m: RegExpExecArray | null;
+  while (re.lastIndex < inside.length && (m = re.exec(inside)) !== null) {
+    items.push(m[1] !== undefined ? m[1].split(',').map((v) => v.trim()) : [m[2].trim()]);
+    if (m[3] === '') break;
+  }
+  if (re.lastIndex < inside.length) return 'expected NAME or {NAME, ...}, then values or {value, ...} sets, separated by commas';
+  const [names, ...values] = items;
+  if (!names || names.some((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))) return 'the first argument must be a parameter name or {names}';
+  if (values.length === 0) return 'no values';
+  if (values.some((v) => v.length > names.length)) return 'a set has more values than there are names';
+  return { names, values };
 }

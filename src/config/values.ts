@@ -124,11 +124,19 @@ export class Args {
   }
 
   /** "<command> [user [group]]" as used by notify_*, quorum_* and script keywords. */
-  script(): Script | undefined {
+  /**
+   * A script and, after it, the user and group to run it as (unless `runAs` is false).
+   * Arguments go inside the quoted command; keepalived ignores further words.
+   */
+  script(opts: { runAs?: boolean } = {}): Script | undefined {
+    const runAs = opts.runAs !== false;
     const command = this.string(0, 'a command');
     if (command === undefined) return undefined;
     if (command.trim() === '') return this.error(`${this.keyword} command is empty`);
-    this.atMost(3);
+    if (runAs) this.atMost(3);
+    else if (this.count > 1) {
+      this.warning(`${this.keyword}: words after the command are ignored, as keepalived ignores them; to pass arguments, quote the command line: ${this.keyword} "${this.stmt.args.map((t) => t.text).join(' ')}"`);
+    }
     let argv: string[];
     try {
       argv = splitCommandLine(command);
@@ -136,8 +144,8 @@ export class Args {
       return this.error(`${this.keyword} ${(err as Error).message}`);
     }
     const script: Script = { command, argv };
-    if (this.text(1) !== undefined) script.user = this.text(1);
-    if (this.text(2) !== undefined) script.group = this.text(2);
+    if (runAs && this.text(1) !== undefined) script.user = this.text(1);
+    if (runAs && this.text(2) !== undefined) script.group = this.text(2);
     return script;
   }
 }

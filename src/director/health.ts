@@ -85,22 +85,38 @@ function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
   return input;
 }
 
-/** Every check a configuration asks for. Throws, naming the checker, when one cannot be built. */
-export function configuredChecks(config: KeepalivedConfig): ConfiguredCheck[] {
-  const out: ConfiguredCheck[] = [];
+/** A checker of the configuration that cannot be built, and why. */
+export interface CheckerProblem {
+  at: { file: string; line: number };
+  type: string;
+  message: string;
+}
+
+/** Every check a configuration asks for, and every checker that cannot be built. */
+export function buildConfiguredChecks(config: KeepalivedConfig): { checks: ConfiguredCheck[]; problems: CheckerProblem[] } {
+  const checks: ConfiguredCheck[] = [];
+  const problems: CheckerProblem[] = [];
   for (const vs of config.virtualServers) {
     for (const rs of vs.realServers) {
       const server = serverName(vs, rs);
       rs.checkers.forEach((c, i) => {
         try {
-          out.push({ id: `${server} ${c.type}#${i + 1}`, server, spec: buildCheckSpec(checkInput(c, vs, rs)) });
+          checks.push({ id: `${server} ${c.type}#${i + 1}`, server, spec: buildCheckSpec(checkInput(c, vs, rs)) });
         } catch (e) {
-          throw new Error(`${c.at.file}:${c.at.line}: ${c.type}: ${(e as Error).message}`);
+          problems.push({ at: c.at, type: c.type, message: (e as Error).message });
         }
       });
     }
   }
-  return out;
+  return { checks, problems };
+}
+
+/** Every check a configuration asks for. Throws, naming the first checker that cannot be built. */
+export function configuredChecks(config: KeepalivedConfig): ConfiguredCheck[] {
+  const { checks, problems } = buildConfiguredChecks(config);
+  const p = problems[0];
+  if (p) throw new Error(`${p.at.file}:${p.at.line}: ${p.type}: ${p.message}`);
+  return checks;
 }
 
 interface Verdict { up: boolean; weight?: number }

@@ -30,6 +30,36 @@ test('lvsd --config-test on an invalid file exits 1 and lists every error', () =
   assert.match(r.stderr, /8 errors, 0 warnings: configuration is not valid/);
 });
 
+test('lvsd -t refuses what would stop the daemon from building its checkers, and warns where keepalived ignores words', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvsd-t-'));
+  try {
+    const file = path.join(dir, 'keepalived.conf');
+    writeFileSync(file, [
+      'virtual_server fwmark 20 {',
+      '  lb_kind DR',
+      '  persistence_timeout 300',
+      '  real_server 192.168.12.1 {',
+      '    TCP_CHECK {',
+      '      connect_timeout 3',
+      '    }',
+      '  }',
+      '  real_server 192.168.12.2 {',
+      '    MISC_CHECK {',
+      '      misc_path /bin/true 192.168.12.2 80',
+      '    }',
+      '  }',
+      '}',
+    ].join('\n'));
+    const r = lvsd('-t', '-f', file);
+    assert.equal(r.status, 1);
+    assert.ok(r.stderr.includes(`${file}:5: TCP_CHECK: TCP_CHECK of 192.168.12.1:0: needs a port`), r.stderr);
+    assert.ok(r.stderr.includes(`${file}:11: warning: MISC_CHECK: misc_path: words after the command are ignored`), r.stderr);
+    assert.match(r.stderr, /1 error, 1 warning: configuration is not valid/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('lvsd -i selects @id lines', () => {
   const main = path.join(FIXTURES, 'include/main.conf');
   assert.equal(lvsd('-t', '-i', 'lab1', '-f', main).status, 0);
