@@ -53,6 +53,7 @@ vrrp_instance VI_1 {
     }
 }
 virtual_server 10.40.0.100 80 {
+    protocol TCP
     delay_loop 2
     lb_algo rr
     lb_kind DR

@@ -6,7 +6,7 @@ import { applyBlock, Handlers, ignored, needBlock } from './block';
 import {
   CheckerDraft, isCheckerType, parseChecker, resolveTiming, timingHandlers, TimingOverrides,
 } from './checkers';
-import { Diagnostics } from './diagnostics';
+import { Diagnostics, SourceLocation } from './diagnostics';
 import {
   Checker, LvsMethod, RealServer, SorryServer, VirtualServer, VirtualServerGroup, VirtualServerGroupEntry,
 } from './model';
@@ -65,22 +65,40 @@ function toBigInt(addr: ipaddr.IPv4 | ipaddr.IPv6): bigint {
   return addr.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
 }
 
-/** "A.B.C.D", "A.B.C.D-E", "A.B.C.D-E.F.G.H", "A.B.C.D/nn" (and IPv6 forms) as first/last. */
-function parseRange(text: string): { family: AddressFamily; first: string; last: string } | undefined {
+/** Each address of a range is a kernel service: more than this is a typo, not a table. */
+const MAX_RANGE_ADDRESSES = 65536;
+
+type AddressRange = { family: AddressFamily; first: string; last: string };
+
+/**
+ * "A.B.C.D", "A.B.C.D-E", "A.B.C.D-E.F.G.H", "A.B.C.D/nn" (and IPv6 forms) as
+ * first/last, or why not; as keepalived, a prefix must be 1 or more and the
+ * address must have no bits set beyond it.
+ */
+function parseRange(text: string): AddressRange | string | undefined {
+  const range = parseRangeBounds(text);
+  if (range === undefined || typeof range === 'string') return range;
+  const size = toBigInt(ipaddr.parse(range.last)) - toBigInt(ipaddr.parse(range.first)) + 1n;
+  if (size > BigInt(MAX_RANGE_ADDRESSES)) return `"${text}" holds ${size} addresses, each a service; at most ${MAX_RANGE_ADDRESSES} are taken`;
+  return range;
+}
+
+function parseRangeBounds(text: string): AddressRange | string | undefined {
   if (text.includes('/')) {
+    let addr: ipaddr.IPv4 | ipaddr.IPv6;
+    let len: number;
     try {
-      const [addr, len] = ipaddr.parseCIDR(text);
-      const cidr = `${addr.toString()}/${len}`;
-      const cls = addr.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
-      if (!parseAddress(addr.toString())) return undefined;
-      return {
-        family: addr.kind() === 'ipv4' ? AF_INET : AF_INET6,
-        first: cls.networkAddressFromCIDR(cidr).toString(),
-        last: cls.broadcastAddressFromCIDR(cidr).toString(),
-      };
+      [addr, len] = ipaddr.parseCIDR(text);
     } catch {
       return undefined;
     }
+    if (!parseAddress(addr.toString())) return undefined;
+    if (len === 0) return `"${text}": the prefix length must be 1 or more`;
+    const cidr = `${addr.toString()}/${len}`;
+    const cls = addr.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
+    const first = cls.networkAddressFromCIDR(cidr).toString();
+    if (first !== addr.toString()) return `"${text}" has address bits set beyond /${len} (the block starts at ${first})`;
+    return { family: addr.kind() === 'ipv4' ? AF_INET : AF_INET6, first, last: cls.broadcastAddressFromCIDR(cidr).toString() };
   }
   const dash = text.lastIndexOf('-');
   const first = parseAddress(dash < 0 ? text : text.slice(0, dash));
@@ -124,8 +142,8 @@ export function parseVirtualServerGroup(stmt: Statement, diags: Diagnostics): Vi
       continue;
     }
     const range = parseRange(entry.keyword);
-    if (!range) {
-      e.error(`"${entry.keyword}" is not an address, address range (A.B.C.D-E, A-B, A/nn) or fwmark N`);
+    if (!range || typeof range === 'string') {
+      e.error(range ?? `"${entry.keyword}" is not an address, address range (A.B.C.D-E, A-B, A/nn) or fwmark N`);
       continue;
     }
     const port = e.count > 0 ? e.port(0, `${entry.keyword} port`) : 0;
@@ -140,6 +158,8 @@ export function parseVirtualServerGroup(stmt: Statement, diags: Diagnostics): Vi
 interface RealServerDraft {
   server: Omit<RealServer, 'method' | 'checkers'>;
   method?: LvsMethod;
+  /** The server's own inhibit_on_failure, which wins over the virtual server's. */
+  inhibit?: boolean;
   timing: TimingOverrides;
   checkers: CheckerDraft[];
 }
@@ -151,7 +171,7 @@ const REAL_SERVER_HANDLERS: Handlers<RealServerDraft> = {
   lb_kind: (a, r) => { r.method = parseMethod(a) ?? r.method; },
   uthreshold: (a, r) => { r.server.upperThreshold = a.int(0, 0, 0xffffffff); },
   lthreshold: (a, r) => { r.server.lowerThreshold = a.int(0, 0, 0xffffffff); },
-  inhibit_on_failure: (a, r) => { r.server.inhibitOnFailure = a.bool() ?? r.server.inhibitOnFailure; },
+  inhibit_on_failure: (a, r) => { r.inhibit = a.bool() ?? r.inhibit; },
   notify_up: (a, r) => { r.server.notifyUp = a.script(); },
   notify_down: (a, r) => { r.server.notifyDown = a.script(); },
   smtp_alert: (a, r) => { r.server.smtpAlert = a.bool(); },
@@ -159,12 +179,12 @@ const REAL_SERVER_HANDLERS: Handlers<RealServerDraft> = {
   ...ignored('snmp_name'),
 };
 
-function parseRealServer(stmt: Statement, inhibitDefault: boolean, diags: Diagnostics): RealServerDraft | undefined {
+function parseRealServer(stmt: Statement, diags: Diagnostics): RealServerDraft | undefined {
   const a = new Args(stmt, 'real_server', diags);
   const addr = serverAddress(a, 'real_server');
   if (!addr) return undefined;
   const draft: RealServerDraft = {
-    server: { at: stmt.at, ...addr, weight: 1, inhibitOnFailure: inhibitDefault },
+    server: { at: stmt.at, ...addr, weight: 1, inhibitOnFailure: false },
     timing: {},
     checkers: [],
   };
@@ -190,6 +210,8 @@ interface VirtualServerDraft {
   sorryMethod?: LvsMethod;
   sorryInhibit: boolean;
   sorry?: Omit<SorryServer, 'method' | 'inhibit'>;
+  protocolGiven: boolean;
+  quorumGiven: boolean;
 }
 
 const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
@@ -216,7 +238,10 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
     d.vs.persistenceGranularity = text;
   },
   persistence_engine: (a, d) => { d.vs.persistenceEngine = a.string(0); },
-  protocol: (a, d) => { d.vs.protocol = a.oneOf(0, ['TCP', 'UDP', 'SCTP'] as const) ?? d.vs.protocol; },
+  protocol: (a, d) => {
+    d.vs.protocol = a.oneOf(0, ['TCP', 'UDP', 'SCTP'] as const) ?? d.vs.protocol;
+    d.protocolGiven = true;
+  },
   ha_suspend: (_a, d) => { d.vs.haSuspend = true; },
   smtp_alert: (a, d) => { d.vs.smtpAlert = a.bool(); },
   virtualhost: (a, d) => { d.vs.virtualhost = a.string(0); },
@@ -225,7 +250,10 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
     d.timing.alpha = d.vs.alpha;
   },
   omega: (a, d) => { d.vs.omega = a.bool() ?? d.vs.omega; },
-  quorum: (a, d) => { d.vs.quorum = a.int(0, 0, 0x7fffffff) ?? d.vs.quorum; },
+  quorum: (a, d) => {
+    d.vs.quorum = a.int(0, 0, 0x7fffffff) ?? d.vs.quorum;
+    d.quorumGiven = true;
+  },
   hysteresis: (a, d) => { d.vs.hysteresis = a.int(0, 0, 0x7fffffff) ?? d.vs.hysteresis; },
   quorum_up: (a, d) => { d.vs.quorumUp = a.script(); },
   quorum_down: (a, d) => { d.vs.quorumDown = a.script(); },
@@ -262,14 +290,57 @@ function parseKey(a: Args): VirtualServer['key'] | undefined {
   return { kind: 'address', ...addr, port };
 }
 
-function finishRealServer(r: RealServerDraft, d: VirtualServerDraft): RealServer {
+/**
+ * The port a real or sorry server gets in the kernel, as keepalived sets it:
+ * with NAT its own (the service's when it has none); with DR or TUN the
+ * service's, since the packet keeps its destination port (0 for a fwmark).
+ */
+function serverPort(what: string, server: { address: string; port: number; at: SourceLocation }, method: LvsMethod, key: VirtualServer['key'], diags: Diagnostics): number {
+  if (key.kind === 'group') return server.port;
+  const servicePort = key.kind === 'address' ? key.port : 0;
+  if (method.kind === 'NAT') return server.port === 0 ? servicePort : server.port;
+  if (server.port !== 0 && server.port !== servicePort) {
+    diags.warning(server.at, what, `${server.address} port ${server.port} is not the virtual server's (${method.kind} keeps the destination port): ${servicePort === 0 ? 'the port is cleared' : `port ${servicePort} is used`}, as keepalived does`);
+  }
+  return servicePort;
+}
+
+function finishRealServer(r: RealServerDraft, d: VirtualServerDraft, diags: Diagnostics): RealServer {
   const checkers = r.checkers.map((c) => ({
     ...c.checker,
     ...resolveTiming(c.checker.type, c.timing, r.timing, d.timing),
   }) as Checker);
-  const port = r.server.port === 0 && d.vs.key.kind === 'address' ? d.vs.key.port : r.server.port;
-  const inhibit = r.server.inhibitOnFailure || (d.inhibitOnFailure ?? false);
-  return { ...r.server, port, inhibitOnFailure: inhibit, method: r.method ?? d.vs.method, checkers };
+  const method = r.method ?? d.vs.method;
+  const port = serverPort('real_server', r.server, method, d.vs.key, diags);
+  const inhibit = r.inhibit ?? d.inhibitOnFailure ?? false;
+  return { ...r.server, port, inhibitOnFailure: inhibit, method, checkers };
+}
+
+/** What keepalived corrects, with a warning, once a virtual server is read. */
+function settleVirtualServer(d: VirtualServerDraft, diags: Diagnostics): void {
+  const { vs } = d;
+  if (!d.protocolGiven && vs.key.kind === 'address') {
+    vs.protocol = 'UDP';
+    diags.warning(vs.at, 'virtual_server', 'no protocol line: the service is UDP, as keepalived makes it; say "protocol TCP" for TCP');
+  }
+  if (vs.key.kind === 'address' && vs.ops && vs.protocol !== 'UDP') {
+    diags.warning(vs.at, 'virtual_server', `ops (one-packet scheduling) applies to UDP only: not set for this ${vs.protocol} service, as keepalived resets it`);
+    vs.ops = false;
+  }
+  if (vs.persistenceGranularity !== undefined && vs.persistenceTimeoutSec === undefined) vs.persistenceTimeoutSec = DEFAULT_PERSISTENCE_SEC;
+  if (vs.key.kind === 'address' && vs.key.port === 0 && vs.persistenceTimeoutSec === undefined) {
+    vs.persistenceTimeoutSec = DEFAULT_PERSISTENCE_SEC;
+    diags.warning(vs.at, 'virtual_server', `a service on all ports must be persistent: persistence_timeout ${DEFAULT_PERSISTENCE_SEC}, as keepalived sets it`);
+  }
+  const weights = vs.realServers.reduce((sum, rs) => sum + rs.weight, 0);
+  if (d.quorumGiven && vs.realServers.length > 0 && vs.quorum > weights) {
+    // Not reduced, as keepalived would: real servers added through the API count towards quorum too.
+    diags.warning(vs.at, 'virtual_server', `quorum ${vs.quorum} exceeds the total weight ${weights} of the real servers in the file: until servers added through the API make up the rest, the service has no quorum (keepalived would reduce quorum to ${weights})`);
+  }
+  if (vs.quorum > 0 && vs.hysteresis >= vs.quorum) {
+    diags.warning(vs.at, 'virtual_server', `hysteresis ${vs.hysteresis} is not below quorum ${vs.quorum}: hysteresis ${vs.quorum - 1}, as keepalived sets it`);
+    vs.hysteresis = vs.quorum - 1;
+  }
 }
 
 export function parseVirtualServer(stmt: Statement, diags: Diagnostics): VirtualServer | undefined {
@@ -286,10 +357,12 @@ export function parseVirtualServer(stmt: Statement, diags: Diagnostics): Virtual
     timing: {},
     realServers: [],
     sorryInhibit: false,
+    protocolGiven: false,
+    quorumGiven: false,
   };
   for (const s of body) {
     if (s.keyword === 'real_server') {
-      const r = parseRealServer(s, false, diags);
+      const r = parseRealServer(s, diags);
       if (r) d.realServers.push(r);
     } else {
       applyBlock([s], 'virtual_server', VIRTUAL_SERVER_HANDLERS, d, diags);
@@ -297,8 +370,12 @@ export function parseVirtualServer(stmt: Statement, diags: Diagnostics): Virtual
   }
   d.vs.inhibitOnFailure = d.inhibitOnFailure ?? false;
   d.vs.delayLoopMs = d.timing.delayLoopMs ?? d.vs.delayLoopMs;
-  d.vs.realServers = d.realServers.map((r) => finishRealServer(r, d));
-  if (d.sorry) d.vs.sorryServer = { ...d.sorry, method: d.sorryMethod ?? d.vs.method, inhibit: d.sorryInhibit };
+  d.vs.realServers = d.realServers.map((r) => finishRealServer(r, d, diags));
+  if (d.sorry) {
+    const method = d.sorryMethod ?? d.vs.method;
+    d.vs.sorryServer = { ...d.sorry, port: serverPort('sorry_server', d.sorry, method, d.vs.key, diags), method, inhibit: d.sorryInhibit };
+  }
   else if (d.sorryMethod || d.sorryInhibit) diags.warning(stmt.at, 'virtual_server', 'sorry_server settings given without a sorry_server; ignored');
+  settleVirtualServer(d, diags);
   return d.vs;
 }

@@ -106,12 +106,6 @@ function checkVirtualServer(vs: VirtualServer, groups: Map<string, VirtualServer
   if (k.kind === 'group' && !groups.has(k.group)) {
     diags.error(vs.at, 'virtual_server', `virtual_server_group ${k.group} is not defined`);
   }
-  if (k.kind === 'address' && k.port === 0 && vs.persistenceTimeoutSec === undefined) {
-    diags.error(vs.at, 'virtual_server', `${describeKey(vs)}: the port can only be omitted for a persistent service (persistence_timeout)`);
-  }
-  if (vs.ops && vs.protocol !== 'UDP') {
-    diags.error(vs.at, 'virtual_server', `${describeKey(vs)}: ops (one-packet scheduling) applies to UDP services only`);
-  }
   let families = serviceFamilies(vs, groups);
   if (families.size === 0) {
     // fwmark without ip_family: the first non-tunnelled server sets the family the others must share.

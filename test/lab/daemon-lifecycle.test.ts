@@ -28,6 +28,7 @@ global_defs {
 ${globalDefs}
 }
 virtual_server 10.40.0.100 80 {
+  protocol TCP
   delay_loop 1
   lb_algo rr
   lb_kind NAT
@@ -207,7 +208,7 @@ test('with nothing to poll (no API, checks, VRRP or resync) lvsd still runs unti
   const ns = await director('daemon-idle');
   const dir = mkdtempSync(join(ROOT, '.lab', 'idle-'));
   const file = join(dir, 'keepalived.conf');
-  writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
+  writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--api', 'off'], { LVSD_LOG_LEVEL: 'info' });
   cleanups.push(() => lvsd.stop('SIGKILL'));
   await lvsd.waitFor(/lvsd running/, 30_000);

@@ -25,6 +25,7 @@ const START = `-A -t 10.30.0.100:80 -s rr
 
 const CONFIG = `
 virtual_server 10.30.0.100 80 {
+  protocol TCP
   lb_algo wrr
   lb_kind NAT
   real_server 10.30.1.11 80 {
@@ -40,6 +41,7 @@ virtual_server 10.30.0.100 80 {
   }
 }
 virtual_server 10.30.0.100 443 {
+  protocol TCP
   lb_algo wlc
   lb_kind DR
   persistence_timeout 300
@@ -56,6 +58,7 @@ virtual_server fwmark 9 {
   }
 }
 virtual_server fd00:30::100 80 {
+  protocol TCP
   lb_algo rr
   persistence_timeout 60
   persistence_granularity 64
@@ -114,7 +117,7 @@ test('lvsd plan refuses an invalid file with file:line, and says when there is n
   requireLab();
   const dir = mkdtempSync(join(ROOT, '.lab', 'plan-'));
   const file = join(dir, 'bad.conf');
-  writeFileSync(file, 'virtual_server 10.30.0.100 80 {\n  lb_algo nonsense\n}\n');
+  writeFileSync(file, 'virtual_server 10.30.0.100 80 {\n protocol TCP\n  lb_algo nonsense\n}\n');
   const bad = await run(process.execPath, [LVSD, 'plan', '-f', file]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /bad\.conf:2: .*lb_algo/);

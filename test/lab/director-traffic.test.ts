@@ -77,6 +77,7 @@ virtual_server 10.10.0.100 80 {
   }
 }
 virtual_server 10.10.0.100 81 {
+  protocol TCP
   delay_loop 1
   lb_algo wrr
   lb_kind NAT
@@ -164,7 +165,7 @@ test('NAT: a failed real server is quiesced or removed, returns, and reloads and
   assert.ok(conns(afterStats) >= conns(before), `port 80 counters went from ${conns(before)} to ${conns(afterStats)}: re-created?`);
 
   // An invalid file on SIGHUP is refused; the table stays.
-  writeFileSync(file, 'virtual_server 10.10.0.100 80 {\n  lb_algo nonsense\n}\n');
+  writeFileSync(file, 'virtual_server 10.10.0.100 80 {\n protocol TCP\n  lb_algo nonsense\n}\n');
   mark = lvsd.lines.length;
   lvsd.child.kill('SIGHUP');
   await lvsd.waitFor(/reload refused/, 10_000, mark);
@@ -207,6 +208,7 @@ test('DR and TUN: real servers prepared with lvsd realserver carry client traffi
   }
   const file = configFile(`
 virtual_server 10.20.0.100 80 {
+  protocol TCP
   lb_algo rr
   lb_kind DR
   real_server 10.20.0.13 80 {
@@ -217,6 +219,7 @@ virtual_server 10.20.0.100 80 {
   }
 }
 virtual_server 10.20.0.101 80 {
+  protocol TCP
   lb_algo rr
   lb_kind TUN
   real_server 10.20.0.13 80 {

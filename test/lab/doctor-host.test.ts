@@ -27,6 +27,7 @@ vrrp_instance VI_1 {
   }
 }
 virtual_server 10.30.0.100 80 {
+  protocol TCP
   lb_algo wrr
   lb_kind NAT
   real_server 192.168.70.11 8080 {

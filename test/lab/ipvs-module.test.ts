@@ -59,7 +59,7 @@ test('lvsd starts on a kernel whose ip_vs is not loaded yet', async () => {
   await unloadIpvs();
   const dir = mkdtempSync(join(ROOT, '.lab', 'module-'));
   const file = join(dir, 'keepalived.conf');
-  writeFileSync(file, 'virtual_server 10.0.0.2 80 {\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.90.11 8080 {\n    weight 1\n  }\n}\n');
+  writeFileSync(file, 'virtual_server 10.0.0.2 80 {\n protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.90.11 8080 {\n    weight 1\n  }\n}\n');
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [join(ROOT, 'bin/lvsd'), '-f', file, '--api', 'off', '--state-dir', dir]);
   try {
     await lvsd.waitFor(/lvsd running/, 30_000);

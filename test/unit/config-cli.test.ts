@@ -103,7 +103,7 @@ test('a daemon that cannot open the IPVS table says why in one log line and exit
   const dir = mkdtempSync(path.join(tmpdir(), 'lvsd-cli-'));
   try {
     const file = path.join(dir, 'keepalived.conf');
-    writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n  lb_algo rr\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
+    writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n protocol TCP\n  lb_algo rr\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
     // This host has no IPVS; where one has, a namespace that does not exist fails the same way.
     const hostHasIpvs = existsSync('/proc/net/ip_vs');
     const r = lvsd('-f', file, '--api', 'off', '--state-dir', dir, ...(hostHasIpvs ? ['--netns', 'lvsd-no-such-namespace'] : []));

@@ -72,6 +72,7 @@ test('errors inside included files name the included file', () => {
   const warnings = loadConfig(path.join(INVALID, 'include.conf')).diagnostics.filter((d) => d.severity === 'warning');
   assert.deepEqual(warnings.map((d) => [path.basename(d.file), d.line, d.keyword, d.message]), [
     ['include-part.inc', 2, 'virtual_server', 'unknown keyword "weight_of_nothing" ignored'],
+    ['include-part.inc', 1, 'virtual_server', 'no protocol line: the service is UDP, as keepalived makes it; say "protocol TCP" for TCP'],
   ]);
 });
 
@@ -79,4 +80,12 @@ test('a missing configuration file is an error, not a crash', () => {
   const result = loadConfig(path.join(INVALID, 'does-not-exist.conf'));
   assert.equal(result.ok, false);
   assert.match(result.diagnostics[0].message, /cannot read .*does-not-exist\.conf: ENOENT/);
+});
+
+test('group ranges: host bits beyond the prefix, /0 and oversized ranges are refused, not expanded', () => {
+  assert.deepEqual(errorsOf('group-ranges.conf').map(([, line, , message]) => [line, message]), [
+    [2, '"10.0.0.1/24" has address bits set beyond /24 (the block starts at 10.0.0.0)'],
+    [3, '"::/0": the prefix length must be 1 or more'],
+    [5, '"10.0.0.0-10.255.255.255" holds 16777216 addresses, each a service; at most 65536 are taken'],
+  ]);
 });

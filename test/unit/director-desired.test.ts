@@ -22,6 +22,7 @@ const down = (...addresses: string[]): HealthLookup => (_vs, rs) => ({ up: !addr
 
 const WEB = `
 virtual_server 10.0.0.1 80 {
+  protocol TCP
   lb_algo wrr
   lb_kind NAT
   persistence_timeout 300
@@ -61,6 +62,7 @@ test('a dynamic weight from the checkers replaces the configured one', () => {
 
 const QUORUM = `
 virtual_server 10.0.0.2 443 {
+  protocol TCP
   lb_kind DR
   quorum 4
   hysteresis 1

@@ -29,6 +29,7 @@ vrrp_instance VI_1 {
   }
 }
 virtual_server 10.0.0.100 80 {
+  protocol TCP
   lb_algo wrr
   lb_kind NAT
   persistence_timeout 60
@@ -45,6 +46,7 @@ virtual_server 10.0.0.100 80 {
   }
 }
 virtual_server 10.0.0.100 443 {
+  protocol TCP
   lb_algo sed
   lb_kind DR
   real_server 10.0.0.21 443 {
@@ -119,7 +121,7 @@ test('a scheduler the kernel lacks is a problem; an unreadable module list a war
   const missing = diagnose({ ...healthy(), modulesLoaded: new Set(['ip_vs']), modulesAvailable: new Set(['ip_vs', 'ip_vs_wrr']) }, NAT_DR);
   const sed = only(missing, 'scheduler sed');
   assert.equal(sed.level, 'problem');
-  assert.match(sed.message, /no ip_vs_sed \(lb_algo sed at .*keepalived\.conf:29\)/);
+  assert.match(sed.message, /no ip_vs_sed \(lb_algo sed at .*keepalived\.conf:30\)/);
   const unknown = diagnose({ ...healthy(), modulesLoaded: new Set(['ip_vs', 'ip_vs_wrr']), modulesAvailable: undefined }, NAT_DR);
   assert.equal(only(unknown, 'scheduler sed').level, 'warning');
   assert.equal(only(unknown, 'scheduler wrr').level, 'ok');
@@ -133,12 +135,12 @@ test('NAT without ip_forward is a problem that names the sysctl to set', () => {
   assert.equal(f.level, 'problem');
   assert.match(f.message, /net\.ipv4\.ip_forward is 0/);
   assert.match(f.fix ?? '', /^sysctl -w net\.ipv4\.ip_forward=1/);
-  const drOnly = config('virtual_server 10.0.0.1 80 {\n lb_kind DR\n real_server 10.0.0.2 80 {\n }\n}\n');
+  const drOnly = config('virtual_server 10.0.0.1 80 {\n protocol TCP\n lb_kind DR\n real_server 10.0.0.2 80 {\n }\n}\n');
   assert.equal(only(diagnose({ ...facts, sysctls }, drOnly), 'forwarding').level, 'ok');
 });
 
 test('IPv6 NAT real servers need net.ipv6.conf.all.forwarding', () => {
-  const v6 = config('virtual_server fd00::1 80 {\n lb_kind NAT\n real_server fd00:1::2 80 {\n }\n}\n');
+  const v6 = config('virtual_server fd00::1 80 {\n protocol TCP\n lb_kind NAT\n real_server fd00:1::2 80 {\n }\n}\n');
   const f = only(diagnose(healthy(), v6), 'forwarding');
   assert.equal(f.level, 'problem');
   assert.match(f.message, /net\.ipv6\.conf\.all\.forwarding is missing/);
@@ -178,10 +180,10 @@ test('IPVS knobs: expire_nodest_conn for removed servers, expire_quiescent_templ
   const findings = diagnose({ ...facts, sysctls }, NAT_DR);
   const nodest = only(findings, 'ipvs expire_nodest_conn');
   assert.equal(nodest.level, 'warning');
-  assert.match(nodest.message, /keepalived\.conf:23/);
+  assert.match(nodest.message, /keepalived\.conf:24/);
   const quiescent = only(findings, 'ipvs expire_quiescent_template');
   assert.equal(quiescent.level, 'warning');
-  assert.match(quiescent.message, /keepalived\.conf:17/);
+  assert.match(quiescent.message, /keepalived\.conf:18/);
 });
 
 test('interfaces: missing is a problem, down a problem, tracked and down a warning, no carrier a warning', () => {
@@ -206,7 +208,7 @@ test('ports: a taken API port is a problem; a local listener on a VIP port warns
   const vip = only(findings, 'virtual server TCP 10.0.0.100:80');
   assert.equal(vip.level, 'warning');
   assert.match(vip.message, /0\.0\.0\.0:80\/tcp/);
-  const local = config('virtual_server 10.0.0.100 80 {\n lb_kind DR\n real_server 10.0.0.100 80 {\n }\n}\n');
+  const local = config('virtual_server 10.0.0.100 80 {\n protocol TCP\n lb_kind DR\n real_server 10.0.0.100 80 {\n }\n}\n');
   assert.deepEqual(diagnose(facts, local).filter((f) => f.check.startsWith('virtual server')), []);
   assert.equal(only(diagnose(facts, NAT_DR, { api: { address: '127.0.0.1', port: 9000 } }), 'api port').level, 'ok');
 });

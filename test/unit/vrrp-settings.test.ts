@@ -167,7 +167,7 @@ vrrp_instance B {
 });
 
 test('a configuration without vrrp_instance plans nothing', () => {
-  const plan = planVrrp(load('virtual_server 10.0.0.1 80 {\n  lb_algo rr\n  lb_kind NAT\n}\n').config);
+  const plan = planVrrp(load('virtual_server 10.0.0.1 80 {\n protocol TCP\n  lb_algo rr\n  lb_kind NAT\n}\n').config);
   assert.deepEqual(plan.instances, []);
   assert.equal(plan.syncDaemon, undefined);
 });
