@@ -79,3 +79,18 @@ test('columns wider than their field push the rest right by one space, as printf
   const text = formatTable(info, [wide], { ...emptyFormat(), numeric: true }, numeric);
   assert.equal(text.split('\n')[4], '  -> [2001:db8:1234:5678:9abc:def0:1234:5678]:65535 Masq    1234567 4294967295 0         ');
 });
+
+test('a real server\'s counters show their low 32 bits, bytes whole, as ipvsadm 1.31 reads them; a service\'s are whole', () => {
+  const big: Stats = {
+    conns: 5000000001n, inPkts: 6000000002n, outPkts: 7000000003n, inBytes: 8000000004n, outBytes: 9000000005n,
+    cps: 4294967301n, inPps: 4294967302n, outPps: 4294967303n, inBps: 4294967304n, outBps: 4294967305n,
+  };
+  const busy = svc({ family: 2, protocol: 'tcp', address: '10.0.0.1', port: 80 }, [{ address: '192.168.0.2', port: 80, forward: 'masq' }]);
+  busy.status = { ...busy.status, stats64: big };
+  busy.servers[0]!.stats64 = big;
+  const stats = formatTable(info, [busy], { ...emptyFormat(), numeric: true, stats: true, exact: true }, numeric).split('\n');
+  assert.equal(stats[3], 'TCP  10.0.0.1:80                  5000000001 6000000002 7000000003 8000000004 9000000005');
+  assert.equal(stats[4], '  -> 192.168.0.2:80               705032705 1705032706 2705032707 8000000004 9000000005');
+  const rate = formatTable(info, [busy], { ...emptyFormat(), numeric: true, rate: true, exact: true }, numeric).split('\n');
+  assert.equal(rate[4], '  -> 192.168.0.2:80                      5        6        7        8        9');
+});

@@ -293,15 +293,21 @@ function ruleLine(out: string[], r: RealServerStatus, dname: string, svcName: st
   else out.push('-a ', svcName, ' -r ', dname, ' ', FORWARD_SWITCHES[s.forward] ?? '(null)', ' -w ', String(s.weight), '\n');
 }
 
+/**
+ * ipvsadm 1.31 reads a real server's 64-bit counters as 32-bit ones, all but
+ * the byte counts: its listings show their low 32 bits, and so do these.
+ */
+const low32 = (v: bigint): bigint => BigInt.asUintN(32, v);
+
 function statsLine(out: string[], r: RealServerStatus, dname: string, _svcName: string, format: Format): void {
   const ds = r.stats64;
-  out.push(`  -> ${padEnd(dname, 28)}${[ds.conns, ds.inPkts, ds.outPkts, ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`);
+  out.push(`  -> ${padEnd(dname, 28)}${[low32(ds.conns), low32(ds.inPkts), low32(ds.outPkts), ds.inBytes, ds.outBytes].map((v) => largeNumber(v, format)).join('')}\n`);
 }
 
 function rateLine(out: string[], r: RealServerStatus, dname: string, _svcName: string, format: Format): void {
   const ds = r.stats64;
-  out.push(`  -> ${padEnd(dname, 28)} ${padStart(ds.cps.toString(), 8)} ${padStart(ds.inPps.toString(), 8)} ${padStart(ds.outPps.toString(), 8)}`
-    + `${largeNumber(ds.inBps, format)}${largeNumber(ds.outBps, format)}\n`);
+  out.push(`  -> ${padEnd(dname, 28)} ${padStart(low32(ds.cps).toString(), 8)} ${padStart(low32(ds.inPps).toString(), 8)} ${padStart(low32(ds.outPps).toString(), 8)}`
+    + `${largeNumber(low32(ds.inBps), format)}${largeNumber(low32(ds.outBps), format)}\n`);
 }
 
 function thresholdsLine(out: string[], r: RealServerStatus, dname: string): void {
