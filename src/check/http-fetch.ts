@@ -24,16 +24,23 @@ export interface HttpRequest {
   /** Host header; defaults to "ip:port" as keepalived sends it. */
   virtualhost?: string;
   protocol: HttpProtocol;
-  /** Read and hash the body; otherwise stop after the status line and headers. */
+  /** Read and hash the body; otherwise stop after the status line and headers (unless keepBody). */
   digest: boolean;
+  /** Read the body and return its first MAX_KEPT_BODY bytes. */
+  keepBody?: boolean;
 }
 
 export interface HttpResponse {
   status: number;
   /** MD5 hex of the body, when asked for. */
   digest?: string;
+  /** The start of the body, when asked for. */
+  body?: Buffer;
   bodyBytes: number;
 }
+
+/** A health page is small; a regex is matched against this much of the body at most. */
+export const MAX_KEPT_BODY = 1024 * 1024;
 
 const MAX_HEADER_BYTES = 64 * 1024;
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -55,6 +62,8 @@ export function httpFetch(
   let head: Buffer | null = Buffer.alloc(0);
   let status = 0;
   let hash: Hash | null = null;
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
   let bodyBytes = 0;
   let contentLength = -1;
 
@@ -68,13 +77,19 @@ export function httpFetch(
   };
   const fail = (message: string): void => finish(new Error(`${where}: ${message}`));
   const complete = (): void => {
-    finish(null, { status, bodyBytes, digest: hash ? hash.digest('hex') : undefined });
+    finish(null, { status, bodyBytes, digest: hash ? hash.digest('hex') : undefined, body: req.keepBody ? Buffer.concat(kept) : undefined });
   };
   const timer = setTimeout(fail, target.timeoutMs, `no complete answer within ${target.timeoutMs} ms`);
 
   const onBody = (chunk: Buffer): void => {
     const take = contentLength >= 0 ? Math.min(chunk.length, contentLength - bodyBytes) : chunk.length;
-    hash!.update(take === chunk.length ? chunk : chunk.subarray(0, take));
+    const part = take === chunk.length ? chunk : chunk.subarray(0, take);
+    hash?.update(part);
+    if (req.keepBody && keptBytes < MAX_KEPT_BODY) {
+      const room = part.subarray(0, MAX_KEPT_BODY - keptBytes);
+      kept.push(room);
+      keptBytes += room.length;
+    }
     bodyBytes += take;
     if (contentLength >= 0 && bodyBytes >= contentLength) complete();
   };
@@ -94,10 +109,10 @@ export function httpFetch(
     const m = /^HTTP\/\d\.\d (\d{3})/.exec(headers);
     if (!m) { fail(`malformed status line ${JSON.stringify(headers.split('\r\n')[0]!.slice(0, 80))}`); return; }
     status = Number(m[1]);
-    if (!req.digest) { complete(); return; }
+    if (!req.digest && !req.keepBody) { complete(); return; }
     const cl = /\r\ncontent-length:[ \t]*(\d+)/i.exec(headers);
     if (cl) contentLength = Number(cl[1]);
-    hash = createHash('md5');
+    if (req.digest) hash = createHash('md5');
     if (rest.length > 0 || contentLength === 0) onBody(rest);
   });
   socket.once('end', () => {

@@ -1,5 +1,6 @@
 // HTTP_GET and SSL_GET: every url must answer with an accepted status code
-// and, when a digest is configured, a body whose MD5 matches it.
+// and, when configured, a body whose MD5 matches the digest and which
+// matches the regex (or, with regex_no_match, does not).
 import type { ConnectOptions, HttpCheck, StatusRange, UrlCheck } from './types';
 import { httpFetch, type HttpTarget } from './http-fetch';
 import type { Cancel, Probe, ProbeDone } from './probe';
@@ -27,11 +28,11 @@ export function httpProbe(spec: HttpCheck & ConnectOptions): Probe {
       };
       cancelCurrent = httpFetch(
         target,
-        { path: url.path, virtualhost, protocol: spec.httpProtocol, digest: url.digest !== undefined },
+        { path: url.path, virtualhost, protocol: spec.httpProtocol, digest: url.digest !== undefined, keepBody: url.regex !== undefined },
         (err, res) => {
           if (cancelled) return;
           if (err) { done({ ok: false, reason: err.message }); return; }
-          const verdict = judge(url, res!.status, res!.digest);
+          const verdict = judge(url, res!.status, res!.digest, res!.body);
           if (verdict) { done({ ok: false, reason: `GET ${url.path}: ${verdict}` }); return; }
           step(index + 1);
         },
@@ -43,9 +44,17 @@ export function httpProbe(spec: HttpCheck & ConnectOptions): Probe {
 }
 
 /** Why a response is not acceptable, or undefined when it is. */
-export function judge(url: UrlCheck, status: number, digest: string | undefined): string | undefined {
+export function judge(url: UrlCheck, status: number, digest: string | undefined, body?: Buffer): string | undefined {
   if (!statusAccepted(url.statusCodes, status)) return `status ${status} not in ${formatRanges(url.statusCodes)}`;
   if (url.digest !== undefined && digest !== url.digest) return `body digest ${digest} differs from expected ${url.digest}`;
+  if (url.regex !== undefined) {
+    const text = (body ?? Buffer.alloc(0)).toString('latin1');
+    const re = new RegExp(url.regex);
+    // keepalived's PCRE lets $ match before a final newline too; a JavaScript $ only at the very end.
+    const matches = re.test(text) || (text.endsWith('\n') && re.test(text.slice(0, -1)));
+    if (matches && url.regexNoMatch) return `body matches regex ${JSON.stringify(url.regex)} (regex_no_match)`;
+    if (!matches && !url.regexNoMatch) return `body does not match regex ${JSON.stringify(url.regex)}`;
+  }
   return undefined;
 }
 

@@ -13,6 +13,8 @@ export interface UrlInput {
   /** e.g. "200", "200-299", "200-299 400 503" or an array of those words. */
   statusCode?: string | string[];
   virtualhost?: string;
+  regex?: string;
+  regexNoMatch?: boolean;
 }
 
 /** Options as written in a checker block; durations in seconds as keepalived takes them. */
@@ -176,6 +178,13 @@ function buildUrl(u: UrlInput, fail: (m: string) => never): UrlCheck {
     digest = u.digest.toLowerCase();
     if (!/^[0-9a-f]{32}$/.test(digest)) fail(`digest must be 32 hex digits (MD5), got ${JSON.stringify(u.digest)}`);
   }
+  if (u.regex !== undefined) {
+    try {
+      new RegExp(u.regex);
+    } catch (e) {
+      fail(`regex ${JSON.stringify(u.regex)} is not a regular expression: ${(e as Error).message}`);
+    }
+  }
   const words = u.statusCode === undefined ? [] : Array.isArray(u.statusCode) ? u.statusCode : u.statusCode.split(/\s+/);
   const statusCodes = words.filter((w) => w !== '').map((w) => parseStatusRange(w, fail));
   return {
@@ -183,6 +192,7 @@ function buildUrl(u: UrlInput, fail: (m: string) => never): UrlCheck {
     digest,
     statusCodes: statusCodes.length > 0 ? statusCodes : [{ min: 200, max: 299 }],
     virtualhost: u.virtualhost,
+    ...(u.regex !== undefined ? { regex: u.regex, regexNoMatch: u.regexNoMatch === true } : {}),
   };
 }
 

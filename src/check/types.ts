@@ -45,6 +45,9 @@ export interface UrlCheck {
   statusCodes: StatusRange[];
   /** Host header (and TLS SNI) for this URL; overrides the checker's. */
   virtualhost?: string;
+  /** A regular expression the body must match (or, with regexNoMatch, must not). */
+  regex?: string;
+  regexNoMatch?: boolean;
 }
 
 export interface StatusRange { min: number; max: number }

@@ -28,3 +28,11 @@ export function needBlock(a: Args): Statement[] | undefined {
 export function ignored<T>(...keywords: string[]): Handlers<T> {
   return Object.fromEntries(keywords.map((k) => [k, () => undefined]));
 }
+
+/**
+ * Keywords keepalived knows whose effect lvsd does not provide: each is
+ * accepted with a warning that says what the director then does not do.
+ */
+export function unsupported<T>(effects: Record<string, string>): Handlers<T> {
+  return Object.fromEntries(Object.entries(effects).map(([k, effect]) => [k, (a: Args) => a.warning(`${k} is not supported and is ignored: ${effect}`)]));
+}

@@ -8,11 +8,22 @@ import { Statement } from './tree';
 import { parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup } from './vrrp';
 
 /** Top-level blocks keepalived knows that lvsd does not act on. */
+/** Definitions used only by keywords that warn where they are used, and settings of keepalived's own process. */
 const IGNORED_TOP_LEVEL = new Set([
-  'static_ipaddress', 'static_routes', 'static_rules', 'static_track_group', 'linkbeat_interfaces',
-  'track_file', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance', 'garp_group', 'SSL',
-  'net_namespace', 'net_namespace_ipvs', 'namespace_with_ipsets', 'instance', 'use_pid_dir',
-  'linkbeat_use_polling', 'child_wait_time',
+  'static_track_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance',
+  'namespace_with_ipsets', 'instance', 'use_pid_dir', 'linkbeat_use_polling', 'child_wait_time',
+]);
+
+/** Top-level blocks whose effect lvsd does not provide, and what is then missing. */
+const UNSUPPORTED_TOP_LEVEL = new Map([
+  ['static_ipaddress', 'these addresses are not added; add them with the system\'s network configuration'],
+  ['static_routes', 'these routes are not added; add them with the system\'s network configuration'],
+  ['static_rules', 'these ip rules are not added; add them with the system\'s network configuration'],
+  ['net_namespace', 'lvsd runs in the namespace it is started in: start it with ip netns exec NAME'],
+  ['net_namespace_ipvs', 'lvsd drives the IPVS table of the namespace it is started in'],
+  ['SSL', 'SSL_GET checks present no client certificate'],
+  ['garp_group', 'gratuitous ARP is sent as the instance settings say, without the group\'s intervals'],
+  ['linkbeat_interfaces', 'links are watched through rtnetlink'],
 ]);
 
 export function emptyConfig(): KeepalivedConfig {
@@ -40,7 +51,8 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
       case 'virtual_server_group': push(config.virtualServerGroups, parseVirtualServerGroup(stmt, diags)); break;
       case 'virtual_server': push(config.virtualServers, parseVirtualServer(stmt, diags)); break;
       default:
-        if (!IGNORED_TOP_LEVEL.has(stmt.keyword)) diags.warning(stmt.at, stmt.keyword, 'unknown top-level keyword ignored');
+        if (UNSUPPORTED_TOP_LEVEL.has(stmt.keyword)) diags.warning(stmt.at, stmt.keyword, `not supported and ignored: ${UNSUPPORTED_TOP_LEVEL.get(stmt.keyword)}`);
+        else if (!IGNORED_TOP_LEVEL.has(stmt.keyword)) diags.warning(stmt.at, stmt.keyword, 'unknown top-level keyword ignored');
     }
   }
   return config;

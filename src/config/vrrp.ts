@@ -1,6 +1,6 @@
 // vrrp_script, vrrp_instance and vrrp_sync_group blocks.
 import { AF_INET, AddressFamily } from '../ipvs/types';
-import { applyBlock, Handlers, ignored, needBlock } from './block';
+import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
 import { Diagnostics } from './diagnostics';
 import {
   TrackedInterface, TrackedScript, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
@@ -204,6 +204,30 @@ function notifyHandlers<T extends { notify: VrrpNotify; smtpAlert?: boolean }>()
 
 // ---- vrrp_instance ----
 
+const TRACKING_UNSUPPORTED = {
+  track_file: 'the priority does not follow the tracked files',
+  track_process: 'the priority does not follow the tracked processes',
+  track_bfd: 'the priority does not follow the BFD sessions',
+};
+
+const INSTANCE_UNSUPPORTED = {
+  ...TRACKING_UNSUPPORTED,
+  mcast_dst_ip: 'adverts go to 224.0.0.18 or ff02::12, where peers using another group do not hear them',
+  vrf: 'the instance runs outside the VRF',
+  use_vmac_addr: 'no VMAC interface is used (use_vmac is refused)',
+  vmac_xmit_base: 'no VMAC interface is used (use_vmac is refused)',
+  use_ipvlan: 'no ipvlan interface is made',
+  virtual_rules: 'no ip rules are added or removed with the state',
+  no_accept: 'a master accepts traffic to the VIPs it does not own (no filter rule is added)',
+  strict_mode: 'the RFC\'s strict checks that keepalived adds are not made',
+  unicast_fault_no_peer: 'an instance with no unicast peers is not put in FAULT',
+  old_unicast_checksum: 'unicast adverts use the RFC\'s checksum, which keepalived before 1.3.6 did not',
+  garp_extra_if: 'no gratuitous ARP is sent on other interfaces',
+  track_src_ip: 'the source address does not follow the interface',
+  promote_secondaries: 'net.ipv4.conf.IF.promote_secondaries is not set',
+  notify_master_rx_lower_pri: 'the script is not run',
+};
+
 const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   ...notifyHandlers<VrrpInstance>(),
   state: (a, v) => { v.state = a.oneOf(0, ['MASTER', 'BACKUP'] as const) ?? v.state; },
@@ -261,12 +285,10 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   lvs_sync_daemon_interface: (a, v) => { v.lvsSyncDaemonInterface = a.string(0, 'an interface name') ?? v.lvsSyncDaemonInterface; },
   use_vmac: (a, v) => { v.useVmac = a.text(0) ?? true; },
   ...ignored<VrrpInstance>(
-    'vrf', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'native_ipv6', 'track_file', 'track_process', 'track_bfd',
-    'mcast_dst_ip', 'track_src_ip', 'unicast_fault_no_peer', 'unicast_ttl', 'old_unicast_checksum',
-    'garp_extra_if', 'promote_secondaries', 'virtual_rules', 'accept', 'no_accept', 'skip_check_adv_addr',
-    'strict_mode', 'debug', 'notify_master_rx_lower_pri', 'notify_priority_changes', 'kernel_rx_buf_size',
+    'native_ipv6', 'unicast_ttl', 'accept', 'skip_check_adv_addr', 'debug', 'notify_priority_changes', 'kernel_rx_buf_size',
     'linkbeat_use_polling', 'notify_deleted',
   ),
+  ...unsupported<VrrpInstance>(INSTANCE_UNSUPPORTED),
 };
 
 export function parseVrrpInstance(stmt: Statement, diags: Diagnostics): VrrpInstance | undefined {
@@ -295,7 +317,8 @@ const SYNC_GROUP_HANDLERS: Handlers<VrrpSyncGroup> = {
   },
   track_interface: (a, g) => { g.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
   track_script: (a, g) => { g.trackScripts.push(...trackScripts(a, a.diags)); },
-  ...ignored<VrrpSyncGroup>('track_file', 'track_process', 'track_bfd', 'global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes'),
+  ...ignored<VrrpSyncGroup>('global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes'),
+  ...unsupported<VrrpSyncGroup>(TRACKING_UNSUPPORTED),
 };
 
 export function parseVrrpSyncGroup(stmt: Statement, diags: Diagnostics): VrrpSyncGroup | undefined {

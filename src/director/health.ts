@@ -52,7 +52,7 @@ function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
     case 'HTTP_GET':
     case 'SSL_GET':
       input.urls = c.urls.map((u) => ({
-        path: u.path, digest: u.digest, virtualhost: u.virtualhost,
+        path: u.path, digest: u.digest, virtualhost: u.virtualhost, regex: u.regex, regexNoMatch: u.regexNoMatch,
         statusCode: u.statusCodes.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)),
       }));
       input.httpProtocol = c.httpProtocol;

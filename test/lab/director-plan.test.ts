@@ -120,7 +120,7 @@ test('lvsd plan refuses an invalid file with file:line, and says when there is n
   writeFileSync(file, 'virtual_server 10.30.0.100 80 {\n protocol TCP\n  lb_algo nonsense\n}\n');
   const bad = await run(process.execPath, [LVSD, 'plan', '-f', file]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /bad\.conf:2: .*lb_algo/);
+  assert.match(bad.stderr, /bad\.conf:3: .*lb_algo/);
   const noNs = await run(process.execPath, [LVSD, 'plan', '-f', join(ROOT, 'test', 'fixtures', 'config', 'full.conf'), '--netns', 'no-such-ns']);
   assert.notEqual(noNs.code, 0);
   assert.match(noNs.stderr, /no-such-ns/);

@@ -52,6 +52,7 @@ test('invalid options are refused with the checker and option named', () => {
     [{ kind: 'HTTP_GET', urls: [{ path: '/', statusCode: '2xx' }] }, /status_code "2xx" is not a code/],
     [{ kind: 'HTTP_GET', urls: [{ path: '/', statusCode: '299-200' }] }, /reversed/],
     [{ kind: 'HTTP_GET', urls: [{ path: '/', digest: 'abc' }] }, /digest must be 32 hex digits/],
+    [{ kind: 'HTTP_GET', urls: [{ path: '/', regex: 'up(' }] }, /regex "up\(" is not a regular expression/],
     [{ kind: 'HTTP_GET', urls: [{ path: '/' }], httpProtocol: '2' }, /http_protocol must be 1.0, 1.0C or 1.1/],
     [{ kind: 'MISC_CHECK' }, /misc_path is required/],
     [{ kind: 'DNS_CHECK', dnsType: 'PTR' }, /type must be one of/],

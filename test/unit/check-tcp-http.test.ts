@@ -145,6 +145,20 @@ test('HTTP_GET checks status codes, ranges and digests, and sends Host as keepal
     assert.equal(r.ok, false);
     assert.match(r.reason, new RegExp(`digest ${BODY_MD5} differs`));
 
+    r = await get([{ path: '/ok', regex: 'from the (real|sorry) server$' }]);
+    assert.equal(r.ok, true, r.reason);
+
+    r = await get([{ path: '/ok', regex: '^maintenance' }]);
+    assert.equal(r.ok, false);
+    assert.match(r.reason, /body does not match regex "\^maintenance"/);
+
+    r = await get([{ path: '/ok', regex: 'real server', regexNoMatch: true }]);
+    assert.equal(r.ok, false);
+    assert.match(r.reason, /body matches regex "real server" \(regex_no_match\)/);
+
+    r = await get([{ path: '/ok', regex: 'maintenance', regexNoMatch: true, digest: BODY_MD5 }]);
+    assert.equal(r.ok, true, r.reason);
+
     r = await get([{ path: '/ok' }, { path: '/down' }]);
     assert.equal(r.ok, false, 'every url must pass');
     assert.match(r.reason, /\/down/);

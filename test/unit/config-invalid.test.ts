@@ -89,3 +89,13 @@ test('group ranges: host bits beyond the prefix, /0 and oversized ranges are ref
     [5, '"10.0.0.0-10.255.255.255" holds 16777216 addresses, each a service; at most 65536 are taken'],
   ]);
 });
+
+test('keywords whose effect lvsd does not provide warn with what is missing; harmless ones stay quiet', () => {
+  const result = loadConfig(path.join(INVALID, 'unsupported.conf'));
+  assert.equal(result.ok, true);
+  assert.deepEqual(result.diagnostics.map((d) => [d.line, d.keyword, d.message]), [
+    [1, 'static_ipaddress', 'not supported and ignored: these addresses are not added; add them with the system\'s network configuration'],
+    [12, 'vrrp_instance', 'mcast_dst_ip is not supported and is ignored: adverts go to 224.0.0.18 or ff02::12, where peers using another group do not hear them'],
+    [13, 'vrrp_instance', 'track_process is not supported and is ignored: the priority does not follow the tracked processes'],
+  ]);
+});
