@@ -8,6 +8,7 @@ import { miscProbe } from './misc';
 import { pingProbe } from './ping';
 import { udpProbe } from './udp';
 import { dnsProbe } from './dns';
+import { smtpProbe } from './smtp';
 
 export type ProbeDone = (result: ProbeResult) => void;
 export type Cancel = () => void;
@@ -23,6 +24,7 @@ export const createProbe: ProbeFactory = (spec) => {
     case 'PING_CHECK': return pingProbe(spec);
     case 'UDP_CHECK': return udpProbe(spec);
     case 'DNS_CHECK': return dnsProbe(spec);
+    case 'SMTP_CHECK': return smtpProbe(spec);
   }
 };
 

@@ -51,12 +51,15 @@ export interface CheckInput {
   maxReplyLength?: number;
   dnsType?: string;
   dnsName?: string;
+  heloName?: string;
 }
 
 export class CheckSpecError extends Error {}
 
 const DEFAULT_DELAY_LOOP_S = 60;
 const DEFAULT_CONNECT_TIMEOUT_S = 5;
+/** keepalived's HELO name when helo_name is not given. */
+const DEFAULT_HELO_NAME = 'smtpchecker.keepalived.org';
 const DNS_TYPES: readonly DnsQueryType[] = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'];
 
 export function buildCheckSpec(input: CheckInput): CheckSpec {
@@ -116,6 +119,11 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
   switch (input.kind) {
     case 'TCP_CHECK':
       return { kind: 'TCP_CHECK', ...common };
+    case 'SMTP_CHECK': {
+      const heloName = input.heloName ?? DEFAULT_HELO_NAME;
+      if (!/^[\x21-\x7e]{1,255}$/.test(heloName)) fail(`helo_name must be one word of printable characters, got ${JSON.stringify(heloName)}`);
+      return { kind: 'SMTP_CHECK', ...common, heloName };
+    }
     case 'HTTP_GET':
     case 'SSL_GET': {
       if (!input.urls || input.urls.length === 0) fail('needs at least one url');

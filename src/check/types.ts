@@ -3,7 +3,7 @@
 // these, and checkers only read them. Durations are milliseconds.
 
 export type CheckKind =
-  | 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET' | 'MISC_CHECK' | 'PING_CHECK' | 'UDP_CHECK' | 'DNS_CHECK';
+  | 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET' | 'MISC_CHECK' | 'PING_CHECK' | 'UDP_CHECK' | 'DNS_CHECK' | 'SMTP_CHECK';
 
 /** Where a checker connects, and from where. */
 export interface ConnectOptions {
@@ -56,6 +56,12 @@ export type HttpProtocol = '1.0' | '1.0C' | '1.1';
 
 export interface TcpCheck { kind: 'TCP_CHECK' }
 
+export interface SmtpCheck {
+  kind: 'SMTP_CHECK';
+  /** The name sent with HELO. */
+  heloName: string;
+}
+
 export interface HttpCheck {
   kind: 'HTTP_GET' | 'SSL_GET';
   urls: UrlCheck[];
@@ -102,7 +108,7 @@ export interface DnsCheck {
   name: string;
 }
 
-export type CheckMethod = TcpCheck | HttpCheck | MiscCheck | PingCheck | UdpCheck | DnsCheck;
+export type CheckMethod = TcpCheck | HttpCheck | MiscCheck | PingCheck | UdpCheck | DnsCheck | SmtpCheck;
 
 /** One fully specified health check of one real server. */
 export type CheckSpec = CheckMethod & ConnectOptions & CheckTiming;

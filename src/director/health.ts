@@ -33,7 +33,7 @@ export function serverName(vs: VirtualServer, rs: RealServer): string {
 
 function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
   const input: CheckInput = {
-    kind: c.type === 'SMTP_CHECK' ? 'TCP_CHECK' : c.type,
+    kind: c.type,
     server: { address: rs.address, port: rs.port },
     connectIp: c.connectIp,
     connectPort: c.connectPort,
@@ -78,6 +78,9 @@ function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
     case 'DNS_CHECK':
       input.dnsType = c.queryType;
       input.dnsName = c.name;
+      break;
+    case 'SMTP_CHECK':
+      input.heloName = c.heloName;
       break;
     default:
       break;

@@ -86,6 +86,7 @@ virtual_server 10.10.0.100 81 {
   }
 }
 ${extra === 'reloaded' ? `virtual_server 10.10.0.100 82 {
+  protocol TCP
   lb_algo rr
   lb_kind NAT
   real_server 192.168.50.12 8080 {

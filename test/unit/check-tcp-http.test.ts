@@ -259,3 +259,65 @@ test('genhash gives the MD5 of the body, the same as keepalived genhash', async 
     await close(server);
   }
 });
+
+/** A mail server that greets with `greeting` and answers HELO with `helo`; records what it was sent. */
+function smtpServer(greeting: string, helo: string, heard: string[]): Server {
+  return createTcpServer((c) => {
+    c.setEncoding('latin1');
+    c.write(greeting);
+    let buf = '';
+    c.on('data', (d: string) => {
+      buf += d;
+      let end: number;
+      while ((end = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        heard.push(line);
+        if (line.startsWith('HELO ')) c.write(helo);
+        else if (line === 'QUIT') c.end('221 bye\r\n');
+      }
+    });
+    c.on('error', () => undefined);
+  });
+}
+
+test('SMTP_CHECK wants a 220 greeting, 250 to HELO and an answer to QUIT, as keepalived', async () => {
+  const heard: string[] = [];
+  const good = smtpServer('220 mail.example.test ESMTP\r\n', '250 mail.example.test\r\n', heard);
+  const port = await listen(good);
+  try {
+    let r = await probeOnce(spec({ kind: 'SMTP_CHECK', port }));
+    assert.equal(r.ok, true, r.reason);
+    assert.deepEqual(heard, ['HELO smtpchecker.keepalived.org', 'QUIT']);
+    heard.length = 0;
+    r = await probeOnce(spec({ kind: 'SMTP_CHECK', port, heloName: 'lb1.example.test' }));
+    assert.equal(r.ok, true, r.reason);
+    assert.equal(heard[0], 'HELO lb1.example.test');
+  } finally {
+    await close(good);
+  }
+  for (const [greeting, helo, reason] of [
+    ['554 no service\r\n', '250 ok\r\n', /bad greeting "554 no service"/],
+    ['220-multi\r\n220 line\r\n', '250 ok\r\n', /bad greeting "220-multi"/],
+    ['220 hi\r\n', '550 go away\r\n', /bad answer to HELO "550 go away"/],
+  ] as const) {
+    const bad = smtpServer(greeting, helo, []);
+    const p = await listen(bad);
+    try {
+      const r = await probeOnce(spec({ kind: 'SMTP_CHECK', port: p }));
+      assert.equal(r.ok, false);
+      assert.match(r.reason, reason);
+    } finally {
+      await close(bad);
+    }
+  }
+  const silent = createTcpServer(() => undefined);
+  const p = await listen(silent);
+  try {
+    const r = await probeOnce(spec({ kind: 'SMTP_CHECK', port: p, connectTimeout: 0.2 }));
+    assert.equal(r.ok, false);
+    assert.match(r.reason, /no greeting within 200 ms/);
+  } finally {
+    silent.close();
+  }
+});
