@@ -8,6 +8,7 @@ import { CheckScheduler } from '../check/scheduler';
 import { formatDiagnostic, loadConfig, type KeepalivedConfig, type SourceOptions } from '../config';
 import { ConfigRefusedError, Director } from '../director/director';
 import { IpvsClient } from '../ipvs/client';
+import { openLoadingModule } from '../ipvs/module';
 import { apiComponent } from './api';
 import { scriptRunner } from './scripts';
 import { stateDumper } from './dump';
@@ -114,7 +115,8 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   }
   let client: IpvsClient;
   try {
-    client = await IpvsClient.open(opts.netns !== undefined ? { netns: opts.netns } : {});
+    client = await openLoadingModule(() => IpvsClient.open(opts.netns !== undefined ? { netns: opts.netns } : {}), 'pipe',
+      (output) => log.info({ output }, 'the kernel had no IPVS: ran modprobe ip_vs'));
   } catch (err) {
     // No IPVS in the kernel, no rights, no such namespace: the error says which and what to do.
     await claim.release();

@@ -305,9 +305,10 @@ async function openTable(argv: string[], io: LvsadmIo, out: Output): Promise<Ipv
   } catch (e) {
     if ((e as Error).name !== 'IpvsUnavailableError') throw e;
     const errno = errnoOf(e);
-    // ipvsadm falls back to the old socket options when netlink has no IPVS
-    // family, so a missing module always reads "Protocol not available".
-    const denied = errno === 1 || errno === 13;
+    // ipvsadm falls back to the old socket options (a raw socket) when netlink
+    // has no IPVS family: a missing module reads "Protocol not available" for
+    // root, and "Permission denied" for anyone else, who may not open one.
+    const denied = errno === 1 || errno === 13 || process.geteuid?.() !== 0;
     out.err(`Can't initialize ipvs: ${denied ? ipvsMessage('init', 1) : 'Protocol not available'}\n`
       + 'Are you sure that IP Virtual Server is built in the kernel or as module?\n');
     throw new Exit(2);

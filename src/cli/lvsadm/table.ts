@@ -22,7 +22,13 @@ export async function openKernelTable(netns: string | undefined, readsFirst: boo
     const { IpvsClient: Client } = require('../../ipvs/client') as typeof import('../../ipvs/client');
     return (client ??= Client.open(netns !== undefined ? { netns } : {}));
   };
-  if (readsFirst) read(); else await write();
+  // As ipvsadm: when the kernel has no IPVS yet, modprobe ip_vs (its messages on our stderr) and try again.
+  const { openLoadingModule } = require('../../ipvs/module') as typeof import('../../ipvs/module');
+  await openLoadingModule(async () => {
+    reader = undefined;
+    client = undefined;
+    if (readsFirst) read(); else await write();
+  }, 'inherit');
   return {
     getInfo: async () => read().getInfo(),
     getTimeouts: async () => read().getTimeouts(),
