@@ -114,13 +114,16 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     return 1;
   }
   let client: IpvsClient;
+  let modprobe: { loaded: boolean; output: string } | undefined;
   try {
-    client = await openLoadingModule(() => IpvsClient.open(opts.netns !== undefined ? { netns: opts.netns } : {}), 'pipe',
-      (output) => log.info({ output }, 'the kernel had no IPVS: ran modprobe ip_vs'));
+    client = await openLoadingModule(() => IpvsClient.open(opts.netns !== undefined ? { netns: opts.netns } : {}), 'pipe', (r) => {
+      modprobe = r;
+      if (r.loaded) log.info({ output: r.output }, 'the kernel had no IPVS: loaded it with modprobe ip_vs');
+    });
   } catch (err) {
     // No IPVS in the kernel, no rights, no such namespace: the error says which and what to do.
     await claim.release();
-    log.error({ err: (err as Error).message }, 'cannot open the IPVS table; not starting');
+    log.error({ err: (err as Error).message, ...(modprobe ? { modprobe: modprobe.output } : {}) }, 'cannot open the IPVS table; not starting');
     return 1;
   }
   const scheduler = new CheckScheduler();

@@ -24,14 +24,16 @@ export function loadIpvsModule(stdio: 'inherit' | 'pipe'): { loaded: boolean; ou
 }
 
 /** Opens with `open`; when the kernel has no IPVS yet, loads ip_vs and opens once more. */
-export async function openLoadingModule<T>(open: () => T | Promise<T>, stdio: 'inherit' | 'pipe', onLoad?: (output: string) => void): Promise<T> {
+export async function openLoadingModule<T>(
+  open: () => T | Promise<T>, stdio: 'inherit' | 'pipe', onModprobe?: (r: { loaded: boolean; output: string }) => void,
+): Promise<T> {
   try {
     return await open();
   } catch (e) {
     if (!isNoIpvs(e)) throw e;
-    const { loaded, output } = loadIpvsModule(stdio);
-    onLoad?.(output);
-    if (!loaded) throw e;
+    const r = loadIpvsModule(stdio);
+    onModprobe?.(r);
+    if (!r.loaded) throw e;
     return await open();
   }
 }

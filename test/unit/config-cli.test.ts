@@ -113,6 +113,7 @@ test('a daemon that cannot open the IPVS table says why in one log line and exit
     assert.equal(lines.length, 1, r.stdout);
     assert.match(lines[0]!.msg, /not starting/);
     assert.match(lines[0]!.err, hostHasIpvs ? /lvsd-no-such-namespace/ : /the kernel has no IPVS: load it with `modprobe ip_vs`/);
+    if (!hostHasIpvs) assert.equal(typeof (lines[0] as { modprobe?: unknown }).modprobe, 'string', 'what modprobe said when it could not load ip_vs');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
