@@ -242,14 +242,20 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
     d.vs.protocol = a.oneOf(0, ['TCP', 'UDP', 'SCTP'] as const) ?? d.vs.protocol;
     d.protocolGiven = true;
   },
-  ha_suspend: (_a, d) => { d.vs.haSuspend = true; },
+  ha_suspend: (a, d) => {
+    d.vs.haSuspend = true;
+    a.warning('ha_suspend is not supported: the checks run whatever the VRRP state');
+  },
   smtp_alert: (a, d) => { d.vs.smtpAlert = a.bool(); },
   virtualhost: (a, d) => { d.vs.virtualhost = a.string(0); },
   alpha: (a, d) => {
     d.vs.alpha = a.bool() ?? d.vs.alpha;
     d.timing.alpha = d.vs.alpha;
   },
-  omega: (a, d) => { d.vs.omega = a.bool() ?? d.vs.omega; },
+  omega: (a, d) => {
+    d.vs.omega = a.bool() ?? d.vs.omega;
+    if (d.vs.omega) a.warning('omega is not supported: quorum_down and notify_down do not run when lvsd stops');
+  },
   quorum: (a, d) => {
     d.vs.quorum = a.int(0, 0, 0x7fffffff) ?? d.vs.quorum;
     d.quorumGiven = true;

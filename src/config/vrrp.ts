@@ -127,7 +127,13 @@ function virtualIpAddresses(a: Args, diags: Diagnostics): VirtualIpAddress[] {
       }
       const value = e.string(++i, `a value after ${word}`);
       if (value === undefined) continue;
-      if (word === 'brd' || word === 'broadcast') vip.broadcast = e.address(i, `${stmt.keyword} brd`)?.address;
+      if (word === 'brd' || word === 'broadcast') {
+        // "+" and "-": the prefix's address with its host bits set or cleared, as ip(8) takes them.
+        if (value === '+' || value === '-') {
+          if (prefix.family === AF_INET) vip.broadcast = value;
+          else e.error(`${stmt.keyword}: brd applies to IPv4 addresses only`);
+        } else vip.broadcast = e.address(i, `${stmt.keyword} brd`)?.address;
+      }
       else if (word === 'peer') vip.peer = e.address(i, `${stmt.keyword} peer`)?.address;
       else if (word === 'dev') vip.dev = value;
       else if (word === 'label') vip.label = value;

@@ -227,3 +227,18 @@ test('down_timer_adverts out of 1..100 is refused with file:line', () => {
   assert.ok(result.diagnostics.some((d) => d.severity === 'error' && d.message.includes('down_timer_adverts') && d.line === 4 && d.file === file),
     JSON.stringify(result.diagnostics));
 });
+
+test('a VIP with brd + or brd - gets the broadcast address ip(8) would give it', () => {
+  const plan = planVrrp(load(`
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.0.0.100/24 brd + dev eth0 label eth0:vip
+    10.0.1.100/24 brd -
+  }
+}
+`).config);
+  assert.deepEqual(plan.instances[0]!.addresses.map((a) => a.broadcast?.text), ['10.0.0.255', '10.0.1.0']);
+});
