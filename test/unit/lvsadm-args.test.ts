@@ -40,14 +40,14 @@ function fakeTable(errnos: number[] = []): IpvsTable & { ops: IpvsOp[]; counterR
   };
 }
 
-async function cli(args: string[], opts: { errnos?: number[]; stdin?: string } = {}) {
+async function cli(args: string[], opts: { errnos?: number[]; stdin?: string; readConnections?: () => string } = {}) {
   let stdout = '';
   let stderr = '';
   const table = fakeTable(opts.errnos);
   const code = await lvsadm(['/usr/sbin/ipvsadm', ...args], {
     stdout: { write: (t: string) => { stdout += t; } },
     stderr: { write: (t: string) => { stderr += t; } },
-    stdin: opts.stdin ?? '', table, names,
+    stdin: opts.stdin ?? '', table, names, ...(opts.readConnections ? { readConnections: opts.readConnections } : {}),
   });
   return { code, stdout, stderr, ops: table.ops, counterReads: table.counterReads };
 }
@@ -158,12 +158,15 @@ test('address parsing follows inet_aton and inet_pton; printing follows inet_nto
   assert.equal(inetAton('010.0.0.1'), 0x08000001);
   assert.equal(inetAton('1.2.3.256'), undefined);
   assert.equal(inetAton('09.1.1.1'), undefined);
-  // Each part's limit depends on how many parts precede it; "0x" alone reads as 0; a blank ends the address.
+  // Each part's limit depends on how many parts precede it; "0x" needs a hex digit (glibc 2.36); a blank ends the address.
   assert.equal(inetAton('1.16777215'), 0x01ffffff);
   assert.equal(inetAton('1.16777216'), undefined);
   assert.equal(inetAton('4294967295'), 0xffffffff);
   assert.equal(inetAton('4294967296'), undefined);
-  assert.equal(inetAton('0x.0X1'), 1);
+  assert.equal(inetAton('0x.0X1'), undefined);
+  assert.equal(inetAton('0x'), undefined);
+  assert.equal(inetAton('1.0x'), undefined);
+  assert.equal(inetAton('0x1'), 1);
   assert.equal(inetAton('1.2.3.4\tjunk'), 0x01020304);
   assert.equal(inetAton('1.2.3.4x'), undefined);
   assert.equal(inetAton('1.2.3.4.5'), undefined);
@@ -184,4 +187,15 @@ test('restore input splits like config_stream_read', () => {
   assert.deepEqual(restoreLines('ipvsadm -A -t 1.1.1.1:80\n\n  \n# x y\n-C\t-n\r\n-L  '), [['-A', '-t', '1.1.1.1:80'], ['#', 'x', 'y'], ['-C', '-n']]);
   assert.deepEqual(restoreLines('-L -n'), [['-L', '-n']]);
   assert.deepEqual(restoreLines(' \t-A\r\r-t ipvsadm x\vy\n'), [['-A', '-t', 'x\vy']]);
+});
+
+test('-c without /proc/net/ip_vs_conn says so as ipvsadm does, with status 1', async () => {
+  const missing = () => { throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' }); };
+  const r = await cli(['-Lnc'], { readConnections: missing });
+  assert.deepEqual([r.code, r.stdout, r.stderr], [1, '', 'cannot open file /proc/net/ip_vs_conn\n']);
+});
+
+test('kernel errnos libipvs has no words for read as glibc\'s strerror', async () => {
+  const r = await cli(['-A', '-t', '10.0.0.1:80'], { errnos: [124] });
+  assert.deepEqual([r.code, r.stderr], [255, 'Wrong medium type\n']);
 });

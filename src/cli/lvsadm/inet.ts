@@ -40,7 +40,8 @@ export function inetAton(text: string): number | undefined {
         if (part > U32) return undefined;
       }
     } else if (++i < n && (text.charCodeAt(i) | 0x20) === 0x78) {
-      // "0x" with no digits after it reads as 0.
+      // "0x" needs a hex digit: glibc's strtoul then stops at the x, which ends no part.
+      if (i + 1 >= n || hexValue(text.charCodeAt(i + 1)) < 0) return undefined;
       for (i++; i < n; i++) {
         const d = hexValue(text.charCodeAt(i));
         if (d < 0) break;

@@ -186,7 +186,15 @@ async function list(run: Run, c: ParsedCommand): Promise<void> {
   const { table, out, names } = run;
   const format = c.format;
   if (c.options.has('connection')) {
-    const lines = parseConnections((run.io.readConnections ?? (() => readConnections(run.io.netns)))());
+    let text: string;
+    try {
+      text = (run.io.readConnections ?? (() => readConnections(run.io.netns)))();
+    } catch (e) {
+      if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e;
+      out.err('cannot open file /proc/net/ip_vs_conn\n');
+      throw new Exit(EXIT_LIST_ERROR);
+    }
+    const lines = parseConnections(text);
     if (!format.numeric) await names.prefetchHosts(connectionAddrs(lines));
     out.out(formatConnections(lines, format, names));
   } else if (c.options.has('service-address')) {
