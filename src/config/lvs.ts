@@ -160,13 +160,18 @@ interface RealServerDraft {
   method?: LvsMethod;
   /** The server's own inhibit_on_failure, which wins over the virtual server's. */
   inhibit?: boolean;
+  /** Without its own weight, a server takes the virtual server's (1 unless given). */
+  weightGiven?: boolean;
   timing: TimingOverrides;
   checkers: CheckerDraft[];
 }
 
 const REAL_SERVER_HANDLERS: Handlers<RealServerDraft> = {
   ...timingHandlers<RealServerDraft>((r) => r.timing),
-  weight: (a, r) => { r.server.weight = a.int(0, 0, 65535) ?? r.server.weight; },
+  weight: (a, r) => {
+    r.server.weight = a.int(0, 0, 65535) ?? r.server.weight;
+    r.weightGiven = true;
+  },
   lvs_method: (a, r) => { r.method = parseMethod(a) ?? r.method; },
   lb_kind: (a, r) => { r.method = parseMethod(a) ?? r.method; },
   uthreshold: (a, r) => { r.server.upperThreshold = a.int(0, 0, 0xffffffff); },
@@ -212,6 +217,8 @@ interface VirtualServerDraft {
   sorry?: Omit<SorryServer, 'method' | 'inhibit'>;
   protocolGiven: boolean;
   quorumGiven: boolean;
+  /** The weight of real servers that give none (keepalived's virtual_server "weight"). */
+  serverWeight?: number;
 }
 
 const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
@@ -274,6 +281,7 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
   sorry_server_inhibit: (a, d) => { d.sorryInhibit = a.bool() ?? d.sorryInhibit; },
   sorry_server_lvs_method: (a, d) => { d.sorryMethod = parseMethod(a) ?? d.sorryMethod; },
   inhibit_on_failure: (a, d) => { d.inhibitOnFailure = a.bool(); },
+  weight: (a, d) => { d.serverWeight = a.int(0, 1, 65535) ?? d.serverWeight; },
   ...ignored('snmp_name'),
 };
 
@@ -319,7 +327,8 @@ function finishRealServer(r: RealServerDraft, d: VirtualServerDraft, diags: Diag
   const method = r.method ?? d.vs.method;
   const port = serverPort('real_server', r.server, method, d.vs.key, diags);
   const inhibit = r.inhibit ?? d.inhibitOnFailure ?? false;
-  return { ...r.server, port, inhibitOnFailure: inhibit, method, checkers };
+  const weight = r.weightGiven ? r.server.weight : (d.serverWeight ?? r.server.weight);
+  return { ...r.server, port, weight, inhibitOnFailure: inhibit, method, checkers };
 }
 
 /** What keepalived corrects, with a warning, once a virtual server is read. */

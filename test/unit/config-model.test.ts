@@ -164,3 +164,16 @@ test('what keepalived corrects once a virtual server is read, lvsd corrects alik
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a virtual server\'s weight is the weight of its real servers that give none, as in keepalived', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsd-model-'));
+  try {
+    const file = path.join(dir, 'keepalived.conf');
+    fs.writeFileSync(file, 'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  weight 5\n  real_server 192.168.0.1 80 {\n  }\n  real_server 192.168.0.2 80 {\n    weight 0\n  }\n}\n');
+    const { config: c, diagnostics: d } = loadConfig(file);
+    assert.deepEqual(d, []);
+    assert.deepEqual(c.virtualServers[0]!.realServers.map((r) => r.weight), [5, 0]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
