@@ -44,12 +44,14 @@ export const UrlBody = Type.Object({
   digest: Type.Optional(Type.String({ maxLength: 32 })),
   statusCode: Type.Optional(Type.String({ maxLength: 200, description: 'e.g. "200", "200-299 301"' })),
   virtualhost: Type.Optional(Type.String({ maxLength: 255 })),
+  regex: Type.Optional(Type.String({ maxLength: 1024, description: 'the body must match it (JavaScript syntax)' })),
+  regexNoMatch: Type.Optional(Type.Boolean({ description: 'the body must not match regex' })),
 }, strict);
 
 // MISC_CHECK is not offered here: it runs a program as root, which only the
 // configuration file (writable by root alone) may ask for.
 export const CheckBody = Type.Object({
-  kind: Type.Union(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'PING_CHECK', 'UDP_CHECK', 'DNS_CHECK'].map((k) => Type.Literal(k))),
+  kind: Type.Union(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'PING_CHECK', 'UDP_CHECK', 'DNS_CHECK', 'SMTP_CHECK'].map((k) => Type.Literal(k))),
   connectIp: Type.Optional(Type.String({ maxLength: 45 })),
   connectPort: Type.Optional(Port),
   bindTo: Type.Optional(Type.String({ maxLength: 45 })),
@@ -72,6 +74,7 @@ export const CheckBody = Type.Object({
   maxReplyLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   dnsType: Type.Optional(Type.String({ maxLength: 5 })),
   dnsName: Type.Optional(Type.String({ maxLength: 255 })),
+  heloName: Type.Optional(Type.String({ maxLength: 255 })),
 }, strict);
 export type CheckBody = Static<typeof CheckBody>;
 

@@ -153,10 +153,6 @@ class SourceReader {
       this.diags.error(at, kind, `${sets}: "${text.slice(0, close + 1)}"`);
       return;
     }
-    if (sets.values.length > MAX_REPETITIONS) {
-      this.diags.error(at, kind, `gives ${sets.values.length} lines, more than ${MAX_REPETITIONS}: "${text.slice(0, close + 1)}"`);
-      return;
-    }
     if (line === '') return;
     for (const values of sets.values) {
       sets.names.forEach((name, i) => this.parameters.set(name, values[i] ?? ''));

@@ -7,7 +7,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { requireLab, sh } from '../helpers/lab';
 import { lvsadm } from '../../src/cli/lvsadm/main';
 
@@ -266,5 +266,29 @@ test('a listing whose reader goes away ends as ipvsadm\'s does: first line, stat
     for (const ns of [nsA.name, nsB.name]) await sh(`${IPVSADM} -C`, ns);
     rmSync(file, { force: true });
     for (const end of ['err', 'status']) rmSync(`${file}.${end}`, { force: true });
+  }
+});
+
+test('-R on a pipe its writer holds open acts on each line as it comes, as ipvsadm -R does', async () => {
+  for (const [ns, tool] of [[nsA.name, [IPVSADM]], [nsB.name, [process.execPath, join(ROOT, 'bin/lvsadm')]]] as const) {
+    await sh(`${IPVSADM} -C`, ns);
+    const child = spawn('/usr/sbin/ip', ['netns', 'exec', ns, ...tool, '-R'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      child.stdin.write('-A -t 10.97.0.1:80 -s rr\n-A -t 10.97.0.1:80 -s rr\n');
+      const deadline = Date.now() + 15_000;
+      while (!/10\.97\.0\.1:80/.test(await sh(`${IPVSADM} -Ln`, ns)) || !/Service already exists/.test(stderr)) {
+        assert.ok(Date.now() < deadline, `${tool.join(' ')} -R applied the first line and said why the second failed while its input stayed open (stderr ${JSON.stringify(stderr)})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.stdin.end('-A -t 10.97.0.2:80 -s rr\n');
+      assert.equal(await exited, 0, stderr);
+      assert.match(await sh(`${IPVSADM} -Sn`, ns), /^-A -t 10\.97\.0\.1:80 -s rr\n-A -t 10\.97\.0\.2:80 -s rr\n$/);
+    } finally {
+      child.kill('SIGKILL');
+      await sh(`${IPVSADM} -C`, ns);
+    }
   }
 });

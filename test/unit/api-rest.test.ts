@@ -90,6 +90,8 @@ test('without the right token, and with bad bodies or ids, nothing changes', asy
       { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, forward: 'dr', tunnel: { type: 'ipip' } }, status: 400, match: /^tunnel: only a server with forward "tun"/ },
       { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, check: { kind: 'HTTP_GET' } }, status: 400, match: /^check: HTTP_GET of 192\.168\.1\.20:80: needs at least one url/ },
       { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, check: { kind: 'NOPE' } }, status: 400, match: /^check\.kind: / },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, check: { kind: 'HTTP_GET', urls: [{ path: '/', regex: 'up(' }] } }, status: 400, match: /^check: HTTP_GET of 192\.168\.1\.20:80: url #1: regex "up\(" is not a regular expression/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, check: { kind: 'SMTP_CHECK', heloName: 'two words' } }, status: 400, match: /^check: SMTP_CHECK of 192\.168\.1\.20:80: helo_name must be one word/ },
       { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, check: { kind: 'MISC_CHECK', miscPath: '/bin/true' } }, status: 400, match: /^check\.(kind|miscPath): / },
       { method: 'POST', url: server, payload: { address: '192.168.1.11', port: 8080 }, status: 409, match: /defined in the configuration file/ },
       { method: 'POST', url: server, payload: { address: UNROUTABLE, port: 80 }, status: 422, match: /the kernel refused 1 change\(s\).*EINVAL/ },

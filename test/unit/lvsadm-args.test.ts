@@ -199,3 +199,26 @@ test('kernel errnos libipvs has no words for read as glibc\'s strerror', async (
   const r = await cli(['-A', '-t', '10.0.0.1:80'], { errnos: [124] });
   assert.deepEqual([r.code, r.stderr], [255, 'Wrong medium type\n']);
 });
+
+test('-R acts on each line as it arrives, as ipvsadm does, and says what the kernel refused before reading on', async () => {
+  const table = fakeTable([0, 17, 0]);
+  let stderr = '';
+  const seen: number[] = [];
+  const said: string[] = [];
+  const stdin = async function* (): AsyncGenerator<Buffer> {
+    yield Buffer.from('-A -t 1.1.1.1:80\n-A -t 1.1.1.1:80\n-A -t 1.1.1.2:');
+    // The writer waits here (a pipe held open): the whole lines are in the kernel already, the cut one is not.
+    seen.push(table.ops.length);
+    said.push(stderr);
+    yield Buffer.from('80\n');
+  };
+  const code = await lvsadm(['/usr/sbin/ipvsadm', '-R'], {
+    stdout: { write: () => undefined },
+    stderr: { write: (t: string) => { stderr += t; } },
+    stdin, table, names,
+  });
+  assert.deepEqual(seen, [2]);
+  assert.deepEqual(said, ['Service already exists\n']);
+  assert.equal(table.ops.length, 3);
+  assert.equal(code, 0);
+});

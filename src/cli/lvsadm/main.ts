@@ -13,7 +13,7 @@ import { ipvsMessage, type Request } from './errors';
 import { toClientText } from './inet';
 import { SystemNames, type Names } from './resolve';
 import { eachRestoreLine } from './restore-lines';
-import { descriptorSink, descriptorText } from './stdio';
+import { descriptorChunks, descriptorSink } from './stdio';
 import { endOnWriteFailure } from '../write-failure';
 import {
   connectionAddrs, formatConnections, formatDaemons, formatService, formatTimeouts, listingAddrs, parseConnections,
@@ -46,8 +46,8 @@ export interface IpvsTable {
 export interface LvsadmIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
-  /** -R input: text, or a stream read to its end, or a function giving either (called only when -R reads). */
-  stdin?: string | NodeJS.ReadableStream | (() => NodeJS.ReadableStream | Promise<string>);
+  /** -R input: text, or chunks as they arrive (called only when -R reads). */
+  stdin?: string | (() => AsyncIterable<Buffer>);
   /** Network namespace whose IPVS table to drive. */
   netns?: string;
   /** A ready table (tests); otherwise IpvsClient.open() is used. */
@@ -279,14 +279,25 @@ async function execute(run: Run, argv: string[], fromRestore: boolean): Promise<
   }
 }
 
-async function readAll(source: LvsadmIo['stdin']): Promise<string> {
-  if (source === undefined) return '';
-  if (typeof source === 'string') return source;
-  const input = typeof source === 'function' ? source() : source;
-  if (input instanceof Promise) return await input;
-  let text = '';
-  for await (const chunk of input) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-  return text;
+/**
+ * -R input in runs of whole lines as they arrive (the last run may end
+ * unterminated): a line is never cut, nor a UTF-8 sequence, since both end
+ * before a newline byte.
+ */
+async function* restoreText(source: LvsadmIo['stdin']): AsyncGenerator<string> {
+  if (source === undefined) return;
+  if (typeof source === 'string') {
+    yield source;
+    return;
+  }
+  let rest = Buffer.alloc(0);
+  for await (const chunk of source()) {
+    const data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    const end = data.lastIndexOf(0x0a) + 1;
+    rest = Buffer.from(data.subarray(end));
+    if (end > 0) yield data.subarray(0, end).toString('utf8');
+  }
+  if (rest.length) yield rest.toString('utf8');
 }
 
 /** Queued -R lines sent per pipelined batch. */
@@ -295,11 +306,20 @@ const RESTORE_BATCH = 1024;
 /** -R: each input line is a command line of its own; the status is the last line's. */
 async function restore(run: Run): Promise<number> {
   let status: number | 'queued' = 0;
-  for (const words of eachRestoreLine(await readAll(run.io.stdin))) {
-    // Bounded batches keep memory flat on large inputs. Sent before the next
-    // line is queued, so the last line's outcome still comes from the final flush.
-    if (run.pending.length >= RESTORE_BATCH) await flush(run);
-    status = await execute(run, [run.program, ...words], true);
+  for await (const text of restoreText(run.io.stdin)) {
+    for (const words of eachRestoreLine(text)) {
+      // Bounded batches keep memory flat on large inputs. Sent before the next
+      // line is queued, so the last line's outcome still comes from the final flush.
+      if (run.pending.length >= RESTORE_BATCH) await flush(run);
+      status = await execute(run, [run.program, ...words], true);
+    }
+    // What has arrived is in the kernel, and its refusals said, before waiting for more (ipvsadm's stderr is unbuffered).
+    if (run.pending.length > 0) {
+      const last = await flush(run);
+      if (status === 'queued') status = last;
+    }
+    const said = run.out.takeStderr();
+    if (said) run.io.stderr.write(said);
   }
   const last = await flush(run);
   return status === 'queued' ? last : status;
@@ -367,7 +387,7 @@ export function runProcess(): void {
   const io: LvsadmIo = {
     stdout: descriptorSink(1, () => process.stdout, endOnWriteFailure(program, 'stdout', EXIT_ERROR)),
     stderr: descriptorSink(2, () => process.stderr, endOnWriteFailure(program, 'stderr', EXIT_ERROR)),
-    stdin: () => descriptorText(0, () => process.stdin),
+    stdin: () => descriptorChunks(0, () => process.stdin),
   };
   void lvsadm([program, ...process.argv.slice(2)], io)
     .then((code) => { process.exitCode = code; });

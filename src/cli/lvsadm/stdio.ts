@@ -40,24 +40,31 @@ export function descriptorSink(fd: number, stream: () => NodeJS.WritableStream, 
 const READ_CHUNK = 64 * 1024;
 
 /**
- * All the text of a descriptor up to end of file. Whatever read(2) refuses
- * (a non-blocking pipe with nothing ready, a closed descriptor) is left to
- * the stream, which reads the rest and reports errors its usual way.
+ * A descriptor's bytes as they arrive, up to end of file: each read(2) as it
+ * returns, so a writer that keeps a pipe open is served line by line, as by
+ * ipvsadm -R. Whatever read(2) refuses (a non-blocking pipe with nothing
+ * ready, a closed descriptor) is left to the stream, which reads the rest and
+ * reports errors its usual way.
  */
-export async function descriptorText(fd: number, stream: () => NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
+export async function* descriptorChunks(fd: number, stream: () => NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   for (;;) {
     const chunk = Buffer.allocUnsafe(READ_CHUNK);
     let n: number;
     try {
       n = readSync(fd, chunk, 0, READ_CHUNK, null);
     } catch {
-      for await (const rest of stream()) chunks.push(typeof rest === 'string' ? Buffer.from(rest) : rest as Buffer);
-      break;
+      for await (const rest of stream()) yield typeof rest === 'string' ? Buffer.from(rest) : rest as Buffer;
+      return;
     }
-    if (n === 0) break;
-    chunks.push(chunk.subarray(0, n));
+    if (n === 0) return;
+    yield chunk.subarray(0, n);
   }
+}
+
+/** All the text of a descriptor up to end of file. */
+export async function descriptorText(fd: number, stream: () => NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of descriptorChunks(fd, stream)) chunks.push(chunk);
   // Decoded once: a chunk may end inside a UTF-8 sequence.
   return Buffer.concat(chunks).toString('utf8');
 }
