@@ -2,7 +2,7 @@
 // behind process.stdout and process.stdin load some twenty internal modules,
 // a good part of a short listing's start-up. Output goes out with plain
 // write(2) calls on the descriptor, -R input comes in with read(2) calls.
-import { readSync, writeSync } from 'node:fs';
+import { fstatSync, readFileSync, readSync, writeSync } from 'node:fs';
 
 export interface TextSink { write(text: string): unknown }
 
@@ -47,6 +47,11 @@ const READ_CHUNK = 64 * 1024;
  * reports errors its usual way.
  */
 export async function* descriptorChunks(fd: number, stream: () => NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  // A file never makes a reader wait: read whole, it is sent in the fewest pipelined batches.
+  if (isRegularFile(fd)) {
+    yield readFileSync(fd);
+    return;
+  }
   for (;;) {
     const chunk = Buffer.allocUnsafe(READ_CHUNK);
     let n: number;
@@ -67,4 +72,12 @@ export async function descriptorText(fd: number, stream: () => NodeJS.ReadableSt
   for await (const chunk of descriptorChunks(fd, stream)) chunks.push(chunk);
   // Decoded once: a chunk may end inside a UTF-8 sequence.
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
