@@ -75,19 +75,25 @@ test('lvsadm -A loads ip_vs and adds the service', async () => {
   assert.match(await ns.sh(`${IPVSADM} -Sn`), /^-A -t 10\.0\.0\.1:80 -s wrr\n$/);
 });
 
-test('lvsd starts on a kernel whose ip_vs is not loaded yet', async () => {
-  await unloadIpvs();
+/** Starts lvsd with `config` (ip_vs unloaded), checks the table it built against `table`, and stops it. */
+async function lvsdBuilds(config: string, table: RegExp): Promise<void> {
   const dir = mkdtempSync(join(ROOT, '.lab', 'module-'));
   const file = join(dir, 'keepalived.conf');
-  writeFileSync(file, 'virtual_server 10.0.0.2 80 {\n protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.90.11 8080 {\n    weight 1\n  }\n}\n');
+  writeFileSync(file, config);
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [join(ROOT, 'bin/lvsd'), '-f', file, '--api', 'off', '--state-dir', dir]);
   try {
     await lvsd.waitFor(/lvsd running/, 30_000);
-    assert.match(await ns.sh(`${IPVSADM} -Sn`), /^-A -t 10\.0\.0\.2:80 -s rr\n-a -t 10\.0\.0\.2:80 -r 192\.168\.90\.11:8080 -m -w 1\n$/);
+    assert.match(await ns.sh(`${IPVSADM} -Sn`), table);
   } finally {
     await lvsd.stop('SIGTERM');
   }
   assert.equal(lvsd.exited, 0, lvsd.tail());
+}
+
+test('lvsd starts on a kernel whose ip_vs is not loaded yet', async () => {
+  await unloadIpvs();
+  await lvsdBuilds('virtual_server 10.0.0.2 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.90.11 8080 {\n    weight 1\n  }\n}\n',
+    /^-A -t 10\.0\.0\.2:80 -s rr\n-a -t 10\.0\.0\.2:80 -r 192\.168\.90\.11:8080 -m -w 1\n$/);
 });
 
 test('on a kernel that does not load ip_vs itself, lvsadm and lvsd run modprobe as ipvsadm does', async () => {
@@ -107,16 +113,6 @@ test('on a kernel that does not load ip_vs itself, lvsadm and lvsd run modprobe 
     assert.deepEqual(got, want);
 
     await unloadIpvs();
-    const dir = mkdtempSync(join(ROOT, '.lab', 'module-'));
-    const file = join(dir, 'keepalived.conf');
-    writeFileSync(file, 'virtual_server 10.0.0.3 80 {\n  protocol TCP\n  real_server 192.168.90.12 8080 {\n  }\n}\n');
-    const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [join(ROOT, 'bin/lvsd'), '-f', file, '--api', 'off', '--state-dir', dir]);
-    try {
-      await lvsd.waitFor(/lvsd running/, 30_000);
-      assert.match(await ns.sh(`${IPVSADM} -Sn`), /^-A -t 10\.0\.0\.3:80 -s wlc\n/);
-    } finally {
-      await lvsd.stop('SIGTERM');
-    }
-    assert.equal(lvsd.exited, 0, lvsd.tail());
+    await lvsdBuilds('virtual_server 10.0.0.3 80 {\n  protocol TCP\n  real_server 192.168.90.12 8080 {\n  }\n}\n', /^-A -t 10\.0\.0\.3:80 -s wlc\n/);
   });
 });

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { HttpCheck, loadConfig, MiscCheck } from '../../src/config';
+import { loadConfigText } from '../helpers/config-text';
 
 const FULL = path.resolve(__dirname, '../../../test/fixtures/config/full.conf');
 const { config, diagnostics, ok } = loadConfig(FULL);
@@ -106,74 +105,60 @@ test('fwmark service with scheduler flags and one-packet scheduling', () => {
 });
 
 test('what keepalived corrects once a virtual server is read, lvsd corrects alike and says so', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsd-model-'));
-  try {
-    const file = path.join(dir, 'keepalived.conf');
-    fs.writeFileSync(file, [
-      'virtual_server 10.0.0.1 53 {',
-      '  persistence_granularity 255.255.255.0',
-      '  ops',
-      '  real_server 192.168.0.1 53 {',
-      '  }',
-      '}',
-      'virtual_server 10.0.0.2 80 {',
-      '  protocol TCP',
-      '  lb_kind DR',
-      '  inhibit_on_failure',
-      '  quorum 5',
-      '  hysteresis 9',
-      '  sorry_server 192.168.0.9 8080',
-      '  real_server 192.168.0.2 8080 {',
-      '    inhibit_on_failure off',
-      '  }',
-      '  real_server 192.168.0.3 {',
-      '    weight 2',
-      '  }',
-      '}',
-      'virtual_server fwmark 7 {',
-      '  lb_kind TUN',
-      '  persistence_timeout 60',
-      '  real_server 192.168.0.4 80 {',
-      '  }',
-      '}',
-      'virtual_server 10.0.0.3 {',
-      '  protocol TCP',
-      '  ops',
-      '}',
-    ].join('\n'));
-    const { config: c, diagnostics: d } = loadConfig(file);
-    assert.deepEqual(d.filter((x) => x.severity === 'error'), []);
-    const [udp, dr, fwm, all] = c.virtualServers;
-    assert.deepEqual([udp.protocol, udp.persistenceTimeoutSec, udp.persistenceGranularity, udp.ops], ['UDP', 360, '255.255.255.0', true]);
-    assert.deepEqual(dr.realServers.map((r) => [r.port, r.inhibitOnFailure]), [[80, false], [80, true]]);
-    assert.equal(dr.sorryServer?.port, 80);
-    assert.deepEqual([dr.quorum, dr.hysteresis], [5, 4]);
-    assert.equal(fwm.realServers[0].port, 0);
-    assert.deepEqual([all.persistenceTimeoutSec, all.ops], [360, false]);
-    assert.deepEqual(d.map((x) => [x.line, x.message.replace(/:.*/s, '')]), [
-      [1, 'no protocol line'],
-      [14, '192.168.0.2 port 8080 is not the virtual server\'s (DR keeps the destination port)'],
-      [13, '192.168.0.9 port 8080 is not the virtual server\'s (DR keeps the destination port)'],
-      [7, 'quorum 5 exceeds the total weight 3 of the real servers in the file'],
-      [7, 'hysteresis 9 is not below quorum 5'],
-      [24, '192.168.0.4 port 80 is not the virtual server\'s (TUN keeps the destination port)'],
-      [27, 'ops (one-packet scheduling) applies to UDP only'],
-      [27, 'a service on all ports must be persistent'],
-    ]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const { config: c, diagnostics: d } = loadConfigText([
+    'virtual_server 10.0.0.1 53 {',
+    '  persistence_granularity 255.255.255.0',
+    '  ops',
+    '  real_server 192.168.0.1 53 {',
+    '  }',
+    '}',
+    'virtual_server 10.0.0.2 80 {',
+    '  protocol TCP',
+    '  lb_kind DR',
+    '  inhibit_on_failure',
+    '  quorum 5',
+    '  hysteresis 9',
+    '  sorry_server 192.168.0.9 8080',
+    '  real_server 192.168.0.2 8080 {',
+    '    inhibit_on_failure off',
+    '  }',
+    '  real_server 192.168.0.3 {',
+    '    weight 2',
+    '  }',
+    '}',
+    'virtual_server fwmark 7 {',
+    '  lb_kind TUN',
+    '  persistence_timeout 60',
+    '  real_server 192.168.0.4 80 {',
+    '  }',
+    '}',
+    'virtual_server 10.0.0.3 {',
+    '  protocol TCP',
+    '  ops',
+    '}',
+  ]);
+  assert.deepEqual(d.filter((x) => x.severity === 'error'), []);
+  const [udp, dr, fwm, all] = c.virtualServers;
+  assert.deepEqual([udp.protocol, udp.persistenceTimeoutSec, udp.persistenceGranularity, udp.ops], ['UDP', 360, '255.255.255.0', true]);
+  assert.deepEqual(dr.realServers.map((r) => [r.port, r.inhibitOnFailure]), [[80, false], [80, true]]);
+  assert.equal(dr.sorryServer?.port, 80);
+  assert.deepEqual([dr.quorum, dr.hysteresis], [5, 4]);
+  assert.equal(fwm.realServers[0].port, 0);
+  assert.deepEqual([all.persistenceTimeoutSec, all.ops], [360, false]);
+  assert.deepEqual(d.map((x) => [x.line, x.message.replace(/:.*/s, '')]), [
+    [1, 'no protocol line'],
+    [14, '192.168.0.2 port 8080 is not the virtual server\'s (DR keeps the destination port)'],
+    [13, '192.168.0.9 port 8080 is not the virtual server\'s (DR keeps the destination port)'],
+    [7, 'quorum 5 exceeds the total weight 3 of the real servers in the file'],
+    [7, 'hysteresis 9 is not below quorum 5'],
+    [24, '192.168.0.4 port 80 is not the virtual server\'s (TUN keeps the destination port)'],
+    [27, 'ops (one-packet scheduling) applies to UDP only'],
+    [27, 'a service on all ports must be persistent'],
+  ]);
 });
 
 test('a virtual server\'s weight is the weight of its real servers that give none, as in keepalived', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsd-model-'));
-  try {
-    const file = path.join(dir, 'keepalived.conf');
-    fs.writeFileSync(file, 'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  weight 5\n  real_server 192.168.0.1 80 {\n  }\n  real_server 192.168.0.2 80 {\n    weight 0\n  }\n}\n');
-    const { config: c, diagnostics: d } = loadConfig(file);
-    assert.deepEqual(d, []);
-    assert.deepEqual(c.virtualServers[0]!.realServers.map((r) => r.weight), [5, 0]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const { config: c, diagnostics: d } = loadConfigText('virtual_server 10.0.0.1 80 {\n  protocol TCP\n  weight 5\n  real_server 192.168.0.1 80 {\n  }\n  real_server 192.168.0.2 80 {\n    weight 0\n  }\n}\n');
+  assert.deepEqual(d, []);
+  assert.deepEqual(c.virtualServers[0]!.realServers.map((r) => r.weight), [5, 0]);
 });

@@ -8,6 +8,7 @@ import { Diagnostics } from '../../src/config/diagnostics';
 import { expandBraces } from '../../src/config/glob';
 import { stripComment, tokenize } from '../../src/config/lexer';
 import { buildTree } from '../../src/config/tree';
+import { loadConfigText } from '../helpers/config-text';
 
 const INCLUDE = path.resolve(__dirname, '../../../test/fixtures/config/include');
 const at = { file: 'x.conf', line: 1 };
@@ -120,40 +121,32 @@ test('"@id include" and "include ${DIR}/..." include, as in keepalived', () => {
 });
 
 test('~SEQ and ~LST repeat a line, or a multiline definition, over values', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsd-config-'));
-  try {
-    const file = path.join(dir, 'k.conf');
-    fs.writeFileSync(file, [
-      '$NET=192.168.3',
-      'virtual_server 10.2.0.1 80 {',
-      '  protocol TCP',
-      '  ~SEQ(i, 1, 2, 5) real_server ${NET}.$i 80 { weight $i }',
-      '  ~LST({ip, w}, {10.2.0.2, 7}, {10.2.0.3}) real_server $ip 80 { weight 1${w} }',
-      '}',
-      '$VS=virtual_server 10.9.0.$n 80 { \\',
-      '  protocol TCP \\',
-      '  real_server 192.168.5.$n 80 \\',
-      '}',
-      '~SEQ(n, 2) $VS',
-      '~SEQx(h, 10, 11) virtual_server fd00::$h 53 { protocol UDP }',
-    ].join('\n'));
-    const { config, diagnostics } = loadConfig(file);
-    assert.deepEqual(diagnostics, []);
-    const list = config.virtualServers.map((v) => [v.key.kind === 'address' && v.key.address, v.realServers.map((r) => `${r.address}:${r.weight}`)]);
-    assert.deepEqual(list, [
-      ['10.2.0.1', ['192.168.3.1:1', '192.168.3.3:3', '192.168.3.5:5', '10.2.0.2:17', '10.2.0.3:1']],
-      ['10.9.0.1', ['192.168.5.1:1']],
-      ['10.9.0.2', ['192.168.5.2:1']],
-      ['fd00::a', []],
-      ['fd00::b', []],
-    ]);
+  const { config, diagnostics } = loadConfigText([
+    '$NET=192.168.3',
+    'virtual_server 10.2.0.1 80 {',
+    '  protocol TCP',
+    '  ~SEQ(i, 1, 2, 5) real_server ${NET}.$i 80 { weight $i }',
+    '  ~LST({ip, w}, {10.2.0.2, 7}, {10.2.0.3}) real_server $ip 80 { weight 1${w} }',
+    '}',
+    '$VS=virtual_server 10.9.0.$n 80 { \\',
+    '  protocol TCP \\',
+    '  real_server 192.168.5.$n 80 \\',
+    '}',
+    '~SEQ(n, 2) $VS',
+    '~SEQx(h, 10, 11) virtual_server fd00::$h 53 { protocol UDP }',
+  ]);
+  assert.deepEqual(diagnostics, []);
+  const list = config.virtualServers.map((v) => [v.key.kind === 'address' && v.key.address, v.realServers.map((r) => `${r.address}:${r.weight}`)]);
+  assert.deepEqual(list, [
+    ['10.2.0.1', ['192.168.3.1:1', '192.168.3.3:3', '192.168.3.5:5', '10.2.0.2:17', '10.2.0.3:1']],
+    ['10.9.0.1', ['192.168.5.1:1']],
+    ['10.9.0.2', ['192.168.5.2:1']],
+    ['fd00::a', []],
+    ['fd00::b', []],
+  ]);
 
-    fs.writeFileSync(file, '~SEQ(i, 1, 0, 5) x\n~SEQ(i, 1, 1, 100000000) x\n~LST(i) x\n~SEQ i 1 x\n');
-    const bad = loadConfig(file);
-    assert.deepEqual(bad.diagnostics.map((d) => [d.line, d.keyword]), [[1, '~SEQ'], [2, '~SEQ'], [3, '~LST'], [4, '~SEQ']]);
-    assert.match(bad.diagnostics[0].message, /STEP must be non-zero/);
-    assert.match(bad.diagnostics[1].message, /more than 65536/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const bad = loadConfigText('~SEQ(i, 1, 0, 5) x\n~SEQ(i, 1, 1, 100000000) x\n~LST(i) x\n~SEQ i 1 x\n');
+  assert.deepEqual(bad.diagnostics.map((d) => [d.line, d.keyword]), [[1, '~SEQ'], [2, '~SEQ'], [3, '~LST'], [4, '~SEQ']]);
+  assert.match(bad.diagnostics[0].message, /STEP must be non-zero/);
+  assert.match(bad.diagnostics[1].message, /more than 65536/);
 });
