@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
-const Weight = Type.Integer({ minimum: 0, maximum: 65535, description: 'scheduling weight; 0 quiesces' });
+const Weight = Type.Integer({ minimum: 0, maximum: 2147483647, description: 'scheduling weight; 0 quiesces' });
 const Threshold = Type.Integer({ minimum: 0, maximum: 0x7fffffff });
 const Seconds = Type.Number({ minimum: 0, maximum: 86400 });
 const Count = Type.Integer({ minimum: 0, maximum: 1000 });

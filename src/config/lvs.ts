@@ -18,6 +18,8 @@ const SCHEDULER_FLAGS = ['flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback',
 
 /** Persistence timeout keepalived applies when persistence_timeout has no value: 6 minutes. */
 const DEFAULT_PERSISTENCE_SEC = 360;
+/** The kernel keeps a weight in an int: keepalived, and ipvsadm as Debian builds it, take up to its maximum. */
+const MAX_WEIGHT = 0x7fffffff;
 /** The kernel keeps the timeout in jiffies in 32 bits: stay within that at HZ=1000. */
 const MAX_PERSISTENCE_SEC = 2_147_483;
 
@@ -169,7 +171,7 @@ interface RealServerDraft {
 const REAL_SERVER_HANDLERS: Handlers<RealServerDraft> = {
   ...timingHandlers<RealServerDraft>((r) => r.timing),
   weight: (a, r) => {
-    r.server.weight = a.int(0, 0, 65535) ?? r.server.weight;
+    r.server.weight = a.int(0, 0, MAX_WEIGHT) ?? r.server.weight;
     r.weightGiven = true;
   },
   lvs_method: (a, r) => { r.method = parseMethod(a) ?? r.method; },
@@ -281,7 +283,7 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
   sorry_server_inhibit: (a, d) => { d.sorryInhibit = a.bool() ?? d.sorryInhibit; },
   sorry_server_lvs_method: (a, d) => { d.sorryMethod = parseMethod(a) ?? d.sorryMethod; },
   inhibit_on_failure: (a, d) => { d.inhibitOnFailure = a.bool(); },
-  weight: (a, d) => { d.serverWeight = a.int(0, 1, 65535) ?? d.serverWeight; },
+  weight: (a, d) => { d.serverWeight = a.int(0, 1, MAX_WEIGHT) ?? d.serverWeight; },
   ...ignored('snmp_name'),
 };
 

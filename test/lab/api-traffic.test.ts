@@ -93,7 +93,7 @@ test('API real servers carry traffic, drain after their connections, persist, an
     ['DELETE', `${servers}/192.168.60.12:8080`, undefined, null, 401],
     ['PATCH', `${servers}/192.168.60.11:8080`, { weight: 5 }, 'wrong-token-000000000000', 401],
     ['POST', '/v1/reload', undefined, null, 401],
-    ['POST', servers, { address: '192.168.60.13', port: 8080, weight: 70000 }, TOKEN, 400],
+    ['POST', servers, { address: '192.168.60.13', port: 8080, weight: 3000000000 }, TOKEN, 400],
     ['POST', servers, { address: '192.168.60.13', port: 8080, colour: 'red' }, TOKEN, 400],
     ['POST', servers, { address: '192.168.60.300', port: 8080 }, TOKEN, 400],
     ['POST', servers, '{"address": "192.168.60.13", ', TOKEN, 400],

@@ -81,7 +81,7 @@ test('without the right token, and with bad bodies or ids, nothing changes', asy
       { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80 }, status: 401, match: /Bearer/ },
       { headers: { authorization: 'Bearer wrong-token-0123456789' }, method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80 }, status: 401, match: /Bearer/ },
       { headers: { authorization: 'Basic abc' }, method: 'DELETE', url: `${server}/192.168.1.11:8080`, status: 401, match: /Bearer/ },
-      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, weight: 70000 }, status: 400, match: /^weight: must be <= 65535/ },
+      { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, weight: 3000000000 }, status: 400, match: /^weight: must be <= 2147483647/ },
       { method: 'POST', url: server, payload: { address: '192.168.1.20', port: '80' }, status: 400, match: /^port: must be integer/ },
       { method: 'POST', url: server, payload: { address: '192.168.1.20' }, status: 400, match: /^port: is required/ },
       { method: 'POST', url: server, payload: { address: '192.168.1.20', port: 80, wieght: 2 }, status: 400, match: /^wieght: is not a known field/ },

@@ -26,7 +26,7 @@ test('lvsd --config-test on an invalid file exits 1 and lists every error', () =
   const file = path.join(FIXTURES, 'invalid/values.conf');
   const r = lvsd('--config-test', `--use-file=${file}`);
   assert.equal(r.status, 1);
-  assert.ok(r.stderr.includes(`${file}:8: real_server: weight "x" is not an integer in 0..65535\n`));
+  assert.ok(r.stderr.includes(`${file}:8: real_server: weight "x" is not an integer in 0..2147483647\n`));
   assert.match(r.stderr, /8 errors, 0 warnings: configuration is not valid/);
 });
 

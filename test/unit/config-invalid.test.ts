@@ -18,7 +18,7 @@ test('wrong values are all reported with file:line and keyword', () => {
   assert.deepEqual(errorsOf('values.conf'), [
     ['values.conf', 3, 'virtual_server', 'lb_algo "fastest" is not one of rr|wrr|lc|wlc|lblc|lblcr|dh|sh|sed|nq|fo|ovf|mh|twos'],
     ['values.conf', 6, 'virtual_server', 'delay_loop "soon" is not a duration in seconds in 0.001..86400'],
-    ['values.conf', 8, 'real_server', 'weight "x" is not an integer in 0..65535'],
+    ['values.conf', 8, 'real_server', 'weight "x" is not an integer in 0..2147483647'],
     ['values.conf', 10, 'TCP_CHECK', 'connect_port "70000" is not an integer in 0..65535'],
     ['values.conf', 17, 'vrrp_instance', 'virtual_router_id "256" is not an integer in 1..255'],
     ['values.conf', 18, 'vrrp_instance', 'priority "0" is not an integer in 1..255'],
@@ -31,7 +31,7 @@ test('the formatted message reads file:line: keyword: message', () => {
   const file = path.join(INVALID, 'values.conf');
   const weight = loadConfig(file).diagnostics.find((d) => d.line === 8);
   assert.ok(weight);
-  assert.equal(formatDiagnostic(weight), `${file}:8: real_server: weight "x" is not an integer in 0..65535`);
+  assert.equal(formatDiagnostic(weight), `${file}:8: real_server: weight "x" is not an integer in 0..2147483647`);
 });
 
 test('semantic errors: families, duplicates, undefined references, VRIDs', () => {
@@ -67,7 +67,7 @@ test('syntax errors: unterminated string, stray and missing braces', () => {
 test('errors inside included files name the included file', () => {
   assert.deepEqual(errorsOf('include.conf'), [
     ['include.conf', 4, 'includea', 'no file matches missing-{a,b}.conf'],
-    ['include-part.inc', 5, 'real_server', 'weight "70000" is not an integer in 0..65535'],
+    ['include-part.inc', 5, 'real_server', 'weight "3000000000" is not an integer in 0..2147483647'],
   ]);
   const warnings = loadConfig(path.join(INVALID, 'include.conf')).diagnostics.filter((d) => d.severity === 'warning');
   assert.deepEqual(warnings.map((d) => [path.basename(d.file), d.line, d.keyword, d.message]), [
