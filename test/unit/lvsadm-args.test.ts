@@ -222,3 +222,15 @@ test('-R acts on each line as it arrives, as ipvsadm does, and says what the ker
   assert.equal(table.ops.length, 3);
   assert.equal(code, 0);
 });
+
+test('-R input cut inside a line or a UTF-8 character reads as if it came whole', async () => {
+  const table = fakeTable();
+  const stdin = async function* (): AsyncGenerator<Buffer> {
+    yield Buffer.from('-A -t 10.0.0.1:80 -s wlc\n-A -t 10.0.0.2:80 --pe r');
+    yield Buffer.from([0xc3]);
+    yield Buffer.from([0xa9, 0x0a]);
+  };
+  const code = await lvsadm(['/usr/sbin/ipvsadm', '-R'], { stdout: { write: () => undefined }, stderr: { write: () => undefined }, stdin, table, names });
+  assert.equal(code, 0);
+  assert.deepEqual(table.ops.map((op) => (op as { service?: { peName?: string } }).service?.peName), ['', 'ré']);
+});

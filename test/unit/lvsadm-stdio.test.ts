@@ -6,7 +6,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { descriptorSink, descriptorText } from '../../src/cli/lvsadm/stdio';
+import { descriptorChunks, descriptorSink } from '../../src/cli/lvsadm/stdio';
 
 test('text goes to the descriptor whole, and the stream is not touched', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsadm-stdio-'));
@@ -84,16 +84,22 @@ test('an error the stream reports later goes to onFailure', async () => {
   });
 });
 
-test('-R input is read from the descriptor to its end, and the stream is not touched', async () => {
+/** Everything descriptorChunks gives, and in how many chunks. */
+async function drain(fd: number, stream: () => NodeJS.ReadableStream): Promise<{ text: string; chunks: number }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of descriptorChunks(fd, stream)) chunks.push(chunk);
+  return { text: Buffer.concat(chunks).toString('utf8'), chunks: chunks.length };
+}
+
+test('-R input from a file is read whole from the descriptor, and the stream is not touched', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lvsadm-stdio-'));
   try {
     const file = join(dir, 'rules');
-    // Over one read's worth, with a multi-byte character across the 64 KiB boundary.
     const text = `${'x'.repeat(65535)}é\n-A -t 10.0.0.1:80\n`;
     writeFileSync(file, text);
     const fd = openSync(file, 'r');
     try {
-      assert.equal(await descriptorText(fd, () => assert.fail('the stream was opened')), text);
+      assert.deepEqual(await drain(fd, () => assert.fail('the stream was opened')), { text, chunks: 1 });
     } finally {
       closeSync(fd);
     }
@@ -103,5 +109,5 @@ test('-R input is read from the descriptor to its end, and the stream is not tou
 });
 
 test('input the descriptor refuses comes from the stream', async () => {
-  assert.equal(await descriptorText(-1, () => Readable.from([Buffer.from('-C\n'), '-L -n\n'])), '-C\n-L -n\n');
+  assert.deepEqual(await drain(-1, () => Readable.from([Buffer.from('-C\n'), '-L -n\n'])), { text: '-C\n-L -n\n', chunks: 2 });
 });

@@ -66,14 +66,6 @@ export async function* descriptorChunks(fd: number, stream: () => NodeJS.Readabl
   }
 }
 
-/** All the text of a descriptor up to end of file. */
-export async function descriptorText(fd: number, stream: () => NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of descriptorChunks(fd, stream)) chunks.push(chunk);
-  // Decoded once: a chunk may end inside a UTF-8 sequence.
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function isRegularFile(fd: number): boolean {
   try {
     return fstatSync(fd).isFile();
