@@ -23,6 +23,15 @@ function setVrrp<K extends keyof GlobalDefs['vrrp']>(g: GlobalDefs, key: K, valu
   if (value !== undefined) g.vrrp[key] = value;
 }
 
+/** A VRRP multicast group: lvsd sends to and listens on the RFC's only, so another one warns. */
+function mcastGroup(a: Args, standard: string): string | undefined {
+  const group = a.address(0)?.address;
+  if (group !== undefined && group !== standard) {
+    a.warning(`${a.keyword} is not supported and is ignored: adverts go to ${standard}, where peers using ${group} do not hear them`);
+  }
+  return group;
+}
+
 function lvsTimeouts(a: Args, g: GlobalDefs): void {
   if (a.count === 0 || a.count % 2 !== 0) {
     a.error('lvs_timeouts needs one or more of: tcp SECS, tcpfin SECS, udp SECS');
@@ -100,24 +109,36 @@ const HANDLERS: Handlers<GlobalDefs> = {
   lvs_flush_on_stop: lvsFlushOnStop,
   // keepalived's older spelling of the same keyword.
   lvs_flush_onstop: lvsFlushOnStop,
-  vrrp_mcast_group4: (a, g) => setVrrp(g, 'mcastGroup4', a.address(0)?.address),
-  vrrp_mcast_group6: (a, g) => setVrrp(g, 'mcastGroup6', a.address(0)?.address),
+  vrrp_mcast_group4: (a, g) => setVrrp(g, 'mcastGroup4', mcastGroup(a, '224.0.0.18')),
+  vrrp_mcast_group6: (a, g) => setVrrp(g, 'mcastGroup6', mcastGroup(a, 'ff02::12')),
   vrrp_garp_master_delay: (a, g) => setVrrp(g, 'garpMasterDelaySec', a.int(0, 0, 86400)),
   vrrp_garp_master_repeat: (a, g) => setVrrp(g, 'garpMasterRepeat', a.int(0, 0, 10000)),
   vrrp_garp_master_refresh: (a, g) => setVrrp(g, 'garpMasterRefreshSec', a.int(0, 0, 86400)),
   vrrp_garp_master_refresh_repeat: (a, g) => setVrrp(g, 'garpMasterRefreshRepeat', a.int(0, 0, 10000)),
   vrrp_garp_lower_prio_delay: (a, g) => setVrrp(g, 'garpLowerPrioDelaySec', a.int(0, 0, 86400)),
   vrrp_garp_lower_prio_repeat: (a, g) => setVrrp(g, 'garpLowerPrioRepeat', a.int(0, 0, 10000)),
-  vrrp_garp_interval: (a, g) => setVrrp(g, 'garpIntervalMs', a.seconds(0, 0, 1)),
-  vrrp_gna_interval: (a, g) => setVrrp(g, 'gnaIntervalMs', a.seconds(0, 0, 1)),
+  vrrp_garp_interval: (a, g) => {
+    setVrrp(g, 'garpIntervalMs', a.seconds(0, 0, 1));
+    a.warning('vrrp_garp_interval is not supported and is ignored: gratuitous ARPs of one burst go out back to back');
+  },
+  vrrp_gna_interval: (a, g) => {
+    setVrrp(g, 'gnaIntervalMs', a.seconds(0, 0, 1));
+    a.warning('vrrp_gna_interval is not supported and is ignored: neighbour advertisements of one burst go out back to back');
+  },
   vrrp_version: (a, g) => setVrrp(g, 'version', a.int(0, 2, 3) as 2 | 3 | undefined),
-  vrrp_strict: (_a, g) => { g.vrrp.strict = true; },
+  vrrp_strict: (a, g) => {
+    g.vrrp.strict = true;
+    a.warning('vrrp_strict is not supported and is ignored: none of its RFC checks and fix-ups are made (authentication, for one, stays on)');
+  },
   vrrp_skip_check_adv_addr: (_a, g) => { g.vrrp.skipCheckAdvAddr = true; },
   vrrp_check_unicast_src: (_a, g) => { g.vrrp.checkUnicastSrc = true; },
   vrrp_down_timer_adverts: (a, g) => setVrrp(g, 'downTimerAdverts', a.int(0, 1, 100)),
   vrrp_lower_prio_no_advert: (a, g) => setVrrp(g, 'lowerPrioNoAdvert', a.bool()),
   vrrp_higher_prio_send_advert: (a, g) => setVrrp(g, 'higherPrioSendAdvert', a.bool()),
-  vrrp_startup_delay: (a, g) => setVrrp(g, 'startupDelayMs', a.seconds(0, 0, 3600)),
+  vrrp_startup_delay: (a, g) => {
+    setVrrp(g, 'startupDelayMs', a.seconds(0, 0, 3600));
+    a.warning('vrrp_startup_delay is not supported and is ignored: VRRP starts at once');
+  },
   // Accepted as keepalived does, but with no bearing on what lvsd drives.
   ...ignored<GlobalDefs>(
     'checker_log_all_failures', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_checker', 'enable_snmp_rfc',

@@ -107,7 +107,8 @@ export interface TrackedScript {
   name: string;
   /** Overrides the vrrp_script's weight when set. */
   weight?: number;
-  reverse: boolean;
+  /** Overrides the vrrp_script's reverse when set (only after a weight, as in keepalived). */
+  reverse?: boolean;
   at: SourceLocation;
 }
 

@@ -88,13 +88,15 @@ function trackScripts(a: Args, diags: Diagnostics): TrackedScript[] {
   const out: TrackedScript[] = [];
   for (const stmt of body) {
     const e = new Args(stmt, a.keyword, diags);
-    const t: TrackedScript = { name: stmt.keyword, reverse: false, at: stmt.at };
-    for (let i = 0; i < e.count; i++) {
-      const word = e.text(i);
-      if (word === 'weight') t.weight = e.int(++i, WEIGHT_MIN, WEIGHT_MAX, `${stmt.keyword} weight`);
-      else if (word === 'reverse' || word === 'noreverse') t.reverse = word === 'reverse';
-      else e.error(`${stmt.keyword}: unexpected "${word}" (expected weight N, reverse or noreverse)`);
+    const t: TrackedScript = { name: stmt.keyword, at: stmt.at };
+    // "NAME [weight N [reverse|noreverse]]"; keepalived ignores a track with anything else after NAME.
+    if (e.count > 0 && e.text(0) !== 'weight') {
+      e.warning(`${stmt.keyword}: unknown option "${e.text(0)}" (expected weight N [reverse|noreverse]): this track_script is ignored, as keepalived ignores it`);
+      continue;
     }
+    if (e.count > 0) t.weight = e.int(1, WEIGHT_MIN, WEIGHT_MAX, `${stmt.keyword} weight`);
+    if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const) === 'reverse';
+    e.atMost(3);
     out.push(t);
   }
   return out;
@@ -303,11 +305,14 @@ export function parseVrrpInstance(stmt: Statement, diags: Diagnostics): VrrpInst
   const body = needBlock(a);
   if (name === undefined || !body) return undefined;
   const v: VrrpInstance = {
-    name, at: stmt.at, priority: 100, advertIntMs: 1000,
+    // 0: not given; settled below from the state, as keepalived does.
+    name, at: stmt.at, priority: 0, advertIntMs: 1000,
     virtualIpAddresses: [], virtualIpAddressesExcluded: [], virtualRoutes: [],
     preempt: true, trackInterfaces: [], trackScripts: [], dontTrackPrimary: false, unicastPeers: [], notify: {},
   };
   applyBlock(body, 'vrrp_instance', INSTANCE_HANDLERS, v, diags);
+  // Without a priority, an instance that starts as MASTER is the address owner (255), as in keepalived.
+  if (v.priority === 0) v.priority = v.state === 'MASTER' ? 255 : 100;
   return v;
 }
 

@@ -215,7 +215,8 @@ function planInstance(
     tracks.push({ name: track, weight, reverse });
   };
   const groupTracks = group ? { ifs: group.trackInterfaces, scripts: group.trackScripts } : { ifs: [], scripts: [] };
-  for (const t of [...v.trackInterfaces, ...groupTracks.ifs]) trackIf(t.name, t.weight, t.reverse);
+  // A track_interface naming the instance's own interface is ignored, as keepalived ignores it.
+  for (const t of [...v.trackInterfaces, ...groupTracks.ifs]) if (t.name !== ifname) trackIf(t.name, t.weight, t.reverse);
   // The instance's own interface going down is a fault, as in keepalived, unless dont_track_primary.
   if (!v.dontTrackPrimary) trackIf(ifname, 0, false);
   for (const t of [...v.trackScripts, ...groupTracks.scripts]) {
@@ -226,7 +227,7 @@ function planInstance(
     if (trackScripts.has(track)) continue;
     trackScripts.set(track, t.name);
     const plan = scripts.get(t.name)!;
-    tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse || defined.reverse, initiallyUp: !plan.initFail });
+    tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse ?? defined.reverse, initiallyUp: !plan.initFail });
   }
   const g = config.global.vrrp;
   const vips = v.virtualIpAddresses.map((a) => a.address);
@@ -263,7 +264,8 @@ function planInstance(
   if (v.state !== undefined) cfg.state = v.state;
   if (v.preemptDelayMs !== undefined) cfg.preemptDelay = v.preemptDelayMs / 1000;
   if (v.unicastPeers.length) cfg.unicastPeers = v.unicastPeers;
-  const source = v.unicastPeers.length ? v.unicastSrcIp : v.mcastSrcIp;
+  // keepalived reads mcast_src_ip and unicast_src_ip as one source address.
+  const source = v.unicastPeers.length ? (v.unicastSrcIp ?? v.mcastSrcIp) : (v.mcastSrcIp ?? v.unicastSrcIp);
   if (source !== undefined) cfg.unicastSrcIp = source;
   const family = vips[0]?.includes(':') ? 6 : 4;
   // Checks everything but the interface address now, with a stand-in of the right family.

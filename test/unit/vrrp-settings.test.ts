@@ -242,3 +242,66 @@ vrrp_instance VI_1 {
 `).config);
   assert.deepEqual(plan.instances[0]!.addresses.map((a) => a.broadcast?.text), ['10.0.0.255', '10.0.1.0']);
 });
+
+test('as keepalived: MASTER without a priority owns the address; a track of its own interface is ignored; either source keyword sets the source', () => {
+  const plan = planVrrp(load(`
+vrrp_instance VI_1 {
+  state MASTER
+  interface eth0
+  virtual_router_id 51
+  mcast_src_ip 10.0.0.5
+  unicast_peer {
+    10.0.0.2
+  }
+  track_interface {
+    eth0 weight -50
+    eth1 weight -20
+  }
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 52
+  unicast_src_ip 10.0.0.6
+  virtual_ipaddress {
+    10.0.0.101/24
+  }
+}
+`).config);
+  const [vi1, vi2] = plan.instances;
+  assert.equal(vi1!.config.priority, 255);
+  assert.equal(vi2!.config.priority, 100);
+  assert.deepEqual(vi1!.config.tracks?.map((t) => [t.name, t.weight]), [['interface eth1', -20], ['interface eth0', 0]]);
+  assert.equal(vi1!.config.unicastSrcIp, '10.0.0.5');
+  assert.equal(vi2!.config.unicastSrcIp, '10.0.0.6');
+});
+
+test('track_script takes weight N [reverse|noreverse] as keepalived does; any other option ignores the track', () => {
+  const { config, file } = load(`
+vrrp_script up {
+  script "/bin/true"
+  weight 10 reverse
+}
+vrrp_script down {
+  script "/bin/true"
+  weight -10
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  track_script {
+    up weight 20 noreverse
+    down reverse
+  }
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+`);
+  const plan = planVrrp(config);
+  assert.deepEqual(plan.instances[0]!.config.tracks?.filter((t) => t.name.startsWith('script')).map((t) => [t.name, t.weight, t.reverse]), [['script up', 20, false]]);
+  assert.match(loadConfig(file).diagnostics.map((d) => d.message).join('\n'), /down: unknown option "reverse".*this track_script is ignored/);
+});
