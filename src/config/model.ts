@@ -205,6 +205,8 @@ export interface VrrpSyncGroup {
   smtpAlert?: boolean;
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
+  /** sync_group_tracking_weight: members keep weighted tracks (otherwise a tracked failure is a FAULT). */
+  trackingWeight: boolean;
 }
 
 // ---- LVS ----

@@ -328,7 +328,8 @@ const SYNC_GROUP_HANDLERS: Handlers<VrrpSyncGroup> = {
   },
   track_interface: (a, g) => { g.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
   track_script: (a, g) => { g.trackScripts.push(...trackScripts(a, a.diags)); },
-  ...ignored<VrrpSyncGroup>('global_tracking', 'sync_group_tracking_weight', 'notify_priority_changes'),
+  sync_group_tracking_weight: (_a, g) => { g.trackingWeight = true; },
+  ...ignored<VrrpSyncGroup>('global_tracking', 'notify_priority_changes'),
   ...unsupported<VrrpSyncGroup>(TRACKING_UNSUPPORTED),
 };
 
@@ -337,7 +338,7 @@ export function parseVrrpSyncGroup(stmt: Statement, diags: Diagnostics): VrrpSyn
   const name = nameOf(a);
   const body = needBlock(a);
   if (name === undefined || !body) return undefined;
-  const g: VrrpSyncGroup = { name, at: stmt.at, group: [], notify: {}, trackInterfaces: [], trackScripts: [] };
+  const g: VrrpSyncGroup = { name, at: stmt.at, group: [], notify: {}, trackInterfaces: [], trackScripts: [], trackingWeight: false };
   applyBlock(body, 'vrrp_sync_group', SYNC_GROUP_HANDLERS, g, diags);
   return g;
 }

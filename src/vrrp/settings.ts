@@ -229,6 +229,13 @@ function planInstance(
     const plan = scripts.get(t.name)!;
     tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse ?? defined.reverse, initiallyUp: !plan.initFail });
   }
+  if (group && !group.trackingWeight) {
+    // As keepalived: in a sync group (without sync_group_tracking_weight) a tracked
+    // interface's failure is a FAULT, not a lower priority, and weighted scripts are not tracked.
+    const kept = tracks.filter((t) => !(trackScripts.has(t.name) && t.weight !== 0));
+    for (const t of tracks) if (!kept.includes(t)) trackScripts.delete(t.name);
+    tracks.splice(0, tracks.length, ...kept.map((t) => ({ ...t, weight: 0 })));
+  }
   const g = config.global.vrrp;
   const vips = v.virtualIpAddresses.map((a) => a.address);
   const cfg: Omit<VrrpInstanceConfig, 'primaryAddress'> = {

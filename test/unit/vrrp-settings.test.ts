@@ -33,6 +33,7 @@ vrrp_sync_group G {
     VI_2
   }
   notify "/usr/local/bin/tell"
+  sync_group_tracking_weight
 }
 vrrp_instance VI_1 {
   interface eth0
@@ -304,4 +305,12 @@ vrrp_instance VI_1 {
   const plan = planVrrp(config);
   assert.deepEqual(plan.instances[0]!.config.tracks?.filter((t) => t.name.startsWith('script')).map((t) => [t.name, t.weight, t.reverse]), [['script up', 20, false]]);
   assert.match(loadConfig(file).diagnostics.map((d) => d.message).join('\n'), /down: unknown option "reverse".*this track_script is ignored/);
+});
+
+test('in a sync group without sync_group_tracking_weight, tracked failures are FAULTs and weighted scripts are not tracked, as keepalived has it', () => {
+  const plan = planVrrp(load(BASE.replace('  sync_group_tracking_weight\n', '')).config);
+  assert.deepEqual(plan.instances[0]!.config.tracks, [
+    { name: 'interface eth2', weight: 0, reverse: false },
+    { name: 'interface eth0', weight: 0, reverse: false },
+  ]);
 });
