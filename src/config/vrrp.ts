@@ -121,6 +121,7 @@ function virtualIpAddresses(a: Args, diags: Diagnostics): VirtualIpAddress[] {
       const word = e.text(i) ?? '';
       if (VIP_FLAGS.includes(word)) {
         if (word === 'no_track') vip.noTrack = true;
+        else if (word !== 'track') e.warning(`${stmt.keyword}: ${word} is not supported and is ignored: the address is added without it`);
         continue;
       }
       if (!VIP_OPTIONS_WITH_VALUE.includes(word)) {
@@ -129,6 +130,7 @@ function virtualIpAddresses(a: Args, diags: Diagnostics): VirtualIpAddress[] {
       }
       const value = e.string(++i, `a value after ${word}`);
       if (value === undefined) continue;
+      if (word === 'preferred_lft') e.warning(`${stmt.keyword}: preferred_lft is not supported and is ignored: the address is added with the kernel's default lifetime`);
       if (word === 'brd' || word === 'broadcast') {
         // "+" and "-": the prefix's address with its host bits set or cleared, as ip(8) takes them.
         if (value === '+' || value === '-') {
