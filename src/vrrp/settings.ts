@@ -219,6 +219,10 @@ function planInstance(
   for (const t of [...v.trackInterfaces, ...groupTracks.ifs]) if (t.name !== ifname) trackIf(t.name, t.weight, t.reverse);
   // The instance's own interface going down is a fault, as in keepalived, unless dont_track_primary.
   if (!v.dontTrackPrimary) trackIf(ifname, 0, false);
+  // So are the other interfaces its addresses and routes use, unless no_track (keepalived's TRACK_ADDR, TRACK_ROUTE).
+  for (const dev of [...v.virtualIpAddresses, ...v.virtualIpAddressesExcluded, ...v.virtualRoutes].filter((x) => !x.noTrack).map((x) => x.dev)) {
+    if (dev !== undefined && dev !== ifname) trackIf(dev, 0, false);
+  }
   for (const t of [...v.trackScripts, ...groupTracks.scripts]) {
     const defined = scriptWeights.get(t.name);
     // An undefined vrrp_script, or one without a program, is ignored (with a warning from the parser), as keepalived does.

@@ -314,3 +314,22 @@ test('in a sync group without sync_group_tracking_weight, tracked failures are F
     { name: 'interface eth0', weight: 0, reverse: false },
   ]);
 });
+
+test('the other interfaces of an instance\'s addresses and routes are tracked (a failure is a FAULT) unless no_track, as keepalived does', () => {
+  const plan = planVrrp(load(`
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  virtual_ipaddress {
+    10.0.0.100/24
+    10.0.2.100/24 dev eth2
+    10.0.4.100/24 dev eth4 no_track
+  }
+  virtual_routes {
+    10.9.0.0/16 dev eth3
+  }
+}
+`).config);
+  assert.deepEqual(plan.instances[0]!.config.tracks?.map((t) => [t.name, t.weight]), [['interface eth0', 0], ['interface eth2', 0], ['interface eth3', 0]]);
+});
