@@ -167,9 +167,9 @@ export function resolveInstanceConfig(c: VrrpInstanceConfig): Resolved {
     lowerPriorityDelayUs: 0,
     lowerPriorityRepeat: 0,
   };
-  // Unset lower-priority settings follow the master ones, as in keepalived.
-  garp.lowerPriorityDelayUs = seconds(n, 'garp_lower_prio_delay', c.garp?.lowerPrioDelay, garp.masterDelayUs);
-  garp.lowerPriorityRepeat = count(n, 'garp_lower_prio_repeat', c.garp?.lowerPrioRepeat, garp.masterRepeat, 0);
+  // Unset lower-priority settings are keepalived's global defaults (the planner passes the global settings down).
+  garp.lowerPriorityDelayUs = seconds(n, 'garp_lower_prio_delay', c.garp?.lowerPrioDelay, DEFAULT_GARP.masterDelayUs);
+  garp.lowerPriorityRepeat = count(n, 'garp_lower_prio_repeat', c.garp?.lowerPrioRepeat, DEFAULT_GARP.masterRepeat, 0);
   const owner = c.priority === 255;
   const authType: AuthType = c.auth ? 'pass' : 'none';
   return {

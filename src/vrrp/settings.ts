@@ -259,10 +259,11 @@ function planInstance(
       ...(v.garpMasterRefreshSec ?? g.garpMasterRefreshSec) !== undefined ? { masterRefresh: v.garpMasterRefreshSec ?? g.garpMasterRefreshSec! } : {},
       ...(v.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat) !== undefined
         ? { masterRefreshRepeat: v.garpMasterRefreshRepeat ?? g.garpMasterRefreshRepeat! } : {},
-      ...(v.garpLowerPrioDelaySec ?? g.garpLowerPrioDelaySec) !== undefined
-        ? { lowerPrioDelay: v.garpLowerPrioDelaySec ?? g.garpLowerPrioDelaySec! } : {},
-      ...(v.garpLowerPrioRepeat ?? g.garpLowerPrioRepeat) !== undefined
-        ? { lowerPrioRepeat: v.garpLowerPrioRepeat ?? g.garpLowerPrioRepeat! } : {},
+      // keepalived's lower-priority defaults are the global ones, which follow the global master ones.
+      ...(v.garpLowerPrioDelaySec ?? g.garpLowerPrioDelaySec ?? g.garpMasterDelaySec) !== undefined
+        ? { lowerPrioDelay: v.garpLowerPrioDelaySec ?? g.garpLowerPrioDelaySec ?? g.garpMasterDelaySec! } : {},
+      ...(v.garpLowerPrioRepeat ?? g.garpLowerPrioRepeat ?? g.garpMasterRepeat) !== undefined
+        ? { lowerPrioRepeat: v.garpLowerPrioRepeat ?? g.garpLowerPrioRepeat ?? g.garpMasterRepeat! } : {},
     },
   };
   const downTimerAdverts = v.downTimerAdverts ?? g.downTimerAdverts;

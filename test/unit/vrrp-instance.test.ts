@@ -203,5 +203,5 @@ test('configuration errors name the instance and the field', () => {
   assert.throws(() => resolveInstanceConfig({ ...ok, garp: { masterRepeat: 0 } }), /garp_master_repeat 0/);
   const r = resolveInstanceConfig({ ...ok, priority: 255, nopreempt: true, garp: { masterDelay: 2 } });
   assert.equal(r.machine.preempt, true, 'nopreempt is meaningless for the address owner');
-  assert.equal(r.machine.garp.lowerPriorityDelayUs, 2_000_000, 'lower-priority delay follows the master one');
+  assert.equal(r.machine.garp.lowerPriorityDelayUs, 5_000_000, 'an instance\'s lower-priority delay does not follow its master one: keepalived takes the global one');
 });

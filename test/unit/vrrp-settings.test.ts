@@ -333,3 +333,24 @@ vrrp_instance VI_1 {
 `).config);
   assert.deepEqual(plan.instances[0]!.config.tracks?.map((t) => [t.name, t.weight]), [['interface eth0', 0], ['interface eth2', 0], ['interface eth3', 0]]);
 });
+
+test('lower-priority gratuitous ARP settings default to the global ones, which follow the global master ones, as in keepalived', () => {
+  const plan = planVrrp(load(`
+global_defs {
+  vrrp_garp_master_delay 3
+  vrrp_garp_master_repeat 2
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  garp_master_delay 1
+  garp_master_repeat 1
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+`).config);
+  const garp = plan.instances[0]!.config.garp;
+  assert.deepEqual([garp?.masterDelay, garp?.masterRepeat, garp?.lowerPrioDelay, garp?.lowerPrioRepeat], [1, 1, 3, 2]);
+});
