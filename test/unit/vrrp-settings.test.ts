@@ -229,12 +229,12 @@ test('down_timer_adverts out of 1..100 is refused with file:line', () => {
     JSON.stringify(result.diagnostics));
 });
 
+/** The opening of an instance on eth0 with VRID 51 and priority 100, for tests that add to it. */
+const VI_1_ON_ETH0 = 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100';
+
 test('a VIP with brd + or brd - gets the broadcast address ip(8) would give it', () => {
   const plan = planVrrp(load(`
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
+${VI_1_ON_ETH0}
   virtual_ipaddress {
     10.0.0.100/24 brd + dev eth0 label eth0:vip
     10.0.1.100/24 brd -
@@ -289,10 +289,7 @@ vrrp_script down {
   script "/bin/true"
   weight -10
 }
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
+${VI_1_ON_ETH0}
   track_script {
     up weight 20 noreverse
     down reverse
@@ -317,10 +314,7 @@ test('in a sync group without sync_group_tracking_weight, tracked failures are F
 
 test('the other interfaces of an instance\'s addresses and routes are tracked (a failure is a FAULT) unless no_track, as keepalived does', () => {
   const plan = planVrrp(load(`
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
+${VI_1_ON_ETH0}
   virtual_ipaddress {
     10.0.0.100/24
     10.0.2.100/24 dev eth2
@@ -340,10 +334,7 @@ global_defs {
   vrrp_garp_master_delay 3
   vrrp_garp_master_repeat 2
 }
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 51
-  priority 100
+${VI_1_ON_ETH0}
   garp_master_delay 1
   garp_master_repeat 1
   virtual_ipaddress {
