@@ -34,5 +34,5 @@ export function ignored<T>(...keywords: string[]): Handlers<T> {
  * accepted with a warning that says what the director then does not do.
  */
 export function unsupported<T>(effects: Record<string, string>): Handlers<T> {
-  return Object.fromEntries(Object.entries(effects).map(([k, effect]) => [k, (a: Args) => a.warning(`${k} is not supported and is ignored: ${effect}`)]));
+  return Object.fromEntries(Object.entries(effects).map(([k, effect]) => [k, (a: Args) => a.unsupported(effect)]));
 }

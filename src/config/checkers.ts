@@ -107,11 +107,11 @@ const CONNECTION_HANDLERS: Handlers<CheckerDraft> = {
   bind_port: (a, d) => { d.checker.bindPort = a.port(0); },
   bind_if: (a, d) => {
     d.checker.bindIf = a.string(0, 'an interface name');
-    a.warning('bind_if is not supported and is ignored: the check\'s socket is not bound to the interface');
+    a.unsupported('the check\'s socket is not bound to the interface');
   },
   fwmark: (a, d) => {
     d.checker.fwmark = a.int(0, 1, 0xffffffff);
-    a.warning('fwmark is not supported and is ignored: the check\'s packets carry no mark');
+    a.unsupported('the check\'s packets carry no mark');
   },
 };
 

@@ -27,7 +27,7 @@ function setVrrp<K extends keyof GlobalDefs['vrrp']>(g: GlobalDefs, key: K, valu
 function mcastGroup(a: Args, standard: string): string | undefined {
   const group = a.address(0)?.address;
   if (group !== undefined && group !== standard) {
-    a.warning(`${a.keyword} is not supported and is ignored: adverts go to ${standard}, where peers using ${group} do not hear them`);
+    a.unsupported(`adverts go to ${standard}, where peers using ${group} do not hear them`);
   }
   return group;
 }
@@ -119,16 +119,16 @@ const HANDLERS: Handlers<GlobalDefs> = {
   vrrp_garp_lower_prio_repeat: (a, g) => setVrrp(g, 'garpLowerPrioRepeat', a.int(0, 0, 10000)),
   vrrp_garp_interval: (a, g) => {
     setVrrp(g, 'garpIntervalMs', a.seconds(0, 0, 1));
-    a.warning('vrrp_garp_interval is not supported and is ignored: gratuitous ARPs of one burst go out back to back');
+    a.unsupported('gratuitous ARPs of one burst go out back to back');
   },
   vrrp_gna_interval: (a, g) => {
     setVrrp(g, 'gnaIntervalMs', a.seconds(0, 0, 1));
-    a.warning('vrrp_gna_interval is not supported and is ignored: neighbour advertisements of one burst go out back to back');
+    a.unsupported('neighbour advertisements of one burst go out back to back');
   },
   vrrp_version: (a, g) => setVrrp(g, 'version', a.int(0, 2, 3) as 2 | 3 | undefined),
   vrrp_strict: (a, g) => {
     g.vrrp.strict = true;
-    a.warning('vrrp_strict is not supported and is ignored: none of its RFC checks and fix-ups are made (authentication, for one, stays on)');
+    a.unsupported('none of its RFC checks and fix-ups are made (authentication, for one, stays on)');
   },
   vrrp_skip_check_adv_addr: (_a, g) => { g.vrrp.skipCheckAdvAddr = true; },
   vrrp_check_unicast_src: (_a, g) => { g.vrrp.checkUnicastSrc = true; },
@@ -137,7 +137,7 @@ const HANDLERS: Handlers<GlobalDefs> = {
   vrrp_higher_prio_send_advert: (a, g) => setVrrp(g, 'higherPrioSendAdvert', a.bool()),
   vrrp_startup_delay: (a, g) => {
     setVrrp(g, 'startupDelayMs', a.seconds(0, 0, 3600));
-    a.warning('vrrp_startup_delay is not supported and is ignored: VRRP starts at once');
+    a.unsupported('VRRP starts at once');
   },
   // Accepted as keepalived does, but with no bearing on what lvsd drives.
   ...ignored<GlobalDefs>(

@@ -253,7 +253,7 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
   },
   ha_suspend: (a, d) => {
     d.vs.haSuspend = true;
-    a.warning('ha_suspend is not supported: the checks run whatever the VRRP state');
+    a.unsupported('the checks run whatever the VRRP state');
   },
   smtp_alert: (a, d) => { d.vs.smtpAlert = a.bool(); },
   virtualhost: (a, d) => { d.vs.virtualhost = a.string(0); },
@@ -263,7 +263,7 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
   },
   omega: (a, d) => {
     d.vs.omega = a.bool() ?? d.vs.omega;
-    if (d.vs.omega) a.warning('omega is not supported: quorum_down and notify_down do not run when lvsd stops');
+    if (d.vs.omega) a.unsupported('quorum_down and notify_down do not run when lvsd stops');
   },
   quorum: (a, d) => {
     d.vs.quorum = a.int(0, 0, 0x7fffffff) ?? d.vs.quorum;

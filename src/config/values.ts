@@ -46,6 +46,11 @@ export class Args {
     this.diags.warning(this.stmt.at, this.block, message);
   }
 
+  /** Warns that lvsd does not provide this keyword's effect, and says what the director then does or does not do. */
+  unsupported(effect: string): void {
+    this.warning(`${this.keyword} is not supported and is ignored: ${effect}`);
+  }
+
   /** The i-th argument, or an error saying what is missing. */
   need(i: number, what = 'a value'): Token | undefined {
     const tok = this.stmt.args[i];
