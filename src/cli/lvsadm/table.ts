@@ -14,10 +14,8 @@ import type { IpvsTable } from './main';
 export async function openKernelTable(netns: string | undefined, readsFirst: boolean): Promise<IpvsTable> {
   let reader: IpvsReader | undefined;
   let client: Promise<IpvsClient> | undefined;
-  const read = (): IpvsReader => {
-    const { IpvsReader: Reader } = require('../../ipvs/reader') as typeof import('../../ipvs/reader');
-    return (reader ??= Reader.open(netns));
-  };
+  // Required on first use only; a listing reads hundreds of times.
+  const read = (): IpvsReader => (reader ??= (require('../../ipvs/reader') as typeof import('../../ipvs/reader')).IpvsReader.open(netns));
   const write = (): Promise<IpvsClient> => {
     const { IpvsClient: Client } = require('../../ipvs/client') as typeof import('../../ipvs/client');
     return (client ??= Client.open(netns !== undefined ? { netns } : {}));
