@@ -4,6 +4,7 @@ import { applyBlock, Handlers, ignored, needBlock } from './block';
 import { GlobalDefs } from './model';
 import { Statement } from './tree';
 import { Args } from './values';
+import { garpRepeat } from './vrrp';
 
 export function emptyGlobalDefs(): GlobalDefs {
   return {
@@ -112,9 +113,9 @@ const HANDLERS: Handlers<GlobalDefs> = {
   vrrp_mcast_group4: (a, g) => setVrrp(g, 'mcastGroup4', mcastGroup(a, '224.0.0.18')),
   vrrp_mcast_group6: (a, g) => setVrrp(g, 'mcastGroup6', mcastGroup(a, 'ff02::12')),
   vrrp_garp_master_delay: (a, g) => setVrrp(g, 'garpMasterDelaySec', a.int(0, 0, 86400)),
-  vrrp_garp_master_repeat: (a, g) => setVrrp(g, 'garpMasterRepeat', a.int(0, 0, 10000)),
+  vrrp_garp_master_repeat: (a, g) => setVrrp(g, 'garpMasterRepeat', garpRepeat(a)),
   vrrp_garp_master_refresh: (a, g) => setVrrp(g, 'garpMasterRefreshSec', a.int(0, 0, 86400)),
-  vrrp_garp_master_refresh_repeat: (a, g) => setVrrp(g, 'garpMasterRefreshRepeat', a.int(0, 0, 10000)),
+  vrrp_garp_master_refresh_repeat: (a, g) => setVrrp(g, 'garpMasterRefreshRepeat', garpRepeat(a)),
   vrrp_garp_lower_prio_delay: (a, g) => setVrrp(g, 'garpLowerPrioDelaySec', a.int(0, 0, 86400)),
   vrrp_garp_lower_prio_repeat: (a, g) => setVrrp(g, 'garpLowerPrioRepeat', a.int(0, 0, 10000)),
   vrrp_garp_interval: (a, g) => {

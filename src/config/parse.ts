@@ -5,7 +5,7 @@ import { emptyGlobalDefs, parseGlobalDefs } from './global';
 import { parseVirtualServer, parseVirtualServerGroup } from './lvs';
 import { KeepalivedConfig } from './model';
 import { Statement } from './tree';
-import { parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup } from './vrrp';
+import { parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances } from './vrrp';
 
 /** Top-level blocks keepalived knows that lvsd does not act on. */
 /** Definitions used only by keywords that warn where they are used, and settings of keepalived's own process. */
@@ -55,5 +55,6 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
         else if (!IGNORED_TOP_LEVEL.has(stmt.keyword)) diags.warning(stmt.at, stmt.keyword, 'unknown top-level keyword ignored');
     }
   }
+  settleVrrpInstances(config, diags);
   return config;
 }

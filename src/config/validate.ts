@@ -25,11 +25,6 @@ function checkVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Dia
   const scripts = new Set(config.vrrpScripts.map((s) => s.name));
   if (v.interface === undefined) diags.error(v.at, 'vrrp_instance', `${v.name}: missing interface`);
   if (v.virtualRouterId === undefined) diags.error(v.at, 'vrrp_instance', `${v.name}: missing virtual_router_id`);
-  const families = new Set(v.virtualIpAddresses.map((a) => a.family));
-  if (families.size > 1) {
-    const odd = v.virtualIpAddresses.find((a) => a.family !== v.virtualIpAddresses[0].family);
-    if (odd) diags.error(odd.at, 'virtual_ipaddress', `${v.name}: ${odd.address} mixes IPv4 and IPv6; put the other family in virtual_ipaddress_excluded`);
-  }
   for (const t of v.trackScripts) {
     if (!scripts.has(t.name)) diags.warning(t.at, 'track_script', `${v.name}: vrrp_script ${t.name} is not defined; ignored`);
   }

@@ -1,15 +1,32 @@
 // vrrp_script, vrrp_instance and vrrp_sync_group blocks.
-import { AF_INET, AddressFamily } from '../ipvs/types';
+import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
 import { Diagnostics } from './diagnostics';
 import {
-  TrackedInterface, TrackedScript, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
+  KeepalivedConfig, TrackedInterface, TrackedScript, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
 } from './model';
 import { Statement } from './tree';
 import { Address, Args, parseAddress } from './values';
 
 const WEIGHT_MIN = -253;
 const WEIGHT_MAX = 253;
+
+/** A track weight: keepalived still takes the old ±254, as ±253. */
+function trackWeight(e: Args, i: number, what: string): number | undefined {
+  const w = e.int(i, WEIGHT_MIN - 1, WEIGHT_MAX + 1, what);
+  if (w === undefined || Math.abs(w) <= WEIGHT_MAX) return w;
+  const taken = Math.sign(w) * WEIGHT_MAX;
+  e.warning(`${what} ${w} is outside ${WEIGHT_MIN}..${WEIGHT_MAX}; ${taken} is used, as keepalived uses it`);
+  return taken;
+}
+
+/** A count of gratuitous ARPs to send: keepalived takes 0 (accepted before 2.0.7) as 1. */
+export function garpRepeat(a: Args): number | undefined {
+  const n = a.int(0, 0, 10000);
+  if (n !== 0) return n;
+  a.warning(`${a.keyword} 0 sends nothing; 1 is used, as keepalived uses it`);
+  return 1;
+}
 
 function nameOf(a: Args): string | undefined {
   const name = a.string(0, 'a name');
@@ -74,7 +91,7 @@ function trackInterfaces(a: Args, diags: Diagnostics): TrackedInterface[] {
     const t: TrackedInterface = { name: stmt.keyword, weight: 0, reverse: false, at: stmt.at };
     if (e.count > 0) {
       if (e.text(0) !== 'weight') e.error(`${stmt.keyword}: expected "weight N", found "${e.text(0)}"`);
-      else t.weight = e.int(1, WEIGHT_MIN, WEIGHT_MAX, `${stmt.keyword} weight`) ?? 0;
+      else t.weight = trackWeight(e, 1, `${stmt.keyword} weight`) ?? 0;
       if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const) === 'reverse';
       e.atMost(3);
     }
@@ -94,7 +111,7 @@ function trackScripts(a: Args, diags: Diagnostics): TrackedScript[] {
       e.warning(`${stmt.keyword}: unknown option "${e.text(0)}" (expected weight N [reverse|noreverse]): this track_script is ignored, as keepalived ignores it`);
       continue;
     }
-    if (e.count > 0) t.weight = e.int(1, WEIGHT_MIN, WEIGHT_MAX, `${stmt.keyword} weight`);
+    if (e.count > 0) t.weight = trackWeight(e, 1, `${stmt.keyword} weight`);
     if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const) === 'reverse';
     e.atMost(3);
     out.push(t);
@@ -271,9 +288,9 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   nopreempt: (_a, v) => { v.preempt = false; },
   preempt_delay: (a, v) => { v.preemptDelayMs = a.seconds(0, 0, 1000) ?? v.preemptDelayMs; },
   garp_master_delay: (a, v) => { v.garpMasterDelaySec = a.int(0, 0, 86400) ?? v.garpMasterDelaySec; },
-  garp_master_repeat: (a, v) => { v.garpMasterRepeat = a.int(0, 0, 10000) ?? v.garpMasterRepeat; },
+  garp_master_repeat: (a, v) => { v.garpMasterRepeat = garpRepeat(a) ?? v.garpMasterRepeat; },
   garp_master_refresh: (a, v) => { v.garpMasterRefreshSec = a.int(0, 0, 86400) ?? v.garpMasterRefreshSec; },
-  garp_master_refresh_repeat: (a, v) => { v.garpMasterRefreshRepeat = a.int(0, 0, 10000) ?? v.garpMasterRefreshRepeat; },
+  garp_master_refresh_repeat: (a, v) => { v.garpMasterRefreshRepeat = garpRepeat(a) ?? v.garpMasterRefreshRepeat; },
   garp_lower_prio_delay: (a, v) => { v.garpLowerPrioDelaySec = a.int(0, 0, 86400) ?? v.garpLowerPrioDelaySec; },
   garp_lower_prio_repeat: (a, v) => { v.garpLowerPrioRepeat = a.int(0, 0, 10000) ?? v.garpLowerPrioRepeat; },
   down_timer_adverts: (a, v) => { v.downTimerAdverts = a.int(0, 1, 100) ?? v.downTimerAdverts; },
@@ -316,6 +333,47 @@ export function parseVrrpInstance(stmt: Statement, diags: Diagnostics): VrrpInst
   // Without a priority, an instance that starts as MASTER is the address owner (255), as in keepalived.
   if (v.priority === 0) v.priority = v.state === 'MASTER' ? 255 : 100;
   return v;
+}
+
+const familyName = (f: AddressFamily): string => (f === AF_INET ? 'IPv4' : 'IPv6');
+
+/**
+ * Settles an instance as keepalived does once the whole file is read (the
+ * global vrrp_version is known then), with a warning for each change it makes
+ * to what the file says.
+ */
+function settleVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Diagnostics): void {
+  const say = (message: string): void => diags.warning(v.at, 'vrrp_instance', `${v.name}: ${message}`);
+  // The first virtual address sets the instance's family; keepalived ignores addresses of the other.
+  const family = v.virtualIpAddresses[0]?.family ?? AF_INET;
+  for (const odd of v.virtualIpAddresses.filter((a) => a.family !== family)) {
+    diags.warning(odd.at, 'virtual_ipaddress', `${v.name}: ${odd.address} is not ${familyName(family)} like the first virtual address; ignored, as keepalived ignores it (virtual_ipaddress_excluded takes either family)`);
+  }
+  v.virtualIpAddresses = v.virtualIpAddresses.filter((a) => a.family === family);
+  // An IPv6 instance without its own version is VRRPv3, whatever the global vrrp_version says.
+  v.version ??= family === AF_INET6 ? 3 : config.global.vrrp.version ?? 2;
+  if (v.authentication && v.version === 3) {
+    say('VRRP version 3 has no authentication; the authentication block is ignored, as keepalived ignores it');
+    delete v.authentication;
+  } else if (v.authentication?.password === '') {
+    say('authentication without auth_pass is ignored, as keepalived ignores it');
+    delete v.authentication;
+  }
+  settleAdvertInterval(v, say);
+}
+
+/** Version 2 counts whole seconds up to 255; version 3 hundredths up to 40.95 s. keepalived rounds and caps. */
+function settleAdvertInterval(v: VrrpInstance, say: (message: string) => void): void {
+  const [unitMs, maxMs] = v.version === 2 ? [1000, 255_000] : [10, 40_950];
+  const rounded = Math.min(maxMs, Math.max(unitMs, Math.floor((v.advertIntMs + unitMs / 2) / unitMs) * unitMs));
+  if (rounded === v.advertIntMs) return;
+  const range = v.version === 2 ? 'whole seconds' : 'hundredths of a second up to 40.95 s';
+  say(`advert_int ${v.advertIntMs / 1000} is not in ${range} for VRRP version ${v.version}; ${rounded / 1000} is used, as keepalived uses it`);
+  v.advertIntMs = rounded;
+}
+
+export function settleVrrpInstances(config: KeepalivedConfig, diags: Diagnostics): void {
+  for (const v of config.vrrpInstances) settleVrrpInstance(v, config, diags);
 }
 
 // ---- vrrp_sync_group ----

@@ -130,11 +130,14 @@ function seconds(name: string, what: string, value: number | undefined, fallback
   return Math.round(value * US_PER_SECOND);
 }
 
-function count(name: string, what: string, value: number | undefined, fallback: number, min: number): number {
+function count(name: string, what: string, value: number | undefined, fallback: number, min: number, max = 255): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > 255) fail(name, `${what} ${value} is outside ${min}..255`);
+  if (!Number.isInteger(value) || value < min || value > max) fail(name, `${what} ${value} is outside ${min}..${max}`);
   return value;
 }
+
+/** keepalived takes any count of gratuitous ARPs; the configuration reads up to this many. */
+const GARP_REPEAT_MAX = 10000;
 
 /** Checks and completes a configuration; throws an error naming the instance and the field. */
 export function resolveInstanceConfig(c: VrrpInstanceConfig): Resolved {
@@ -161,15 +164,15 @@ export function resolveInstanceConfig(c: VrrpInstanceConfig): Resolved {
   }
   const garp: GarpSettings = {
     masterDelayUs: seconds(n, 'garp_master_delay', c.garp?.masterDelay, DEFAULT_GARP.masterDelayUs),
-    masterRepeat: count(n, 'garp_master_repeat', c.garp?.masterRepeat, DEFAULT_GARP.masterRepeat, 1),
+    masterRepeat: count(n, 'garp_master_repeat', c.garp?.masterRepeat, DEFAULT_GARP.masterRepeat, 1, GARP_REPEAT_MAX),
     refreshUs: seconds(n, 'garp_master_refresh', c.garp?.masterRefresh, DEFAULT_GARP.refreshUs),
-    refreshRepeat: count(n, 'garp_master_refresh_repeat', c.garp?.masterRefreshRepeat, DEFAULT_GARP.refreshRepeat, 1),
+    refreshRepeat: count(n, 'garp_master_refresh_repeat', c.garp?.masterRefreshRepeat, DEFAULT_GARP.refreshRepeat, 1, GARP_REPEAT_MAX),
     lowerPriorityDelayUs: 0,
     lowerPriorityRepeat: 0,
   };
   // Unset lower-priority settings are keepalived's global defaults (the planner passes the global settings down).
   garp.lowerPriorityDelayUs = seconds(n, 'garp_lower_prio_delay', c.garp?.lowerPrioDelay, DEFAULT_GARP.masterDelayUs);
-  garp.lowerPriorityRepeat = count(n, 'garp_lower_prio_repeat', c.garp?.lowerPrioRepeat, DEFAULT_GARP.masterRepeat, 0);
+  garp.lowerPriorityRepeat = count(n, 'garp_lower_prio_repeat', c.garp?.lowerPrioRepeat, DEFAULT_GARP.masterRepeat, 0, GARP_REPEAT_MAX);
   const owner = c.priority === 255;
   const authType: AuthType = c.auth ? 'pass' : 'none';
   return {

@@ -345,3 +345,66 @@ ${VI_1_ON_ETH0}
   const garp = plan.instances[0]!.config.garp;
   assert.deepEqual([garp?.masterDelay, garp?.masterRepeat, garp?.lowerPrioDelay, garp?.lowerPrioRepeat], [1, 1, 3, 2]);
 });
+
+/** Loads a file that must load with warnings only; returns the plan and the warnings' texts with their lines. */
+function settled(text: string) {
+  const file = join(mkdtempSync(join(tmpdir(), 'vrrp-settings-')), 'keepalived.conf');
+  writeFileSync(file, text);
+  const result = loadConfig(file);
+  assert.ok(result.ok, JSON.stringify(result.diagnostics));
+  return { plan: planVrrp(result.config), warnings: result.diagnostics.map((d) => `${d.line}: ${d.message}`) };
+}
+
+test('what keepalived fixes up with a warning is fixed up the same way, not refused', () => {
+  const { plan, warnings } = settled(`
+global_defs {
+  vrrp_version 2
+  vrrp_garp_master_refresh_repeat 0
+}
+vrrp_instance V6 {
+  interface eth0
+  virtual_router_id 1
+  advert_int 0.123
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    fe80::1
+    10.0.0.1
+    2001:db8::1
+  }
+}
+${VI_1_ON_ETH0}
+  advert_int 2.5
+  garp_master_repeat 0
+  authentication {
+    auth_type PASS
+  }
+  track_interface {
+    eth1 weight -254
+  }
+  virtual_ipaddress {
+    10.0.0.100
+  }
+}
+`);
+  const [v6, v4] = plan.instances;
+  // IPv6 without a version of its own is VRRPv3 despite the global vrrp_version 2; its IPv4 address is dropped.
+  assert.deepEqual([v6!.config.version, v6!.config.vips, v6!.config.auth, v6!.config.advertInterval], [3, ['fe80::1', '2001:db8::1'], undefined, 0.12]);
+  assert.deepEqual([v4!.config.version, v4!.config.advertInterval, v4!.config.auth, v4!.config.garp?.masterRepeat, v4!.config.garp?.masterRefreshRepeat],
+    [2, 3, undefined, 1, 1]);
+  assert.equal(v4!.config.tracks?.find((t) => t.name.includes('eth1'))?.weight, -253);
+  for (const expected of [
+    /^4: vrrp_garp_master_refresh_repeat 0 sends nothing; 1 is used/,
+    /^16: V6: 10\.0\.0\.1 is not IPv6 like the first virtual address; ignored/,
+    /^6: V6: VRRP version 3 has no authentication/,
+    /^6: V6: advert_int 0\.123 .*; 0\.12 is used/,
+    /^25: garp_master_repeat 0 sends nothing; 1 is used/,
+    /^20: VI_1: authentication without auth_pass is ignored/,
+    /^20: VI_1: advert_int 2\.5 is not in whole seconds for VRRP version 2; 3 is used/,
+    /^30: eth1 weight -254 is outside -253\.\.253; -253 is used/,
+  ]) {
+    assert.ok(warnings.some((w) => expected.test(w)), `${expected} in ${JSON.stringify(warnings, null, 1)}`);
+  }
+});
