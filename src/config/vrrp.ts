@@ -48,10 +48,18 @@ export function parsePrefix(text: string): (Address & { prefixLength: number }) 
 
 // ---- vrrp_script ----
 
+/** A script's interval or timeout: keepalived takes 0 (accepted before 2.0.7) as 1 s. */
+function scriptSeconds(a: Args): number | undefined {
+  const ms = a.seconds(0, 0, 86400);
+  if (ms !== 0) return ms;
+  a.warning(`${a.keyword} 0 is taken as 1 second, as keepalived takes it`);
+  return 1000;
+}
+
 const SCRIPT_HANDLERS: Handlers<VrrpScript> = {
   script: (a, s) => { s.script = a.script() ?? s.script; },
-  interval: (a, s) => { s.intervalMs = a.seconds(0, 0.001, 86400) ?? s.intervalMs; },
-  timeout: (a, s) => { s.timeoutMs = a.seconds(0, 0.001, 86400) ?? s.timeoutMs; },
+  interval: (a, s) => { s.intervalMs = scriptSeconds(a) ?? s.intervalMs; },
+  timeout: (a, s) => { s.timeoutMs = scriptSeconds(a) ?? s.timeoutMs; },
   weight: (a, s) => {
     s.weight = a.int(0, WEIGHT_MIN, WEIGHT_MAX) ?? s.weight;
     if (a.count > 1) s.weightReverse = a.oneOf(1, ['reverse', 'noreverse'] as const) === 'reverse';

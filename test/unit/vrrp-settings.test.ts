@@ -408,3 +408,25 @@ ${VI_1_ON_ETH0}
     assert.ok(warnings.some((w) => expected.test(w)), `${expected} in ${JSON.stringify(warnings, null, 1)}`);
   }
 });
+
+test('a vrrp_script interval or timeout of 0 is 1 second, as keepalived takes it', () => {
+  const { plan, warnings } = settled(`
+vrrp_script chk {
+  script "/bin/true"
+  interval 0
+  timeout 0
+}
+${VI_1_ON_ETH0}
+  track_script {
+    chk
+  }
+  virtual_ipaddress {
+    10.0.0.100
+  }
+}
+`);
+  const script = plan.scripts.get('chk');
+  assert.deepEqual([script?.intervalMs, script?.timeoutMs], [1000, 1000]);
+  assert.ok(warnings.includes('4: interval 0 is taken as 1 second, as keepalived takes it'), JSON.stringify(warnings));
+  assert.ok(warnings.includes('5: timeout 0 is taken as 1 second, as keepalived takes it'), JSON.stringify(warnings));
+});
