@@ -104,9 +104,10 @@ export function checkIpvs(facts: HostFacts): Finding {
     return { level: 'problem', check: 'ipvs', message: ipvs.error, fix: 'run lvsd as root or with CAP_NET_ADMIN' };
   }
   if (facts.modulesAvailable?.has('ip_vs')) {
+    // lvsd runs modprobe itself when it starts (as keepalived does), so this alone stops nothing.
     return {
-      level: 'problem', check: 'ipvs', message: `IPVS is not loaded (${ipvs.error})`,
-      fix: 'modprobe ip_vs, and load it at boot: echo ip_vs > /etc/modules-load.d/ipvs.conf',
+      level: 'warning', check: 'ipvs', message: `IPVS is not loaded yet (${ipvs.error}); lvsd loads it with modprobe ip_vs when it starts`,
+      fix: 'nothing is needed; to have it from boot: echo ip_vs > /etc/modules-load.d/ipvs.conf',
     };
   }
   if (facts.modulesAvailable) {
