@@ -353,13 +353,19 @@ const familyName = (f: AddressFamily): string => (f === AF_INET ? 'IPv4' : 'IPv6
 function settleVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Diagnostics): void {
   const say = (message: string): void => diags.warning(v.at, 'vrrp_instance', `${v.name}: ${message}`);
   // The first virtual address sets the instance's family; keepalived ignores addresses of the other.
-  const family = v.virtualIpAddresses[0]?.family ?? AF_INET;
+  const first = v.virtualIpAddresses[0]?.address ?? v.unicastSrcIp ?? v.mcastSrcIp ?? v.unicastPeers[0];
+  const family = first?.includes(':') ? AF_INET6 : AF_INET;
   for (const odd of v.virtualIpAddresses.filter((a) => a.family !== family)) {
     diags.warning(odd.at, 'virtual_ipaddress', `${v.name}: ${odd.address} is not ${familyName(family)} like the first virtual address; ignored, as keepalived ignores it (virtual_ipaddress_excluded takes either family)`);
   }
   v.virtualIpAddresses = v.virtualIpAddresses.filter((a) => a.family === family);
   // An IPv6 instance without its own version is VRRPv3, whatever the global vrrp_version says.
   v.version ??= family === AF_INET6 ? 3 : config.global.vrrp.version ?? 2;
+  if (v.virtualIpAddresses.length === 0) {
+    // keepalived refuses this for VRRPv3 only.
+    if (v.version === 3) diags.error(v.at, 'vrrp_instance', `${v.name}: no virtual_ipaddress; VRRP version 3 needs at least one`);
+    else say('no virtual_ipaddress: the instance elects a master and runs its notify scripts, but carries no address');
+  }
   if (v.authentication && v.version === 3) {
     say('VRRP version 3 has no authentication; the authentication block is ignored, as keepalived ignores it');
     delete v.authentication;

@@ -145,10 +145,12 @@ export function resolveInstanceConfig(c: VrrpInstanceConfig): Resolved {
   if (!Number.isInteger(c.vrid) || c.vrid < 1 || c.vrid > 255) fail(n, `virtual_router_id ${c.vrid} is outside 1..255`);
   if (!Number.isInteger(c.priority) || c.priority < 1 || c.priority > 255) fail(n, `priority ${c.priority} is outside 1..255`);
   if (c.version !== 2 && c.version !== 3) fail(n, `version ${String(c.version)} is not 2 or 3`);
-  if (c.vips.length === 0) fail(n, 'virtual_ipaddress is empty');
+  // As keepalived: a v2 instance without addresses still elects a master (and runs its notify scripts).
+  if (c.vips.length === 0 && c.version === 3) fail(n, 'virtual_ipaddress is empty; VRRP version 3 needs at least one address');
   if (c.vips.length > 255) fail(n, `${c.vips.length} virtual addresses, at most 255 fit in an advertisement`);
-  const family = addressFamily(c.vips[0]!);
-  if (family === undefined) fail(n, `virtual address ${c.vips[0]} is not an IP address`);
+  const first = c.vips[0] ?? c.unicastSrcIp ?? c.unicastPeers?.[0] ?? '0.0.0.0';
+  const family = addressFamily(first);
+  if (family === undefined) fail(n, `virtual address ${first} is not an IP address`);
   if (family === 'ipv6' && c.version === 2) fail(n, 'VRRP version 2 cannot carry IPv6 addresses');
   const vips = canonicalList(n, 'virtual address', c.vips, family);
   const peers = canonicalList(n, 'unicast_peer', c.unicastPeers ?? [], family);

@@ -279,7 +279,8 @@ function planInstance(
   // keepalived reads mcast_src_ip and unicast_src_ip as one source address.
   const source = v.unicastPeers.length ? (v.unicastSrcIp ?? v.mcastSrcIp) : (v.mcastSrcIp ?? v.unicastSrcIp);
   if (source !== undefined) cfg.unicastSrcIp = source;
-  const family = vips[0]?.includes(':') ? 6 : 4;
+  // Without addresses (a VRRPv2 instance kept for its election and scripts) the peers give the family.
+  const family = (vips[0] ?? cfg.unicastSrcIp ?? v.unicastPeers[0])?.includes(':') ? 6 : 4;
   // Checks everything but the interface address now, with a stand-in of the right family.
   resolveInstanceConfig({ ...cfg, primaryAddress: family === 6 ? 'fe80::1' : '0.0.0.1' });
   const plan: InstancePlan = {

@@ -3,7 +3,8 @@
 // 100 ms adverts; exactly one master (VIP and adverts), ARP answered by the
 // master; takeover on SIGKILL and on a graceful stop, give-back on
 // preemption, nopreempt honoured. Then the seed configurations of a
-// master/backup pair and of a dual-master pair, run as written.
+// master/backup pair and of a dual-master pair, run as written, and an
+// instance without addresses (kept for its election and notify scripts).
 //
 // Seed substitution: none in the files themselves. The lab names each
 // router's interface eth0 and gives it an address in the seeds' subnet
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { requireLab, sh } from '../helpers/lab';
 import type { LineProcess } from '../helpers/procs';
 import {
-  ROOT, arpAnswer, buildSegment, killKeepalived, settledMaster, startKeepalived, startLvsd, stopKeepalived, writeConfig,
+  ROOT, adverts, arpAnswer, buildSegment, killKeepalived, settledMaster, startKeepalived, startLvsd, stopKeepalived, writeConfig,
 } from './vrrp-segment';
 
 const L = 'vrrp-ka-l';
@@ -134,4 +135,33 @@ test('seed configurations: a master/backup pair and a dual-master pair, lvsd bes
   assert.equal(await arpAnswer(C, '182.148.15.235'), seg.macs.get(K));
   await lv.stop('SIGTERM');
   await stopKeepalived(seg, K, ka);
+});
+
+/** Waits until a whole window of `seconds` has adverts for `vrid` from `source` alone, at `priority`. */
+async function soleAdvertiser(seg: Awaited<ReturnType<typeof buildSegment>>, vrid: number, source: string, priority: number, seconds: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const from = Date.now() / 1000;
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const seen = (await adverts(seg, from)).filter((a) => a.vrid === vrid);
+    const senders = [...new Set(seen.map((a) => `${a.source} prio ${a.priority}`))];
+    if (senders.join() === `${source} prio ${priority}`) return;
+    if (Date.now() > deadline) assert.fail(`adverts for VRID ${vrid} came from ${senders.join(', ') || 'nobody'}, expected ${source} prio ${priority}`);
+  }
+}
+
+test('an instance without addresses (VRRPv2): lvsd backs up a keepalived master and takes over when it dies', { timeout: 90_000 }, async () => {
+  requireLab();
+  const seg = await buildSegment('vrrpkanbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const bare = (priority: number): string => `vrrp_instance VI_0 {\n  interface eth0\n  virtual_router_id 73\n  priority ${priority}\n  advert_int 1\n}\n`;
+  const ka = tracked(procs, await startKeepalived(seg, K, writeConfig(seg, 'k0.conf', bare(150))));
+  const lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'l0.conf', bare(100))));
+  // lvsd accepts keepalived's adverts that carry no address, and stays quiet as its backup.
+  await soleAdvertiser(seg, 73, '10.63.0.2', 150, 3.5);
+  await killKeepalived(seg, K, ka);
+  await soleAdvertiser(seg, 73, '10.63.0.1', 100, 2.5);
+  await lv.stop('SIGTERM');
 });

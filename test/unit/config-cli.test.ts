@@ -27,7 +27,7 @@ test('lvsd --config-test on an invalid file exits 1 and lists every error', () =
   const r = lvsd('--config-test', `--use-file=${file}`);
   assert.equal(r.status, 1);
   assert.ok(r.stderr.includes(`${file}:8: real_server: weight "x" is not an integer in 0..2147483647\n`));
-  assert.match(r.stderr, /8 errors, 0 warnings: configuration is not valid/);
+  assert.match(r.stderr, /8 errors, 1 warning: configuration is not valid/);
 });
 
 test('lvsd -t refuses what would stop the daemon from building its checkers, and warns where keepalived ignores words', () => {

@@ -194,7 +194,9 @@ test('configuration errors name the instance and the field', () => {
   const ok = config('VI_9', '10.0.0.1', 100);
   assert.throws(() => resolveInstanceConfig({ ...ok, vrid: 0 }), /vrrp_instance VI_9: virtual_router_id 0/);
   assert.throws(() => resolveInstanceConfig({ ...ok, priority: 256 }), /priority 256/);
-  assert.throws(() => resolveInstanceConfig({ ...ok, vips: [] }), /virtual_ipaddress is empty/);
+  assert.throws(() => resolveInstanceConfig({ ...ok, vips: [], version: 3, auth: undefined }), /virtual_ipaddress is empty; VRRP version 3 needs/);
+  // VRRPv2 without addresses runs, as in keepalived.
+  assert.deepEqual(resolveInstanceConfig({ ...ok, vips: [] }).expectation.vips, []);
   assert.throws(() => resolveInstanceConfig({ ...ok, vips: ['fd00::1'] }), /version 2 cannot carry IPv6/);
   assert.throws(() => resolveInstanceConfig({ ...ok, vips: ['10.0.0.5', 'fd00::1'] }), /fd00::1 is not an IPv4/);
   assert.throws(() => resolveInstanceConfig({ ...ok, version: 3 }), /authentication exists in VRRP version 2 only/);

@@ -430,3 +430,18 @@ ${VI_1_ON_ETH0}
   assert.ok(warnings.includes('4: interval 0 is taken as 1 second, as keepalived takes it'), JSON.stringify(warnings));
   assert.ok(warnings.includes('5: timeout 0 is taken as 1 second, as keepalived takes it'), JSON.stringify(warnings));
 });
+
+test('an instance without virtual_ipaddress runs on VRRPv2 with a warning and is refused on VRRPv3, as in keepalived', () => {
+  const { plan, warnings } = settled(`
+${VI_1_ON_ETH0}
+  notify_master "/usr/local/bin/became-master"
+}
+`);
+  assert.deepEqual(plan.instances[0]!.config.vips, []);
+  assert.ok(warnings.some((w) => /^2: VI_1: no virtual_ipaddress: the instance elects a master/.test(w)), JSON.stringify(warnings));
+  const file = join(mkdtempSync(join(tmpdir(), 'vrrp-settings-')), 'keepalived.conf');
+  writeFileSync(file, `${VI_1_ON_ETH0}\n  version 3\n}\n`);
+  const v3 = loadConfig(file);
+  assert.equal(v3.ok, false);
+  assert.ok(v3.diagnostics.some((d) => d.severity === 'error' && d.line === 1 && /VRRP version 3 needs at least one/.test(d.message)), JSON.stringify(v3.diagnostics));
+});
