@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   probeFactory?: ProbeFactory;
 }
 
+const isDynamic = (spec: CheckSpec): boolean => spec.kind === 'MISC_CHECK' && spec.miscDynamic;
+
 /** Per-check state; kept to a handful of primitives because there may be tens of thousands. */
 class CheckState {
   up: boolean;
@@ -75,10 +77,22 @@ export class CheckScheduler extends EventEmitter {
     if (!(this.jitter >= 0 && this.jitter < 1)) throw new Error(`jitter must be in [0, 1), got ${options.jitter}`);
   }
 
-  /** Starts checking; the first attempt comes after a random part of warmup. */
-  add(checkId: string, spec: CheckSpec): void {
+  /**
+   * Starts checking; the first attempt comes after a random part of warmup.
+   * A new check starts up unless alpha, and (as keepalived's start-up has it)
+   * its first failure is enough to take it down, without retries. A check
+   * that replaces one (a reload changed its settings) starts from that one's
+   * verdict instead, with its retries.
+   */
+  add(checkId: string, spec: CheckSpec, from?: { up: boolean; weight?: number }): void {
     if (this.checks.has(checkId)) throw new Error(`check ${JSON.stringify(checkId)} already exists`);
     const state = new CheckState(checkId, spec, this.probeFactory(spec), this);
+    if (from) {
+      state.up = from.up;
+      state.weight = from.weight;
+    } else if (!spec.alpha) {
+      state.failedAttempts = spec.retry;
+    }
     this.checks.set(checkId, state);
     this.arm(state, spec.warmupMs > 0 ? Math.floor(this.random() * spec.warmupMs) : 0);
   }
@@ -202,8 +216,10 @@ export class CheckScheduler extends EventEmitter {
     state.failedAttempts = 0;
     state.failedRounds = 0;
     state.successes++;
-    const weightChanged = weight !== undefined && weight !== state.weight;
-    if (weight !== undefined) state.weight = weight;
+    // A dynamic MISC_CHECK's exit 0 gives the configured weight back, as in keepalived; other checks set none.
+    const next = isDynamic(state.spec) ? weight : weight ?? state.weight;
+    const weightChanged = next !== state.weight;
+    state.weight = next;
     this.arm(state, this.loopDelay(state.spec.delayLoopMs), now);
     if (!state.up && state.successes >= state.spec.rise) {
       state.up = true;
@@ -224,6 +240,8 @@ export class CheckScheduler extends EventEmitter {
     }
     state.failedAttempts = 0;
     state.failedRounds++;
+    // Back up later with exit 0, it is at its configured weight again.
+    if (isDynamic(spec)) state.weight = undefined;
     this.arm(state, this.loopDelay(spec.delayLoopMs), now);
     if (state.up && state.failedRounds >= spec.fall) {
       state.up = false;

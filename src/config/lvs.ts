@@ -330,7 +330,8 @@ function finishRealServer(r: RealServerDraft, d: VirtualServerDraft, diags: Diag
   const port = serverPort('real_server', r.server, method, d.vs.key, diags);
   const inhibit = r.inhibit ?? d.inhibitOnFailure ?? false;
   const weight = r.weightGiven ? r.server.weight : (d.serverWeight ?? r.server.weight);
-  return { ...r.server, port, weight, inhibitOnFailure: inhibit, method, checkers };
+  const checkPort = r.server.port !== 0 && r.server.port !== port ? { checkPort: r.server.port } : {};
+  return { ...r.server, port, ...checkPort, weight, inhibitOnFailure: inhibit, method, checkers };
 }
 
 /** What keepalived corrects, with a warning, once a virtual server is read. */

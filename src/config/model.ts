@@ -313,6 +313,11 @@ export interface RealServer {
   address: string;
   /** 0 when omitted: the virtual server's port applies (or the packet's, for fwmark). */
   port: number;
+  /**
+   * The port as the file writes it, when the kernel gets another (DR and TUN
+   * keep the service's, fwmark none): checkers probe this one, as keepalived's do.
+   */
+  checkPort?: number;
   weight: number;
   /** Effective method: the real server's own, else the virtual server's. */
   method: LvsMethod;

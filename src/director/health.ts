@@ -34,7 +34,7 @@ export function serverName(vs: VirtualServer, rs: RealServer): string {
 function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
   const input: CheckInput = {
     kind: c.type,
-    server: { address: rs.address, port: rs.port },
+    server: { address: rs.address, port: rs.checkPort ?? rs.port },
     connectIp: c.connectIp,
     connectPort: c.connectPort,
     bindTo: c.bindto,
@@ -124,6 +124,11 @@ export function configuredChecks(config: KeepalivedConfig): ConfiguredCheck[] {
 
 interface Verdict { up: boolean; weight?: number }
 
+/** A verdict kept across a change of the check's settings: the dynamic weight only while the check still sets one. */
+function carriedVerdict(v: Verdict, spec: CheckSpec): Verdict {
+  return v.weight !== undefined && spec.kind === 'MISC_CHECK' && spec.miscDynamic ? v : { up: v.up };
+}
+
 /** Up when every verdict is; a dynamic weight asked for by a check wins over the configured one. */
 function combine(verdicts: Verdict[]): ServerHealth {
   let weight: number | undefined;
@@ -154,9 +159,13 @@ export class HealthBook {
     const next = new Map(checks.map((c) => [c.id, c]));
     let removed = 0;
     let added = 0;
+    // A check whose settings changed starts from its old verdict, as keepalived keeps a reloaded checker's state.
+    const carried = new Map<string, Verdict>();
     for (const [id, old] of this.checks) {
       const now = next.get(id);
       if (!now || !isDeepStrictEqual(now.spec, old.spec)) {
+        const verdict = this.verdicts.get(id);
+        if (now && verdict) carried.set(id, carriedVerdict(verdict, now.spec));
         this.scheduler.remove(id);
         this.verdicts.delete(id);
         removed++;
@@ -164,8 +173,9 @@ export class HealthBook {
     }
     for (const [id, c] of next) {
       if (this.scheduler.has(id)) continue;
-      this.scheduler.add(id, c.spec);
-      this.verdicts.set(id, { up: !c.spec.alpha });
+      const from = carried.get(id);
+      this.scheduler.add(id, c.spec, from);
+      this.verdicts.set(id, from ?? { up: !c.spec.alpha });
       added++;
     }
     this.checks = next;
@@ -186,15 +196,14 @@ export class HealthBook {
   readonly lookup: HealthLookup = (vs, rs) => this.serverHealth(serverName(vs, rs));
 
   /**
-   * Health as it will be once `checks` are applied: verdicts of checks that stay
-   * as they are, and the starting verdict (up unless alpha) for new or changed ones.
+   * Health as it will be once `checks` are applied: the verdicts of checks that
+   * stay (changed or not), and the starting verdict (up unless alpha) of new ones.
    */
   prospective(checks: ConfiguredCheck[]): HealthLookup {
     const byServer = new Map<string, Verdict[]>();
     for (const c of checks) {
-      const old = this.checks.get(c.id);
-      const kept = old && isDeepStrictEqual(old.spec, c.spec) ? this.verdicts.get(c.id) : undefined;
-      const v = kept ?? { up: !c.spec.alpha };
+      const old = this.verdicts.get(c.id);
+      const v = old ? carriedVerdict(old, c.spec) : { up: !c.spec.alpha };
       const list = byServer.get(c.server);
       if (list) list.push(v);
       else byServer.set(c.server, [v]);

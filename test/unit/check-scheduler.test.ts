@@ -173,3 +173,39 @@ test('a probe that throws or a listener that throws does not stop the check', ()
   assert.equal(scheduler.status('rs1')!.up, true);
   scheduler.close();
 });
+
+test('as keepalived starts: a new check that is not alpha goes down on its first failure, without retries', () => {
+  const { clock, events, ran } = setup([false, false, false], { retry: 2, delayBeforeRetry: 1 });
+  clock.advance(0);
+  assert.deepEqual(ran(), [0]);
+  assert.deepEqual(events.map((e) => e.up), [false], 'down at once');
+  clock.advance(1_000);
+  assert.deepEqual(ran(), [0], 'no retry of a server already down');
+});
+
+test('a check that replaces another (a reload changed it) starts from its verdict and keeps its retries', () => {
+  const clock = new FakeClock({ start: 1_000_000 });
+  const { factory, ran } = scripted(clock, [false, false, true]);
+  const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0 });
+  const events: CheckEvent[] = [];
+  scheduler.on('change', (e) => events.push(e));
+  scheduler.add('rs1', spec({ retry: 2, delayBeforeRetry: 1, alpha: true }), { up: true });
+  clock.advance(2_000);
+  assert.equal(ran.length, 3, 'two retries, then a success');
+  assert.deepEqual(events, [], 'still up throughout: alpha does not restart it as down');
+  const down = new CheckScheduler({ clock, probeFactory: scripted(clock, [false]).factory, jitter: 0 });
+  const seen: CheckEvent[] = [];
+  down.on('change', (e) => seen.push(e));
+  down.add('rs2', spec(), { up: false });
+  clock.advance(0);
+  assert.deepEqual(seen, [], 'a server known down stays down without an event');
+  assert.equal(down.status('rs2')!.up, false);
+});
+
+test('MISC_CHECK misc_dynamic: exit 0 gives the configured weight back, as keepalived does', () => {
+  const w = (weight: number): ProbeResult => ({ ok: true, reason: 'exit', weight });
+  const { clock, events } = setup([w(5), { ok: true, reason: 'exit 0' }, w(7), false, { ok: true, reason: 'exit 0' }],
+    { kind: 'MISC_CHECK', miscPath: '/bin/true', miscDynamic: true });
+  for (let i = 0; i < 5; i++) clock.advance(i === 0 ? 0 : 10_000);
+  assert.deepEqual(events.map((e) => [e.up, e.weight]), [[true, 5], [true, undefined], [true, 7], [false, undefined], [true, undefined]]);
+});

@@ -1,0 +1,86 @@
+// From real_server checkers to scheduled checks, and their verdicts across a
+// reload: what a check probes, and what survives a change of its settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CheckScheduler } from '../../src/check/scheduler';
+import type { ProbeFactory } from '../../src/check/probe';
+import { buildConfiguredChecks, HealthBook } from '../../src/director/health';
+import { loadConfigText } from '../helpers/config-text';
+import { FakeClock } from '../helpers/fake-clock';
+
+function checksOf(text: string) {
+  const loaded = loadConfigText(text);
+  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
+  const built = buildConfiguredChecks(loaded.config);
+  assert.deepEqual(built.problems, []);
+  return { config: loaded.config, checks: built.checks };
+}
+
+test('a DR or fwmark real server is checked on the port the file writes, as keepalived checks it', () => {
+  const { config, checks } = checksOf(`
+virtual_server fwmark 1 {
+  lb_kind DR
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    TCP_CHECK {
+      connect_timeout 3
+    }
+  }
+}
+virtual_server 10.0.0.100 80 {
+  lb_kind DR
+  protocol TCP
+  real_server 10.0.1.2 8080 {
+    TCP_CHECK {
+    }
+  }
+}
+`);
+  // The kernel gets the service's port (none for a fwmark); the checks probe the written ones.
+  assert.deepEqual(config.virtualServers.map((vs) => vs.realServers[0]!.port), [0, 80]);
+  assert.deepEqual(checks.map((c) => c.spec.connectPort), [80, 8080]);
+});
+
+/** A scheduler whose probes fail until `healthy` is set. */
+function book() {
+  const clock = new FakeClock({ start: 1_000_000 });
+  const state = { healthy: false };
+  const factory: ProbeFactory = () => (done) => {
+    done(state.healthy ? { ok: true, reason: 'fine' } : { ok: false, reason: 'refused' });
+    return () => undefined;
+  };
+  const health = new HealthBook(new CheckScheduler({ clock, probeFactory: factory, jitter: 0 }));
+  return { clock, state, health };
+}
+
+const server = (options: string, vsOptions = '') => `
+virtual_server 10.0.0.100 80 {
+  protocol TCP
+  delay_loop 6
+  ${vsOptions}
+  real_server 10.0.1.2 80 {
+    TCP_CHECK {
+      ${options}
+    }
+  }
+}
+`;
+
+test('a reload that changes a check keeps its verdict: a dead server stays out, a live one stays in (alpha or not)', () => {
+  const { clock, state, health } = book();
+  const first = checksOf(server('connect_timeout 3'));
+  health.apply(first.checks);
+  const [vs] = first.config.virtualServers;
+  clock.advance(6_000);
+  assert.equal(health.lookup(vs!, vs!.realServers[0]!).up, false, 'its first failure (within warmup) takes a new check down');
+  const slower = checksOf(server('connect_timeout 3', 'delay_loop 10'));
+  assert.equal(health.prospective(slower.checks)(vs!, vs!.realServers[0]!).up, false, 'planned as still down');
+  health.apply(slower.checks);
+  assert.equal(health.lookup(vs!, vs!.realServers[0]!).up, false, 'still down after the reload');
+  state.healthy = true;
+  clock.advance(20_000);
+  assert.equal(health.lookup(vs!, vs!.realServers[0]!).up, true);
+  const alpha = checksOf(server('connect_timeout 4', 'alpha'));
+  health.apply(alpha.checks);
+  assert.equal(health.lookup(vs!, vs!.realServers[0]!).up, true, 'alpha does not take a live server out on reload');
+});
