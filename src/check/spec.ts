@@ -7,6 +7,9 @@ import type {
   CheckKind, CheckSpec, DnsQueryType, HttpProtocol, StatusRange, UrlCheck,
 } from './types';
 
+/** keepalived's UDP_CHECK datagram without a payload: 32 bytes of its greeting repeated (a server may answer it alike). */
+const DEFAULT_UDP_PAYLOAD = Buffer.from('keepalived check - '.repeat(2).slice(0, 32));
+
 export interface UrlInput {
   path: string;
   digest?: string;
@@ -151,7 +154,7 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
     case 'PING_CHECK':
       return { kind: 'PING_CHECK', ...common, pingPath: input.pingPath };
     case 'UDP_CHECK': {
-      const payload = input.payload === undefined ? Buffer.from('lvsd-check') : parseHexBytes(input.payload, fail).bytes;
+      const payload = input.payload === undefined ? DEFAULT_UDP_PAYLOAD : parseHexBytes(input.payload, fail).bytes;
       const pattern = typeof input.requireReply === 'string' ? parseHexBytes(input.requireReply, fail) : undefined;
       const minReplyLength = count('min_reply_length', input.minReplyLength, 0, 0);
       const maxReplyLength = count('max_reply_length', input.maxReplyLength, 255, 0);

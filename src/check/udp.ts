@@ -20,16 +20,15 @@ export function udpProbe(spec: UdpCheck & ConnectOptions): Probe {
 
 /** Why a reply does not satisfy require_reply, or undefined when it does. */
 export function replyProblem(spec: UdpCheck, reply: Buffer): string | undefined {
-  if (!spec.requireReply) return undefined;
+  const pattern = spec.replyPattern;
+  // As keepalived: without reply data to compare, any reply will do, whatever its length.
+  if (!spec.requireReply || !pattern) return undefined;
   if (reply.length < spec.minReplyLength || reply.length > spec.maxReplyLength) {
     return `reply of ${reply.length} bytes outside ${spec.minReplyLength}-${spec.maxReplyLength}`;
   }
-  const pattern = spec.replyPattern;
-  if (pattern) {
-    const n = Math.min(reply.length, pattern.bytes.length);
-    for (let i = 0; i < n; i++) {
-      if ((reply[i]! & pattern.mask[i]!) !== pattern.bytes[i]) return `reply differs from require_reply at byte ${i}`;
-    }
+  const n = Math.min(reply.length, pattern.bytes.length);
+  for (let i = 0; i < n; i++) {
+    if ((reply[i]! & pattern.mask[i]!) !== pattern.bytes[i]) return `reply differs from require_reply at byte ${i}`;
   }
   return undefined;
 }

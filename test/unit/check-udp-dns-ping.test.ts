@@ -52,9 +52,14 @@ test('UDP_CHECK with require_reply checks the payload sent and the reply pattern
     assert.equal(r.ok, false);
     assert.match(r.reason, /differs from require_reply at byte 1/);
 
-    r = await probeOnce(udp(port, { requireReply: true, maxReplyLength: 3 }));
+    r = await probeOnce(udp(port, { requireReply: 'ab', maxReplyLength: 3 }));
     assert.equal(r.ok, false);
     assert.match(r.reason, /reply of 4 bytes outside 0-3/);
+    // As keepalived: without reply data the lengths are not checked, and the default datagram is its own.
+    r = await probeOnce(udp(port, { requireReply: true, maxReplyLength: 3 }));
+    assert.equal(r.ok, true, r.reason);
+    await probeOnce(udp(port, { requireReply: true }));
+    assert.equal(got?.toString(), 'keepalived check - keepalived ch');
   } finally {
     socket.close();
   }
