@@ -72,7 +72,7 @@ export const CheckBody = Type.Object({
   requireReply: Type.Optional(Type.Union([Type.Boolean(), Type.String({ maxLength: 4096 })])),
   minReplyLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   maxReplyLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-  dnsType: Type.Optional(Type.String({ maxLength: 5 })),
+  dnsType: Type.Optional(Type.String({ maxLength: 6 })),
   dnsName: Type.Optional(Type.String({ maxLength: 255 })),
   heloName: Type.Optional(Type.String({ maxLength: 255 })),
 }, strict);

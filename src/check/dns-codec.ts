@@ -3,7 +3,7 @@
 import type { DnsQueryType } from './types';
 
 export const DNS_TYPE_CODE: Record<DnsQueryType, number> = {
-  A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28,
+  A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28, RRSIG: 46, DNSKEY: 48,
 };
 const CLASS_IN = 1;
 const FLAG_QR = 0x8000;
@@ -77,10 +77,11 @@ export function decodeName(msg: Buffer, offset: number): { name: string; next: n
   return { name: labels.length === 0 ? '.' : labels.join('.'), next: next < 0 ? pos : next };
 }
 
-export function decodeMessage(msg: Buffer): DnsMessage {
+/** The 12-byte header of a message. */
+export function decodeHeader(msg: Buffer): DnsHeader {
   if (msg.length < 12) throw new Error(`DNS message of ${msg.length} bytes is shorter than a header`);
   const flags = msg.readUInt16BE(2);
-  const header: DnsHeader = {
+  return {
     id: msg.readUInt16BE(0),
     response: (flags & FLAG_QR) !== 0,
     opcode: (flags >> 11) & 0xf,
@@ -91,6 +92,10 @@ export function decodeMessage(msg: Buffer): DnsMessage {
     authorityCount: msg.readUInt16BE(8),
     additionalCount: msg.readUInt16BE(10),
   };
+}
+
+export function decodeMessage(msg: Buffer): DnsMessage {
+  const header = decodeHeader(msg);
   const questions: DnsQuestion[] = [];
   let pos = 12;
   for (let i = 0; i < header.questionCount; i++) {

@@ -3,6 +3,7 @@
 // option's name in the message.
 import { isIP } from 'node:net';
 import { splitCommandLine } from '../common/command-line';
+import { DNS_TYPE_CODE } from './dns-codec';
 import type {
   CheckKind, CheckSpec, DnsQueryType, HttpProtocol, StatusRange, UrlCheck,
 } from './types';
@@ -63,7 +64,7 @@ const DEFAULT_DELAY_LOOP_S = 60;
 const DEFAULT_CONNECT_TIMEOUT_S = 5;
 /** keepalived's HELO name when helo_name is not given. */
 const DEFAULT_HELO_NAME = 'smtpchecker.keepalived.org';
-const DNS_TYPES: readonly DnsQueryType[] = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'];
+const DNS_TYPES: readonly DnsQueryType[] = Object.keys(DNS_TYPE_CODE) as DnsQueryType[];
 
 export function buildCheckSpec(input: CheckInput): CheckSpec {
   const where = `${input.kind} of ${input.server.address}:${input.server.port}`;

@@ -100,7 +100,7 @@ export interface UdpCheck {
   maxReplyLength: number;
 }
 
-export type DnsQueryType = 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
+export type DnsQueryType = 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA' | 'RRSIG' | 'DNSKEY';
 
 export interface DnsCheck {
   kind: 'DNS_CHECK';

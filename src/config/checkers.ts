@@ -155,7 +155,7 @@ const MISC_HANDLERS: Handlers<CheckerDraft> = {
   },
 };
 
-const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
+const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY'] as const;
 
 const HANDLERS: Record<CheckerType, Handlers<CheckerDraft>> = {
   TCP_CHECK: { ...CONNECTION_HANDLERS, ...COMMON_HANDLERS },

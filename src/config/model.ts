@@ -297,7 +297,7 @@ export interface UdpCheck extends CheckerBase {
 }
 export interface DnsCheck extends CheckerBase {
   type: 'DNS_CHECK';
-  queryType: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA';
+  queryType: 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA' | 'RRSIG' | 'DNSKEY';
   name: string;
 }
 export interface SmtpCheck extends CheckerBase {

@@ -103,7 +103,7 @@ function dns(port: number, extra: Partial<CheckInput> = {}) {
   return buildCheckSpec({ kind: 'DNS_CHECK', server: { address: '127.0.0.1', port }, connectTimeout: 0.3, ...extra });
 }
 
-test('DNS_CHECK is up on a NOERROR answer to its own question, down otherwise', async () => {
+test('DNS_CHECK is up on a NOERROR response to its query, down otherwise', async () => {
   const ok = dnsServer(0);
   const { socket, port } = await ok.server;
   let r = await probeOnce(dns(port, { dnsType: 'a', dnsName: 'www.example.org' }));
@@ -128,6 +128,14 @@ test('DNS_CHECK is up on a NOERROR answer to its own question, down otherwise', 
   assert.equal(r.ok, false, 'an answer with another id is not ours');
   assert.match(r.reason, /no answer within 300 ms/);
   wis.socket.close();
+
+  // As keepalived judges it, the header decides: a NOERROR response with our id is up, whatever its question section.
+  const bare = dnsServer(0, (b) => b.writeUInt16BE(0, 4));
+  const bs = await bare.server;
+  r = await probeOnce(dns(bs.port, { dnsType: 'DNSKEY', dnsName: 'example.org' }));
+  assert.equal(r.ok, true, r.reason);
+  assert.equal(bare.seen()!.questions[0]!.type, DNS_TYPE_CODE.DNSKEY);
+  bs.socket.close();
 
   r = await probeOnce(dns(await closedUdpPort()));
   assert.equal(r.ok, false);
