@@ -49,13 +49,20 @@ export function judge(url: UrlCheck, status: number, digest: string | undefined,
   if (url.digest !== undefined && digest !== url.digest) return `body digest ${digest} differs from expected ${url.digest}`;
   if (url.regex !== undefined) {
     const text = (body ?? Buffer.alloc(0)).toString('latin1');
-    const re = new RegExp(url.regex);
-    // keepalived's PCRE lets $ match before a final newline too; a JavaScript $ only at the very end.
-    const matches = re.test(text) || (text.endsWith('\n') && re.test(text.slice(0, -1)));
+    // keepalived's PCRE lets $ match before a final newline too (unless dollar_endonly); a JavaScript $ only at the very end.
+    const matches = regexMatches(url, text) || (!url.regexDollarEndOnly && text.endsWith('\n') && regexMatches(url, text.slice(0, -1)));
     if (matches && url.regexNoMatch) return `body matches regex ${JSON.stringify(url.regex)} (regex_no_match)`;
     if (!matches && !url.regexNoMatch) return `body does not match regex ${JSON.stringify(url.regex)}`;
   }
   return undefined;
+}
+
+/** Whether the body has a match starting within regex_min_offset..regex_max_offset (the whole body by default). */
+function regexMatches(url: UrlCheck, text: string): boolean {
+  const re = new RegExp(url.regex!, `${url.regexFlags ?? ''}g`);
+  re.lastIndex = url.regexMinOffset ?? 0;
+  const m = re.exec(text);
+  return m !== null && (url.regexMaxOffset === undefined || m.index <= url.regexMaxOffset);
 }
 
 export function statusAccepted(ranges: StatusRange[], status: number): boolean {

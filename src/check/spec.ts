@@ -19,6 +19,9 @@ export interface UrlInput {
   virtualhost?: string;
   regex?: string;
   regexNoMatch?: boolean;
+  regexOptions?: { caseless?: boolean; multiline?: boolean; dotall?: boolean; dollarEndOnly?: boolean };
+  regexMinOffset?: number;
+  regexMaxOffset?: number;
 }
 
 /** Options as written in a checker block; durations in seconds as keepalived takes them. */
@@ -190,9 +193,11 @@ function buildUrl(u: UrlInput, fail: (m: string) => never): UrlCheck {
     digest = u.digest.toLowerCase();
     if (!/^[0-9a-f]{32}$/.test(digest)) fail(`digest must be 32 hex digits (MD5), got ${JSON.stringify(u.digest)}`);
   }
+  const o = u.regexOptions ?? {};
+  const flags = `${o.caseless ? 'i' : ''}${o.multiline ? 'm' : ''}${o.dotall ? 's' : ''}`;
   if (u.regex !== undefined) {
     try {
-      new RegExp(u.regex);
+      new RegExp(u.regex, flags);
     } catch (e) {
       fail(`regex ${JSON.stringify(u.regex)} is not a regular expression: ${(e as Error).message}`);
     }
@@ -204,7 +209,12 @@ function buildUrl(u: UrlInput, fail: (m: string) => never): UrlCheck {
     digest,
     statusCodes: statusCodes.length > 0 ? statusCodes : [{ min: 200, max: 299 }],
     virtualhost: u.virtualhost,
-    ...(u.regex !== undefined ? { regex: u.regex, regexNoMatch: u.regexNoMatch === true } : {}),
+    ...(u.regex !== undefined ? {
+      regex: u.regex, regexNoMatch: u.regexNoMatch === true,
+      ...(flags ? { regexFlags: flags } : {}), ...(o.dollarEndOnly ? { regexDollarEndOnly: true } : {}),
+      ...(u.regexMinOffset ? { regexMinOffset: u.regexMinOffset } : {}),
+      ...(u.regexMaxOffset !== undefined ? { regexMaxOffset: u.regexMaxOffset } : {}),
+    } : {}),
   };
 }
 

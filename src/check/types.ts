@@ -48,6 +48,13 @@ export interface UrlCheck {
   /** A regular expression the body must match (or, with regexNoMatch, must not). */
   regex?: string;
   regexNoMatch?: boolean;
+  /** JavaScript flags for the regex (from keepalived's regex_options). */
+  regexFlags?: string;
+  /** $ matches at the very end only; otherwise also before a final newline, as PCRE's does. */
+  regexDollarEndOnly?: boolean;
+  /** A match must start at or after this body offset, and before regexMaxOffset when set. */
+  regexMinOffset?: number;
+  regexMaxOffset?: number;
 }
 
 export interface StatusRange { min: number; max: number }

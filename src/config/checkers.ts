@@ -2,7 +2,7 @@
 // virtual_server and real_server hand down to them.
 import { applyBlock, Handlers, ignored, needBlock } from './block';
 import { Diagnostics } from './diagnostics';
-import { Checker, CheckTiming, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PortRange, SmtpCheck, UdpCheck } from './model';
+import { Checker, CheckTiming, DnsCheck, HttpCheck, HttpUrl, MiscCheck, PortRange, RegexOptions, SmtpCheck, UdpCheck } from './model';
 import { Statement } from './tree';
 import { Args } from './values';
 
@@ -87,7 +87,24 @@ const URL_HANDLERS: Handlers<Partial<HttpUrl> & { statusCodes: PortRange[] }> = 
   virtualhost: (a, u) => { u.virtualhost = a.string(0); },
   regex: (a, u) => { u.regex = a.string(0); },
   regex_no_match: (_a, u) => { u.regexNoMatch = true; },
-  ...ignored('regex_options', 'regex_stack', 'regex_min_offset', 'regex_max_offset'),
+  regex_options: (a, u) => {
+    const options: RegexOptions = { ...u.regexOptions };
+    for (let i = 0; i < a.count; i++) {
+      const word = a.text(i)!;
+      const known = REGEX_OPTIONS[word];
+      if (known) options[known] = true;
+      else a.warning(`regex_options ${word} has no equivalent in lvsd's regular expressions; ignored`);
+    }
+    u.regexOptions = options;
+  },
+  regex_min_offset: (a, u) => { u.regexMinOffset = a.int(0, 0, Number.MAX_SAFE_INTEGER) ?? u.regexMinOffset; },
+  regex_max_offset: (a, u) => { u.regexMaxOffset = a.int(0, 0, Number.MAX_SAFE_INTEGER) ?? u.regexMaxOffset; },
+  ...ignored('regex_stack'),
+};
+
+/** keepalived's PCRE2 option words that JavaScript regular expressions can honour. */
+const REGEX_OPTIONS: Record<string, keyof RegexOptions> = {
+  caseless: 'caseless', multiline: 'multiline', dotall: 'dotall', dollar_endonly: 'dollarEndOnly',
 };
 
 function parseUrl(a: Args): HttpUrl | undefined {

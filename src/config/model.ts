@@ -238,7 +238,20 @@ export interface HttpUrl {
   virtualhost?: string;
   regex?: string;
   regexNoMatch: boolean;
+  /** regex_options keepalived passes to PCRE2 that have a JavaScript equivalent. */
+  regexOptions?: RegexOptions;
+  /** regex_min_offset / regex_max_offset: where in the body a match may start. */
+  regexMinOffset?: number;
+  regexMaxOffset?: number;
   at: SourceLocation;
+}
+
+export interface RegexOptions {
+  caseless?: boolean;
+  multiline?: boolean;
+  dotall?: boolean;
+  /** $ matches at the very end only (not also before a final newline). */
+  dollarEndOnly?: boolean;
 }
 
 /** Timing and retry settings, inherited virtual_server -> real_server -> checker. */

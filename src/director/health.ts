@@ -53,6 +53,7 @@ function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
     case 'SSL_GET':
       input.urls = c.urls.map((u) => ({
         path: u.path, digest: u.digest, virtualhost: u.virtualhost, regex: u.regex, regexNoMatch: u.regexNoMatch,
+        regexOptions: u.regexOptions, regexMinOffset: u.regexMinOffset, regexMaxOffset: u.regexMaxOffset,
         statusCode: u.statusCodes.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)),
       }));
       input.httpProtocol = c.httpProtocol;

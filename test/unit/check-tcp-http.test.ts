@@ -159,6 +159,19 @@ test('HTTP_GET checks status codes, ranges and digests, and sends Host as keepal
     r = await get([{ path: '/ok', regex: 'maintenance', regexNoMatch: true, digest: BODY_MD5 }]);
     assert.equal(r.ok, true, r.reason);
 
+    // keepalived's regex_options and offsets: caseless, and where in the body a match may start.
+    r = await get([{ path: '/ok', regex: 'FROM THE REAL', regexOptions: { caseless: true } }]);
+    assert.equal(r.ok, true, r.reason);
+    r = await get([{ path: '/ok', regex: 'FROM THE REAL' }]);
+    assert.equal(r.ok, false, 'case matters without caseless');
+    const at = BODY.indexOf('real');
+    r = await get([{ path: '/ok', regex: 'real', regexMinOffset: at, regexMaxOffset: at }]);
+    assert.equal(r.ok, true, r.reason);
+    r = await get([{ path: '/ok', regex: 'real', regexMinOffset: at + 1 }]);
+    assert.equal(r.ok, false, 'the only match starts before regex_min_offset');
+    r = await get([{ path: '/ok', regex: 'real', regexMaxOffset: at - 1 }]);
+    assert.equal(r.ok, false, 'the only match starts after regex_max_offset');
+
     r = await get([{ path: '/ok' }, { path: '/down' }]);
     assert.equal(r.ok, false, 'every url must pass');
     assert.match(r.reason, /\/down/);

@@ -84,3 +84,30 @@ test('a reload that changes a check keeps its verdict: a dead server stays out, 
   health.apply(alpha.checks);
   assert.equal(health.lookup(vs!, vs!.realServers[0]!).up, true, 'alpha does not take a live server out on reload');
 });
+
+test('regex_options and regex offsets reach the HTTP check; options JavaScript cannot honour are warned about', () => {
+  const loaded = loadConfigText(`
+virtual_server 10.0.0.100 80 {
+  protocol TCP
+  real_server 10.0.1.2 80 {
+    HTTP_GET {
+      url {
+        path /health
+        regex "status: ok$"
+        regex_options caseless ungreedy dollar_endonly
+        regex_min_offset 5
+        regex_max_offset 100
+      }
+    }
+  }
+}
+`);
+  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
+  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.message]), [[9, 'regex_options ungreedy has no equivalent in lvsd\'s regular expressions; ignored']]);
+  const [check] = buildConfiguredChecks(loaded.config).checks;
+  const spec = check!.spec as { urls: unknown[] };
+  assert.deepEqual(spec.urls[0], {
+    path: '/health', digest: undefined, statusCodes: [{ min: 200, max: 299 }], virtualhost: undefined,
+    regex: 'status: ok$', regexNoMatch: false, regexFlags: 'i', regexDollarEndOnly: true, regexMinOffset: 5, regexMaxOffset: 100,
+  });
+});
