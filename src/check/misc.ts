@@ -5,15 +5,19 @@ import type { ConnectOptions, MiscCheck } from './types';
 import { errorCode, type Probe } from './probe';
 import { splitCommandLine } from '../common/command-line';
 
+/** How long a timed-out program's group has between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2000;
+
 export function miscProbe(spec: MiscCheck & ConnectOptions): Probe {
   const argv = splitCommandLine(spec.miscPath);
   const program = argv[0]!;
   return (done) => {
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
-    const killGroup = (): void => {
+    let killLater: NodeJS.Timeout | undefined;
+    const killGroup = (signal: NodeJS.Signals = 'SIGKILL'): void => {
       if (child.pid === undefined) return;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group is already gone */ }
+      try { process.kill(-child.pid, signal); } catch { /* the group is already gone */ }
     };
     const finish = (ok: boolean, reason: string, weight?: number): void => {
       if (finished) return;
@@ -30,13 +34,17 @@ export function miscProbe(spec: MiscCheck & ConnectOptions): Probe {
     });
     child.once('error', (err) => finish(false, `${program}: cannot run: ${errorCode(err)}`));
     child.once('exit', (code, signal) => {
+      clearTimeout(killLater);
       if (code === null) { finish(false, `${program}: killed by ${signal}`); return; }
       const verdict = exitVerdict(code, spec.miscDynamic);
       finish(verdict.ok, `${program}: exit ${code}`, verdict.weight);
     });
     timer = setTimeout(() => {
-      killGroup();
-      finish(false, `${program}: still running after misc_timeout ${spec.miscTimeoutMs} ms, process group killed`);
+      // As keepalived: SIGTERM to the group, SIGKILL if it is still there 2 s later.
+      killGroup('SIGTERM');
+      killLater = setTimeout(() => killGroup(), KILL_GRACE_MS);
+      killLater.unref();
+      finish(false, `${program}: still running after misc_timeout ${spec.miscTimeoutMs} ms, process group stopped`);
     }, spec.miscTimeoutMs);
     return () => {
       if (finished) return;

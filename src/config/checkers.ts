@@ -161,7 +161,8 @@ const MISC_HANDLERS: Handlers<CheckerDraft> = {
     const script = a.script({ runAs: false });
     if (script) (d.checker as MiscCheck).script = { ...script, user: (d.checker as MiscCheck).script?.user };
   },
-  misc_timeout: (a, d) => { (d.checker as MiscCheck).miscTimeoutMs = a.seconds(0, 0.001, 86400); },
+  // 0, as no misc_timeout, means the virtual server's delay_loop.
+  misc_timeout: (a, d) => { (d.checker as MiscCheck).miscTimeoutMs = a.seconds(0, 0, 86400) || undefined; },
   misc_dynamic: (_a, d) => { (d.checker as MiscCheck).dynamic = true; },
   user: (a, d) => {
     const m = d.checker as MiscCheck;

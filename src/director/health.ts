@@ -62,7 +62,8 @@ function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
       break;
     case 'MISC_CHECK':
       input.miscPath = c.script.command;
-      input.miscTimeout = c.miscTimeoutMs === undefined ? undefined : c.miscTimeoutMs / 1000;
+      // Unset, keepalived gives the program the virtual server's delay_loop (not the checker's own).
+      input.miscTimeout = (c.miscTimeoutMs ?? vs.delayLoopMs) / 1000;
       input.miscDynamic = c.dynamic;
       if (c.script.user !== undefined) {
         const ids = resolveRunAs(c.script.user, c.script.group);

@@ -73,20 +73,33 @@ test('MISC_CHECK reports a program that cannot be run', async () => {
   assert.match(r.reason, /cannot run: ENOENT/);
 });
 
-test('misc_timeout kills the whole process group', async () => {
+/** Whether a process runs; the kill lands asynchronously, and a zombie awaiting its reaper counts as dead. */
+function running(pid: number): boolean {
+  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+}
+
+async function gone(pid: number, withinMs: number): Promise<boolean> {
+  for (let waited = 0; waited < withinMs && running(pid); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return !running(pid);
+}
+
+test('misc_timeout stops the whole process group: SIGTERM, then SIGKILL 2 s later, as keepalived does', async () => {
   const pidFile = join(dir, 'grandchild.pid');
   const p = script('slow.sh', `sleep 30 & echo $! > ${pidFile}; wait`);
   const r = await probeOnce(misc(p, { miscTimeout: 0.5 }));
   assert.equal(r.ok, false);
-  assert.match(r.reason, /misc_timeout 500 ms, process group killed/);
+  assert.match(r.reason, /misc_timeout 500 ms, process group stopped/);
   assert.ok(existsSync(pidFile));
   const grandchild = Number(readFileSync(pidFile, 'utf8'));
-  // The kill lands asynchronously; a zombie awaiting its reaper counts as dead.
-  const alive = (): boolean => {
-    try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${grandchild}/stat`, 'utf8')); } catch { return false; }
-  };
-  for (let i = 0; i < 50 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(alive(), false, `grandchild ${grandchild} must be killed with its group`);
+  assert.equal(await gone(grandchild, 1000), true, `grandchild ${grandchild} must end with its group on SIGTERM`);
+
+  // A group that ignores SIGTERM is killed when the grace is over.
+  const stubborn = script('stubborn.sh', `trap "" TERM; sleep 30 & echo $! > ${pidFile}; wait`);
+  const s = await probeOnce(misc(stubborn, { miscTimeout: 0.3 }));
+  assert.equal(s.ok, false);
+  const ignoring = Number(readFileSync(pidFile, 'utf8'));
+  assert.equal(await gone(ignoring, 1000), false, 'SIGTERM is ignored: still running within the grace');
+  assert.equal(await gone(ignoring, 2500), true, 'killed once the 2 s grace is over');
 });
 
 test('MISC_CHECK runs as the configured uid/gid', { skip: process.getuid?.() !== 0 && 'needs root to switch users' }, async () => {

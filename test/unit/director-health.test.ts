@@ -111,3 +111,27 @@ virtual_server 10.0.0.100 80 {
     regex: 'status: ok$', regexNoMatch: false, regexFlags: 'i', regexDollarEndOnly: true, regexMinOffset: 5, regexMaxOffset: 100,
   });
 });
+
+test('MISC_CHECK without misc_timeout (or with 0) gives its program the virtual server\'s delay_loop, as keepalived does', () => {
+  const { checks } = checksOf(`
+virtual_server 10.0.0.100 80 {
+  protocol TCP
+  delay_loop 60
+  real_server 10.0.1.2 80 {
+    MISC_CHECK {
+      misc_path "/bin/true"
+      delay_loop 5
+    }
+    MISC_CHECK {
+      misc_path "/bin/true"
+      misc_timeout 0
+    }
+    MISC_CHECK {
+      misc_path "/bin/true"
+      misc_timeout 3
+    }
+  }
+}
+`);
+  assert.deepEqual(checks.map((c) => (c.spec as { miscTimeoutMs: number }).miscTimeoutMs), [60_000, 60_000, 3_000]);
+});
