@@ -4,6 +4,7 @@ import { Diagnostics } from './diagnostics';
 import { emptyGlobalDefs, parseGlobalDefs } from './global';
 import { parseVirtualServer, parseVirtualServerGroup } from './lvs';
 import { KeepalivedConfig } from './model';
+import { settleScriptUsers } from './script-user';
 import { Statement } from './tree';
 import { parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances } from './vrrp';
 
@@ -56,5 +57,6 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
     }
   }
   settleVrrpInstances(config, diags);
+  settleScriptUsers(config);
   return config;
 }
