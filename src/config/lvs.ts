@@ -1,5 +1,6 @@
 // virtual_server_group and virtual_server blocks with their real servers,
 // sorry server and checkers.
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import * as ipaddr from 'ipaddr.js';
 import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { applyBlock, Handlers, ignored, needBlock } from './block';
@@ -321,11 +322,30 @@ function serverPort(what: string, server: { address: string; port: number; at: S
   return servicePort;
 }
 
+/** A MISC_CHECK program that cannot run: a path that is not an executable file (a bare name is left to the PATH). */
+function unrunnable(checker: Checker): string | undefined {
+  if (checker.type !== 'MISC_CHECK') return undefined;
+  const program = checker.script.argv[0] ?? '';
+  if (!program.includes('/')) return undefined;
+  try {
+    accessSync(program, fsConstants.X_OK);
+    return statSync(program).isFile() ? undefined : program;
+  } catch {
+    return program;
+  }
+}
+
 function finishRealServer(r: RealServerDraft, d: VirtualServerDraft, diags: Diagnostics): RealServer {
   const checkers = r.checkers.map((c) => ({
     ...c.checker,
     ...resolveTiming(c.checker.type, c.timing, r.timing, d.timing),
-  }) as Checker);
+  }) as Checker).filter((c) => {
+    const program = unrunnable(c);
+    if (program === undefined) return true;
+    // keepalived drops such a checker at start: the server is then not checked (and stays in), rather than failed.
+    diags.warning(c.at, 'MISC_CHECK', `misc_path ${program} is not an executable file: this checker is dropped and ${r.server.address} is not checked by it, as keepalived drops it`);
+    return false;
+  });
   const method = r.method ?? d.vs.method;
   const port = serverPort('real_server', r.server, method, d.vs.key, diags);
   const inhibit = r.inhibit ?? d.inhibitOnFailure ?? false;

@@ -87,7 +87,7 @@ test('DR service: persistence, quorum, sorry server, per-server method and check
   assert.deepEqual([ssl.type, ssl.enableSni, ssl.rise, ssl.fall, ssl.delayBeforeRetryMs, ssl.delayLoopMs, ssl.alpha], ['SSL_GET', true, 3, 2, 2000, 3000, true]);
   assert.equal(ssl.urls[0].virtualhost, 'www.example.org');
   const misc = a.checkers[1] as MiscCheck;
-  assert.deepEqual(misc.script, { command: "/usr/local/bin/check 'with space'", argv: ['/usr/local/bin/check', 'with space'], user: 'nobody' });
+  assert.deepEqual(misc.script, { command: "/bin/echo 'with space'", argv: ['/bin/echo', 'with space'], user: 'nobody' });
   assert.deepEqual([misc.miscTimeoutMs, misc.dynamic, misc.retry], [5000, true, 0]);
   assert.deepEqual(b.checkers.map((c) => c.type), ['DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'TCP_CHECK']);
   const [dns, udp, , tcp] = b.checkers;

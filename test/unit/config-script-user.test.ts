@@ -29,10 +29,10 @@ virtual_server 10.0.0.1 80 {
   real_server 10.0.1.1 80 {
     notify_down "/bin/down"
     MISC_CHECK {
-      misc_path "/bin/check"
+      misc_path "/bin/true"
     }
     MISC_CHECK {
-      misc_path "/bin/check2"
+      misc_path "/bin/false"
       user nobody
     }
   }

@@ -135,3 +135,28 @@ virtual_server 10.0.0.100 80 {
 `);
   assert.deepEqual(checks.map((c) => (c.spec as { miscTimeoutMs: number }).miscTimeoutMs), [60_000, 60_000, 3_000]);
 });
+
+test('a MISC_CHECK whose program is not an executable file is dropped with a warning, so its server is not failed, as keepalived drops it', () => {
+  const loaded = loadConfigText(`
+virtual_server 10.0.0.100 80 {
+  protocol TCP
+  real_server 10.0.1.2 80 {
+    MISC_CHECK {
+      misc_path "/nonexistent/check-web"
+    }
+    MISC_CHECK {
+      misc_path "/etc/passwd"
+    }
+    MISC_CHECK {
+      misc_path "/bin/true"
+    }
+  }
+}
+`);
+  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
+  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.message]), [
+    [5, 'misc_path /nonexistent/check-web is not an executable file: this checker is dropped and 10.0.1.2 is not checked by it, as keepalived drops it'],
+    [8, 'misc_path /etc/passwd is not an executable file: this checker is dropped and 10.0.1.2 is not checked by it, as keepalived drops it'],
+  ]);
+  assert.deepEqual(buildConfiguredChecks(loaded.config).checks.map((c) => (c.spec as { miscPath: string }).miscPath), ['/bin/true']);
+});
