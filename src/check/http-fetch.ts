@@ -68,6 +68,13 @@ export function httpFetch(
   let contentLength = -1;
 
   const socket = openSocket(target);
+  // As keepalived: connect_timeout bounds each wait (for the connection, then for each
+  // next part of the answer), not the whole exchange, so a slow large page still passes.
+  let timer: NodeJS.Timeout;
+  const wait = (what: string): void => {
+    clearTimeout(timer);
+    timer = setTimeout(fail, target.timeoutMs, `${what} within ${target.timeoutMs} ms`);
+  };
   const finish = (err: Error | null, res?: HttpResponse): void => {
     if (finished) return;
     finished = true;
@@ -79,7 +86,7 @@ export function httpFetch(
   const complete = (): void => {
     finish(null, { status, bodyBytes, digest: hash ? hash.digest('hex') : undefined, body: req.keepBody ? Buffer.concat(kept) : undefined });
   };
-  const timer = setTimeout(fail, target.timeoutMs, `no complete answer within ${target.timeoutMs} ms`);
+  wait('no connection');
 
   const onBody = (chunk: Buffer): void => {
     const take = contentLength >= 0 ? Math.min(chunk.length, contentLength - bodyBytes) : chunk.length;
@@ -96,6 +103,7 @@ export function httpFetch(
 
   socket.on('data', (chunk: Buffer) => {
     if (finished) return;
+    wait('no more of the answer');
     if (head === null) { onBody(chunk); return; }
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf(HEADER_END);
@@ -120,7 +128,10 @@ export function httpFetch(
     else complete();
   });
   socket.once('error', (err) => fail(errorCode(err)));
-  socket.once(target.tls ? 'secureConnect' : 'connect', () => socket.write(requestText(target, req)));
+  socket.once(target.tls ? 'secureConnect' : 'connect', () => {
+    wait('no answer');
+    socket.write(requestText(target, req));
+  });
   return () => {
     if (finished) return;
     finished = true;
