@@ -199,6 +199,19 @@ const HANDLERS: Record<CheckerType, Handlers<CheckerDraft>> = {
     ...CONNECTION_HANDLERS,
     ...COMMON_HANDLERS,
     helo_name: (a, d) => { (d.checker as SmtpCheck).heloName = a.string(0); },
+    host: (a, d) => {
+      const body = needBlock(a);
+      if (!body) return;
+      const host: CheckerDraft = { checker: { type: 'TCP_CHECK', at: a.stmt.at }, timing: {} };
+      const { connect_ip, connect_port, bindto, bind_port } = CONNECTION_HANDLERS;
+      applyBlock(body, 'host', { connect_ip, connect_port, bindto, bind_port }, host, a.diags);
+      const { connectIp, connectPort, bindto: bindTo, bindPort } = host.checker;
+      const smtp = d.checker as SmtpCheck;
+      (smtp.hosts ??= []).push({
+        ...(connectIp !== undefined ? { connectIp } : {}), ...(connectPort !== undefined ? { connectPort } : {}),
+        ...(bindTo !== undefined ? { bindto: bindTo } : {}), ...(bindPort !== undefined ? { bindPort } : {}),
+      });
+    },
   },
 };
 

@@ -322,6 +322,13 @@ function serverPort(what: string, server: { address: string; port: number; at: S
   return servicePort;
 }
 
+/** An SMTP_CHECK with host { } blocks is one checker per host, as keepalived makes them. */
+function smtpHostCheckers(c: Checker): Checker[] {
+  if (c.type !== 'SMTP_CHECK' || !c.hosts?.length) return [c];
+  const { hosts, ...base } = c;
+  return hosts.map((h) => ({ ...base, ...h }));
+}
+
 /** A MISC_CHECK program that cannot run: a path that is not an executable file (a bare name is left to the PATH). */
 function unrunnable(checker: Checker): string | undefined {
   if (checker.type !== 'MISC_CHECK') return undefined;
@@ -339,7 +346,7 @@ function finishRealServer(r: RealServerDraft, d: VirtualServerDraft, diags: Diag
   const checkers = r.checkers.map((c) => ({
     ...c.checker,
     ...resolveTiming(c.checker.type, c.timing, r.timing, d.timing),
-  }) as Checker).filter((c) => {
+  }) as Checker).flatMap(smtpHostCheckers).filter((c) => {
     const program = unrunnable(c);
     if (program === undefined) return true;
     // keepalived drops such a checker at start: the server is then not checked (and stays in), rather than failed.

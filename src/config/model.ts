@@ -316,7 +316,14 @@ export interface DnsCheck extends CheckerBase {
 export interface SmtpCheck extends CheckerBase {
   type: 'SMTP_CHECK';
   heloName?: string;
+  /**
+   * keepalived's host { } blocks, each a connection to check: the first
+   * replaces the checker's own target, each further one is a checker of its own.
+   */
+  hosts?: SmtpHost[];
 }
+
+export type SmtpHost = Pick<CheckerBase, 'connectIp' | 'connectPort' | 'bindto' | 'bindPort'>;
 
 export type Checker = TcpCheck | PingCheck | HttpCheck | MiscCheck | UdpCheck | DnsCheck | SmtpCheck;
 

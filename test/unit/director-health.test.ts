@@ -160,3 +160,28 @@ virtual_server 10.0.0.100 80 {
   ]);
   assert.deepEqual(buildConfiguredChecks(loaded.config).checks.map((c) => (c.spec as { miscPath: string }).miscPath), ['/bin/true']);
 });
+
+test('SMTP_CHECK host { } blocks are checked one by one, as keepalived 2.2.7 still reads them', () => {
+  const { checks } = checksOf(`
+virtual_server 10.0.0.100 25 {
+  protocol TCP
+  real_server 10.0.1.2 25 {
+    SMTP_CHECK {
+      helo_name lb.example.org
+      host {
+        connect_ip 10.0.2.1
+        connect_port 2525
+      }
+      host {
+        connect_ip 10.0.2.2
+        bindto 10.0.0.1
+      }
+    }
+  }
+}
+`);
+  assert.deepEqual(checks.map((c) => [c.id, c.spec.connectIp, c.spec.connectPort, c.spec.bindTo, (c.spec as { heloName: string }).heloName]), [
+    ['TCP 10.0.0.100:25 -> 10.0.1.2:25 SMTP_CHECK#1', '10.0.2.1', 2525, undefined, 'lb.example.org'],
+    ['TCP 10.0.0.100:25 -> 10.0.1.2:25 SMTP_CHECK#2', '10.0.2.2', 25, '10.0.0.1', 'lb.example.org'],
+  ]);
+});
