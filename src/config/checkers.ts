@@ -147,7 +147,8 @@ function httpHandlers(type: 'HTTP_GET' | 'SSL_GET'): Handlers<CheckerDraft> {
       if (url) http(d).urls.push(url);
     },
     http_protocol: (a, d) => { http(d).httpProtocol = a.oneOf(0, ['1.0', '1.0C', '1.1'] as const); },
-    fast_recovery: (a, d) => { http(d).fastRecovery = a.bool() ?? false; },
+    // lvsd fetches every url each round, which is what fast_recovery asks of keepalived after a failure.
+    fast_recovery: (a) => { a.bool(); },
     virtualhost: (a, d) => { http(d).virtualhost = a.string(0); },
   };
   if (type === 'SSL_GET') h.enable_sni = (a, d) => { http(d).enableSni = a.bool() ?? false; };
@@ -219,7 +220,7 @@ function emptyChecker(type: CheckerType, at: Statement['at']): CheckerDraft['che
   switch (type) {
     case 'HTTP_GET':
     case 'SSL_GET':
-      return { type, at, urls: [], enableSni: false, fastRecovery: false };
+      return { type, at, urls: [], enableSni: false };
     case 'MISC_CHECK':
       return { type, at, script: { command: '', argv: [] }, dynamic: false };
     case 'UDP_CHECK':

@@ -292,7 +292,6 @@ export interface HttpCheck extends CheckerBase {
   httpProtocol?: '1.0' | '1.0C' | '1.1';
   virtualhost?: string;
   enableSni: boolean;
-  fastRecovery: boolean;
 }
 export interface MiscCheck extends CheckerBase {
   type: 'MISC_CHECK';
