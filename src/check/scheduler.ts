@@ -233,8 +233,8 @@ export class CheckScheduler extends EventEmitter {
     state.successes = 0;
     state.failures++;
     state.failedAttempts++;
-    // keepalived retries only a server it still believes up.
-    if (state.up && state.failedAttempts <= spec.retry) {
+    // keepalived retries a server it still believes up; its TCP_CHECK retries a down one too.
+    if ((state.up || spec.kind === 'TCP_CHECK') && state.failedAttempts <= spec.retry) {
       this.arm(state, spec.delayBeforeRetryMs, now);
       return false;
     }

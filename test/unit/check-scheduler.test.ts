@@ -48,7 +48,7 @@ test('keepalived retry: an up server goes down after retry+1 consecutive failure
   assert.deepEqual({ ...events[0], at: 0 }, { checkId: 'rs1', up: false, reason: 'broken', latencyMs: 0, at: 0 });
   assert.equal(scheduler.status('rs1')!.consecutiveFailures, 3);
   clock.advance(10_000);
-  assert.deepEqual(ran().slice(-1), [22_000], 'a down server is checked every delay_loop, not retried');
+  assert.deepEqual(ran().slice(-1), [22_000], 'the next round of a down server starts a delay_loop later');
   assert.equal(events.length, 2);
   assert.equal(events[1]!.up, true, 'one success brings it back (rise 1)');
 });
@@ -208,4 +208,18 @@ test('MISC_CHECK misc_dynamic: exit 0 gives the configured weight back, as keepa
     { kind: 'MISC_CHECK', miscPath: '/bin/true', miscDynamic: true });
   for (let i = 0; i < 5; i++) clock.advance(i === 0 ? 0 : 10_000);
   assert.deepEqual(events.map((e) => [e.up, e.weight]), [[true, 5], [true, undefined], [true, 7], [false, undefined], [true, undefined]]);
+});
+
+test('as keepalived: TCP_CHECK retries a down server within each round; other checks wait for the next round', () => {
+  const tcp = setup([false, false, false, false], { retry: 2, delayBeforeRetry: 1 });
+  tcp.clock.advance(0);
+  tcp.clock.advance(10_000);
+  tcp.clock.advance(1_000);
+  tcp.clock.advance(1_000);
+  assert.deepEqual(tcp.ran(), [0, 10_000, 11_000, 12_000], 'down at once, then retried each delay_before_retry');
+  const udp = setup([false, false, false], { kind: 'UDP_CHECK', retry: 2, delayBeforeRetry: 1 });
+  udp.clock.advance(0);
+  udp.clock.advance(10_000);
+  udp.clock.advance(2_000);
+  assert.deepEqual(udp.ran(), [0, 10_000], 'a down UDP server is tried once a round');
 });
