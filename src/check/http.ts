@@ -23,7 +23,7 @@ export function httpProbe(spec: HttpCheck & ConnectOptions): Probe {
         bindTo: spec.bindTo,
         bindPort: spec.bindPort,
         tls: spec.kind === 'SSL_GET',
-        servername: spec.enableSni ? virtualhost : undefined,
+        servername: spec.enableSni ? url.virtualhost ?? spec.sniHost : undefined,
         timeoutMs: spec.connectTimeoutMs,
       };
       cancelCurrent = httpFetch(

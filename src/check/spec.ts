@@ -45,6 +45,8 @@ export interface CheckInput {
   httpProtocol?: string;
   virtualhost?: string;
   enableSni?: boolean;
+  /** TLS server name when a url has none; when absent (not merely undefined), the virtualhost. */
+  sniHost?: string | undefined;
   miscPath?: string;
   miscTimeout?: number;
   miscDynamic?: boolean;
@@ -140,6 +142,7 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
         httpProtocol: parseHttpProtocol(input.httpProtocol, fail),
         virtualhost: input.virtualhost,
         enableSni: input.enableSni ?? false,
+        ...sniHost(input),
       };
     }
     case 'MISC_CHECK': {
@@ -259,4 +262,11 @@ export function parseHexBytes(text: string, fail: (m: string) => never): { bytes
   }
   if (bytes.length === 0) fail('hex string is empty');
   return { bytes: Buffer.from(bytes), mask: Buffer.from(mask) };
+}
+
+/** SSL_GET's server name when a url has no virtualhost of its own: sniHost if the caller chose one (even none), else the virtualhost. */
+function sniHost(input: CheckInput): { sniHost?: string } {
+  if (!input.enableSni) return {};
+  const name = 'sniHost' in input ? input.sniHost : input.virtualhost;
+  return name === undefined ? {} : { sniHost: name };
 }

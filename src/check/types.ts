@@ -74,8 +74,10 @@ export interface HttpCheck {
   urls: UrlCheck[];
   httpProtocol: HttpProtocol;
   virtualhost?: string;
-  /** SSL_GET only: send the virtualhost as TLS server name. */
+  /** SSL_GET only: send a virtualhost as TLS server name. */
   enableSni: boolean;
+  /** The server name when a url has no virtualhost: the checker's or virtual server's (never the real server's, as keepalived). */
+  sniHost?: string;
 }
 
 export interface MiscCheck {

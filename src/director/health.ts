@@ -59,6 +59,7 @@ function checkInput(c: Checker, vs: VirtualServer, rs: RealServer): CheckInput {
       input.httpProtocol = c.httpProtocol;
       input.virtualhost = c.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
       input.enableSni = c.enableSni;
+      input.sniHost = c.virtualhost ?? vs.virtualhost;
       break;
     case 'MISC_CHECK':
       input.miscPath = c.script.command;

@@ -185,3 +185,31 @@ virtual_server 10.0.0.100 25 {
     ['TCP 10.0.0.100:25 -> 10.0.1.2:25 SMTP_CHECK#2', '10.0.2.2', 25, '10.0.0.1', 'lb.example.org'],
   ]);
 });
+
+test('SSL_GET sends as TLS server name the checker\'s or virtual server\'s virtualhost, never the real server\'s, as keepalived', () => {
+  const { checks } = checksOf(`
+virtual_server 10.0.0.100 443 {
+  protocol TCP
+  real_server 10.0.1.2 443 {
+    virtualhost rs.example.test
+    SSL_GET {
+      enable_sni
+      url {
+        path /
+      }
+    }
+    SSL_GET {
+      enable_sni
+      virtualhost checker.example.test
+      url {
+        path /
+      }
+    }
+  }
+}
+`);
+  assert.deepEqual(checks.map((c) => [(c.spec as { virtualhost?: string }).virtualhost, (c.spec as { sniHost?: string }).sniHost]), [
+    ['rs.example.test', undefined],
+    ['checker.example.test', 'checker.example.test'],
+  ]);
+});
