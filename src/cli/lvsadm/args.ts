@@ -309,11 +309,29 @@ function checkTunnelOptions(out: Output, tunnelType: number, options: Set<Option
 /** The address of a command line that names none. Shared: parsing replaces an address, never writes into one. */
 const NO_ADDR: InetAddr = Object.freeze({ family: 4, bytes: new Uint8Array(16) });
 
+type Parsed = ParsedCommand | ParseFailure;
+
+/** Runs a parse to its end: at once when it waits for nothing, otherwise through each name lookup it waits for. */
+function drive(steps: Generator<Promise<unknown>, Parsed, unknown>, next: () => IteratorResult<Promise<unknown>, Parsed>): Parsed | Promise<Parsed> {
+  const step = next();
+  if (step.done) return step.value;
+  return step.value.then((v) => drive(steps, () => steps.next(v)), (e: unknown) => drive(steps, () => steps.throw(e)));
+}
+
 /**
  * Parses argv (argv[0] is the program name) like ipvsadm's parse_options and
  * the checks of process_options. Throws Exit for what ipvsadm exits on.
+ * Synchronous unless a host or service name must be looked up: a restore
+ * parses thousands of numeric lines, and a promise for each costs more than
+ * the parse.
  */
-export async function parseCommandLine(argv: readonly string[], out: Output, names: Names): Promise<ParsedCommand | ParseFailure> {
+export function parseCommandLine(argv: readonly string[], out: Output, names: Names): Parsed | Promise<Parsed> {
+  const steps = parseSteps(argv, out, names);
+  return drive(steps, () => steps.next());
+}
+
+/** The parse, yielding each name lookup it must wait for. */
+function* parseSteps(argv: readonly string[], out: Output, names: Names): Generator<Promise<unknown>, Parsed, unknown> {
   const program = argv[0];
   const ctx = new PoptContext<Val>(argv.slice(1), OPTION_TABLE);
   const options = new Set<OptionName>();
@@ -362,7 +380,7 @@ export async function parseCommandLine(argv: readonly string[], out: Output, nam
         setOption('service-address');
         service.protocol = protocolOf(ev.val);
         let parsed = parseService(arg, service, service.protocol, names);
-        if (typeof parsed !== 'number') parsed = await parsed;
+        if (typeof parsed !== 'number') parsed = (yield parsed) as number;
         if (!(parsed & SERVICE_ADDR)) fail(out, 'illegal virtual server address[:port] specified');
         break;
       }
@@ -385,7 +403,7 @@ export async function parseCommandLine(argv: readonly string[], out: Output, nam
         setOption('netmask');
         if (service.family !== 6) {
           let mask = inetAton(arg);
-          if (mask === undefined) mask = await names.hostToAddr(arg);
+          if (mask === undefined) mask = (yield names.hostToAddr(arg)) as number | undefined;
           if (mask === undefined) fail(out, 'illegal virtual server persistent mask specified');
           service.netmask = mask;
         } else {
@@ -397,7 +415,7 @@ export async function parseCommandLine(argv: readonly string[], out: Output, nam
         setOption('real-server');
         const target = { family: service.family, addr: service.addr, port: service.port };
         let parsed = parseService(arg, target, service.protocol, names);
-        if (typeof parsed !== 'number') parsed = await parsed;
+        if (typeof parsed !== 'number') parsed = (yield parsed) as number;
         server.family = target.family;
         server.addr = target.addr;
         server.port = target.port;

@@ -243,19 +243,31 @@ function readConnections(netns: string | undefined): string {
   return inNetns(netns, read);
 }
 
-/** Handles one command line; table changes are queued in run.pending. Returns a status, or 'queued'. */
-async function execute(run: Run, argv: string[], fromRestore: boolean): Promise<number | 'queued'> {
+/**
+ * Handles one command line; table changes are queued in run.pending. Returns a
+ * status, or 'queued'; synchronously when the line only queues a change (a
+ * restore's thousands of lines then make no promise each).
+ */
+function execute(run: Run, argv: string[], fromRestore: boolean): number | 'queued' | Promise<number | 'queued'> {
   // What parsing prints must follow the reports of requests still queued.
   const lineOut = new Output();
-  let parsed: Awaited<ReturnType<typeof parseCommandLine>>;
-  try {
-    parsed = await parseCommandLine(argv, lineOut, run.names);
-  } catch (e) {
+  const unparsed = async (e: unknown): Promise<never> => {
     await flush(run);
     run.out.out(lineOut.takeStdout());
     run.out.err(lineOut.takeStderr());
     throw e;
+  };
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv, lineOut, run.names);
+  } catch (e) {
+    return unparsed(e);
   }
+  if (parsed instanceof Promise) return parsed.then((p) => executeParsed(run, p, fromRestore), unparsed);
+  return executeParsed(run, parsed, fromRestore);
+}
+
+function executeParsed(run: Run, parsed: Awaited<ReturnType<typeof parseCommandLine>>, fromRestore: boolean): number | 'queued' | Promise<number | 'queued'> {
   if ('failure' in parsed) {
     run.pending.push({ message: parsed.failure });
     return 'queued';
@@ -265,6 +277,11 @@ async function execute(run: Run, argv: string[], fromRestore: boolean): Promise<
     run.pending.push(request);
     return 'queued';
   }
+  return runNow(run, parsed, fromRestore);
+}
+
+/** A command that reads the table or restores: everything queued goes first. */
+async function runNow(run: Run, parsed: ParsedCommand, fromRestore: boolean): Promise<number> {
   await flush(run);
   switch (parsed.command) {
     case 'list':
@@ -311,7 +328,8 @@ async function restore(run: Run): Promise<number> {
       // Bounded batches keep memory flat on large inputs. Sent before the next
       // line is queued, so the last line's outcome still comes from the final flush.
       if (run.pending.length >= RESTORE_BATCH) await flush(run);
-      status = await execute(run, [run.program, ...words], true);
+      const done = execute(run, [run.program, ...words], true);
+      status = done instanceof Promise ? await done : done;
     }
     // What has arrived is in the kernel, and its refusals said, before waiting for more (ipvsadm's stderr is unbuffered).
     if (run.pending.length > 0) {
