@@ -97,6 +97,13 @@ export async function runDaemon(opts: RunOptions, inbox: SignalInbox): Promise<n
   }
 }
 
+/** lvs_flush: every service of the table goes before the configuration is loaded. */
+async function flushAtStart(client: IpvsClient, log: pino.Logger): Promise<void> {
+  const [result] = await client.apply([{ op: 'flush' }]);
+  if (result && !result.ok) throw new Error(`lvs_flush: ${result.error.message}`);
+  log.info('lvs_flush: the IPVS table was emptied before loading the configuration');
+}
+
 async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<number> {
   const log = makeLogger();
   const source: SourceOptions = opts.configId !== undefined ? { configId: opts.configId } : {};
@@ -149,6 +156,8 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   };
 
   try {
+    // As keepalived: lvs_flush empties the whole table before the configuration goes in.
+    if (config.global.lvsFlush) await flushAtStart(client, log);
     await director.load(config, 'start');
     for (const c of components) await c.apply(config, 'start');
   } catch (err) {

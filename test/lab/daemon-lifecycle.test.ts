@@ -3,8 +3,9 @@
 // SIGTERM leaves the IPVS table in place unless global_defs asks for
 // lvs_flush_on_stop: with VS only lvsd's services go, without an argument all.
 // A second lvsd in the same namespace refuses to start and touches nothing.
-// Signals sent while it starts are held and handled once it runs; with
-// nothing to poll it still runs until stopped.
+// lvs_flush empties the table at start. Signals sent while it starts are
+// held and handled once it runs; with nothing to poll it still runs until
+// stopped.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -214,6 +215,18 @@ test('with nothing to poll (no API, checks, VRRP or resync) lvsd still runs unti
   await lvsd.waitFor(/lvsd running/, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   assert.equal(lvsd.exited, undefined, `lvsd ended by itself:\n${lvsd.tail()}`);
+  await lvsd.stop('SIGTERM');
+  assert.equal(lvsd.exited, 0, lvsd.tail());
+});
+
+test('lvs_flush empties the table at start, as keepalived does: a service the file does not name is gone', async () => {
+  requireLab();
+  const ns = await director('daemon-flush-start');
+  assert.deepEqual(await services(ns), ['-t 10.40.0.200:25']);
+  const lvsd = start(ns, 'lvs_flush');
+  await lvsd.waitFor(/lvsd running/, 30_000);
+  assert.deepEqual(await services(ns), ['-t 10.40.0.100:80', '-u 10.40.0.100:53']);
+  assert.ok(lvsd.lines.some((l) => /lvs_flush: the IPVS table was emptied before loading the configuration/.test(l)), lvsd.tail());
   await lvsd.stop('SIGTERM');
   assert.equal(lvsd.exited, 0, lvsd.tail());
 });
