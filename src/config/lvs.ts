@@ -267,7 +267,10 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
     if (d.vs.omega) a.unsupported('quorum_down and notify_down do not run when lvsd stops');
   },
   quorum: (a, d) => {
-    d.vs.quorum = a.int(0, 0, 0x7fffffff) ?? d.vs.quorum;
+    const q = a.int(0, 0, 0x7fffffff);
+    // keepalived takes 0 as 1: a quorum of 0 would hold with every server down, and the sorry server never go in.
+    if (q === 0) a.warning('quorum 0 is taken as 1, as keepalived takes it');
+    d.vs.quorum = q === 0 ? 1 : q ?? d.vs.quorum;
     d.quorumGiven = true;
   },
   hysteresis: (a, d) => { d.vs.hysteresis = a.int(0, 0, 0x7fffffff) ?? d.vs.hysteresis; },

@@ -170,7 +170,22 @@ export function serverEntry(vs: VirtualServer, rs: ConfigRealServer, health: Hea
 export interface DesiredTable {
   table: TableEntry[];
   /** Virtual servers whose quorum came or went in this build (for quorum_up / quorum_down). */
-  quorumChanges: { vs: VirtualServer; name: string; up: boolean }[];
+  quorumChanges: QuorumChange[];
+}
+
+/** first: the virtual server's first evaluation (at start, or new in a reload). */
+export interface QuorumChange { vs: VirtualServer; name: string; up: boolean; first: boolean }
+
+/**
+ * Quorum of a virtual server given what was known of it. As keepalived, a
+ * virtual server starts without quorum: the first evaluation needs quorum +
+ * hysteresis, and reports gaining it, or starting without it when a sorry
+ * server then goes in.
+ */
+export function quorumState(vs: VirtualServer, name: string, liveWeight: number, known: boolean | undefined): { has: boolean; change?: QuorumChange } {
+  const has = hasQuorum(vs, liveWeight, known ?? false);
+  const changed = known === undefined ? has || vs.sorryServer !== undefined : has !== known;
+  return changed ? { has, change: { vs, name, up: has, first: known === undefined } } : { has };
 }
 
 export function buildDesiredTable(config: KeepalivedConfig, health: HealthLookup, quorum: QuorumMemory): DesiredTable {
@@ -191,10 +206,9 @@ export function buildDesiredTable(config: KeepalivedConfig, health: HealthLookup
         quiesced.push(rs);
       }
     }
-    const had = quorum.get(name) ?? true;
-    const has = hasQuorum(vs, liveWeight, had);
+    const { has, change } = quorumState(vs, name, liveWeight, quorum.get(name));
     quorum.set(name, has);
-    if (has !== had) quorumChanges.push({ vs, name, up: has });
+    if (change) quorumChanges.push(change);
     const sorry = vs.sorryServer;
 
     for (const key of serviceKeys(vs, config)) {
@@ -204,9 +218,13 @@ export function buildDesiredTable(config: KeepalivedConfig, health: HealthLookup
       if (has || !sorry) {
         for (const { rs, weight } of live) put(entryFor(rs, weight, port));
         for (const rs of quiesced) put(entryFor(rs, 0, port));
-        // An inhibited sorry server waits in the table at weight 0.
-        if (sorry?.inhibit) put(realServerFor(sorry, 0, {}, port));
+        // An inhibited sorry server waits in the table at weight 0 (unless it is one of the real servers, as keepalived leaves it).
+        const waiting = sorry?.inhibit ? realServerFor(sorry, 0, {}, port) : undefined;
+        if (waiting && !servers.has(entryId(waiting))) put(waiting);
       } else {
+        // As keepalived: without quorum, inhibit_on_failure servers wait at weight 0 beside the sorry server; the others go.
+        for (const { rs } of live) if (rs.inhibitOnFailure) put(entryFor(rs, 0, port));
+        for (const rs of quiesced) put(entryFor(rs, 0, port));
         put(realServerFor(sorry, 1, {}, port));
       }
       table.push({ service: serviceFor(key, vs), realServers: [...servers.values()] });

@@ -8,7 +8,7 @@ import type { KeepalivedConfig, RealServer as ConfigRealServer, Script, VirtualS
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
 import type { RealServer } from '../ipvs/types';
 import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
-import { buildDesiredTable, hasQuorum, serverEntry, virtualServerName, type DesiredTable, type HealthLookup, type QuorumMemory } from './desired';
+import { buildDesiredTable, quorumState, serverEntry, virtualServerName, type DesiredTable, type HealthLookup, type QuorumMemory } from './desired';
 import { changeRow, type TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
 import { serviceId } from './ids';
@@ -215,9 +215,8 @@ export class Director extends EventEmitter<DirectorEvents> {
       const next = changeRow(row, changes);
       // Without a sorry server quorum changes nothing in the row: it holds the live servers at their weights, and quiesced ones at 0.
       const name = virtualServerName(vs);
-      const had = this.quorum.get(name) ?? true;
-      const has = hasQuorum(vs, weightOf(next.row), had);
-      if (has !== had) quorumChanges.push({ vs, name, up: has });
+      const { change } = quorumState(vs, name, weightOf(next.row), this.quorum.get(name));
+      if (change) quorumChanges.push(change);
       rows.push(next.row);
       ops.push(...next.ops);
     }
@@ -333,9 +332,10 @@ export class Director extends EventEmitter<DirectorEvents> {
   /** Records quorum that came or went, and says so (log, event, quorum_up / quorum_down); what is recorded already is not said again. */
   private announceQuorum(changes: DesiredTable['quorumChanges']): void {
     for (const q of changes) {
-      if ((this.quorum.get(q.name) ?? true) === q.up) continue;
+      if (this.quorum.get(q.name) === q.up) continue;
       this.quorum.set(q.name, q.up);
-      this.opts.log.warn({ virtualServer: q.name, up: q.up }, q.up ? 'quorum regained' : 'quorum lost');
+      const said = q.first ? (q.up ? 'quorum gained' : 'starting without quorum: the sorry server is in') : (q.up ? 'quorum regained' : 'quorum lost');
+      this.opts.log.warn({ virtualServer: q.name, up: q.up }, said);
       this.emit('quorum', { virtualServer: q.name, up: q.up });
       const script = q.up ? q.vs.quorumUp : q.vs.quorumDown;
       if (script) this.opts.runScript(script, `${q.up ? 'quorum_up' : 'quorum_down'} of ${q.name}`);

@@ -7,6 +7,7 @@ import { loadConfig, type KeepalivedConfig } from '../../src/config';
 import { buildDesiredTable, virtualServerName, type HealthLookup, type QuorumMemory } from '../../src/director/desired';
 import { serviceId, realServerId } from '../../src/director/ids';
 import { SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED2 } from '../../src/ipvs/types';
+import { loadConfigText } from '../helpers/config-text';
 
 function config(text: string): KeepalivedConfig {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-desired-'));
@@ -80,7 +81,8 @@ test('quorum with hysteresis: the sorry server replaces the pool below quorum - 
     const d = buildDesiredTable(cfg, h, memory);
     return { servers: d.table[0]!.realServers.map((r) => `${realServerId(r)}/${r.weight}/${r.forward}`), changes: d.quorumChanges.map((c) => c.up) };
   };
-  assert.deepEqual(ids(allUp), { servers: ['10.0.2.1:443/2/route', '10.0.2.2:443/2/route', '10.0.2.3:443/2/route'], changes: [] });
+  // As keepalived: quorum is gained at start (quorum_up runs) when quorum + hysteresis (5) is live.
+  assert.deepEqual(ids(allUp), { servers: ['10.0.2.1:443/2/route', '10.0.2.2:443/2/route', '10.0.2.3:443/2/route'], changes: [true] });
   // weight 4 left: 4 >= quorum - hysteresis (3): still has quorum
   assert.deepEqual(ids(down('10.0.2.3')).changes, []);
   // weight 2 left: lost
@@ -89,6 +91,41 @@ test('quorum with hysteresis: the sorry server replaces the pool below quorum - 
   assert.deepEqual(ids(down('10.0.2.3')), { servers: ['10.0.9.9:443/1/route'], changes: [] });
   assert.deepEqual(ids(allUp).changes, [true]);
   assert.equal(memory.get(virtualServerName(cfg.virtualServers[0]!)), true);
+});
+
+test('as keepalived starts: too little weight for quorum + hysteresis starts with the sorry server in (quorum_down); without one, nothing is said', () => {
+  const cfg = config(QUORUM);
+  const first = buildDesiredTable(cfg, down('10.0.2.3'), new Map());
+  assert.deepEqual(first.table[0]!.realServers.map((r) => `${realServerId(r)}/${r.weight}`), ['10.0.9.9:443/1']);
+  assert.deepEqual(first.quorumChanges.map((c) => [c.up, c.first]), [[false, true]]);
+  const bare = config(QUORUM.replace('  sorry_server 10.0.9.9 443\n', ''));
+  const none = buildDesiredTable(bare, down('10.0.2.3'), new Map());
+  assert.deepEqual(none.table[0]!.realServers.map(realServerId), ['10.0.2.1:443', '10.0.2.2:443']);
+  assert.deepEqual(none.quorumChanges, []);
+});
+
+test('as keepalived: without quorum, inhibit_on_failure servers wait at weight 0 beside the sorry server; an inhibited sorry server that is also a real server keeps the real one', () => {
+  const cfg = config(`
+virtual_server 10.0.0.3 80 {
+  protocol TCP
+  quorum 3
+  sorry_server 10.0.1.1 80
+  sorry_server_inhibit
+  real_server 10.0.1.1 80 { weight 5 }
+  real_server 10.0.1.2 80 {
+    weight 1
+    inhibit_on_failure
+  }
+  real_server 10.0.1.3 80 {
+    weight 1
+    inhibit_on_failure
+  }
+  real_server 10.0.1.4 80 { weight 1 }
+}
+`);
+  const row = (h: HealthLookup) => buildDesiredTable(cfg, h, new Map()).table[0]!.realServers.map((r) => `${realServerId(r)}/${r.weight}`).sort();
+  assert.deepEqual(row(allUp), ['10.0.1.1:80/5', '10.0.1.2:80/1', '10.0.1.3:80/1', '10.0.1.4:80/1']);
+  assert.deepEqual(row(down('10.0.1.1', '10.0.1.3')), ['10.0.1.1:80/1', '10.0.1.2:80/0', '10.0.1.3:80/0']);
 });
 
 test('groups expand to one service per address and fwmark, sharing the real servers', () => {
@@ -127,4 +164,11 @@ virtual_server fd00::1 53 {
   assert.equal(e.service.netmask, 64);
   const rs = e.realServers[0]!;
   assert.deepEqual([rs.forward, rs.tunnelType, rs.tunnelPort, rs.tunnelFlags], ['tunnel', 'gue', 6080, 1]);
+});
+
+test('quorum 0 is taken as 1, as keepalived takes it: with every server down the sorry server goes in', () => {
+  const loaded = loadConfigText('virtual_server 10.0.0.4 80 {\n  protocol TCP\n  quorum 0\n  sorry_server 10.0.9.9 80\n  real_server 10.0.1.1 80 {\n  }\n}\n');
+  assert.ok(loaded.diagnostics.some((d) => d.line === 3 && d.message === 'quorum 0 is taken as 1, as keepalived takes it'), JSON.stringify(loaded.diagnostics));
+  const row = buildDesiredTable(loaded.config, down('10.0.1.1'), new Map()).table[0]!.realServers.map(realServerId);
+  assert.deepEqual(row, ['10.0.9.9:80']);
 });
