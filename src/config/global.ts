@@ -1,6 +1,6 @@
 // global_defs: notification, identity, LVS-wide and VRRP-wide settings.
 import { Diagnostics } from './diagnostics';
-import { applyBlock, Handlers, ignored, needBlock } from './block';
+import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
 import { GlobalDefs } from './model';
 import { Statement } from './tree';
 import { Args } from './values';
@@ -141,19 +141,30 @@ const HANDLERS: Handlers<GlobalDefs> = {
     a.unsupported('VRRP starts at once');
   },
   // Accepted as keepalived does, but with no bearing on what lvsd drives.
+  ...unsupported<GlobalDefs>({
+    rs_init_notifies: 'notify_up does not run at start for the real servers that start up',
+    notify_fifo: 'no state change is written to a FIFO',
+    notify_fifo_script: 'no state change is written to a FIFO',
+    vrrp_notify_fifo: 'no VRRP state change is written to a FIFO',
+    vrrp_notify_fifo_script: 'no VRRP state change is written to a FIFO',
+    lvs_notify_fifo: 'no real server state change is written to a FIFO',
+    lvs_notify_fifo_script: 'no real server state change is written to a FIFO',
+    startup_script: 'the program does not run before lvsd starts',
+    shutdown_script: 'the program does not run when lvsd stops',
+  }),
   ...ignored<GlobalDefs>(
     'checker_log_all_failures', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_checker', 'enable_snmp_rfc',
     'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'snmp_socket', 'enable_dbus', 'dbus_service_name',
-    'notify_fifo', 'notify_fifo_script', 'vrrp_notify_fifo', 'vrrp_notify_fifo_script', 'lvs_notify_fifo',
-    'lvs_notify_fifo_script', 'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters',
+    'lvs_notify_fifo',
+    'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters',
     'nftables_ifindex', 'nftables_ipvs', 'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap',
     'checker_no_swap', 'bfd_no_swap', 'vrrp_rt_priority', 'checker_rt_priority', 'bfd_rt_priority',
     'max_auto_priority', 'min_auto_priority_delay', 'process_names', 'process_name', 'vrrp_process_name',
     'checker_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'dynamic_interfaces', 'vmac_prefix',
-    'vmac_addr_prefix', 'umask', 'random_seed', 'log_unknown_vrids', 'rs_init_notifies', 'no_checker_emails',
+    'vmac_addr_prefix', 'umask', 'random_seed', 'log_unknown_vrids', 'no_checker_emails',
     'vrrp_min_garp', 'vrrp_garp_extra_if', 'vrrp_notify_priority_changes', 'net_namespace',
-    'net_namespace_ipvs', 'instance', 'use_pid_dir', 'startup_script', 'startup_script_timeout',
-    'shutdown_script', 'shutdown_script_timeout', 'tmp_config_directory', 'config_save_dir', 'data_use_instance',
+    'net_namespace_ipvs', 'instance', 'use_pid_dir', 'startup_script_timeout',
+    'shutdown_script_timeout', 'tmp_config_directory', 'config_save_dir', 'data_use_instance',
   ),
 };
 
