@@ -314,9 +314,11 @@ function parseKey(a: Args): VirtualServer['key'] | undefined {
  * The port a real or sorry server gets in the kernel, as keepalived sets it:
  * with NAT its own (the service's when it has none); with DR or TUN the
  * service's, since the packet keeps its destination port (0 for a fwmark).
+ * In a group, 0 stands for each entry's own port.
  */
 function serverPort(what: string, server: { address: string; port: number; at: SourceLocation }, method: LvsMethod, key: VirtualServer['key'], diags: Diagnostics): number {
-  if (key.kind === 'group') return server.port;
+  // The group's entries are known only once the whole file is read: validate.ts warns there.
+  if (key.kind === 'group') return method.kind === 'NAT' ? server.port : 0;
   const servicePort = key.kind === 'address' ? key.port : 0;
   if (method.kind === 'NAT') return server.port === 0 ? servicePort : server.port;
   if (server.port !== 0 && server.port !== servicePort) {

@@ -114,12 +114,13 @@ function checkVirtualServer(vs: VirtualServer, groups: Map<string, VirtualServer
     const other = seen.get(id);
     if (other) diags.error(rs.at, 'real_server', `${rs.address} port ${rs.port} is already a real server of ${describeKey(vs)} (${where(other.at)})`);
     else seen.set(id, rs);
-    // Only NAT rewrites ports: with DR and TUN the packet keeps the service port.
-    const servicePorts = k.kind === 'address' ? [k.port] : k.kind === 'group'
-      ? (groups.get(k.group)?.entries ?? []).flatMap((e) => (e.kind === 'range' ? [e.port] : []))
-      : [];
-    if (rs.method.kind !== 'NAT' && rs.port !== 0 && servicePorts.some((p) => p !== 0 && p !== rs.port)) {
-      diags.warning(rs.at, 'real_server', `${rs.address}: port ${rs.port} differs from the service port ${servicePorts.find((p) => p !== rs.port)}, but ${rs.method.kind} cannot change ports`);
+    // DR and TUN in a group take each entry's port: say so when the file writes another.
+    const written = rs.checkPort ?? rs.port;
+    if (k.kind === 'group' && rs.method.kind !== 'NAT' && written !== 0) {
+      const ports = (groups.get(k.group)?.entries ?? []).flatMap((e) => (e.kind === 'range' && e.port !== written ? [e.port] : []));
+      if (ports.length > 0) {
+        diags.warning(rs.at, 'real_server', `${rs.address} port ${written} is not kept (${rs.method.kind} keeps the destination port): the entries of group ${k.group} use their own (${[...new Set(ports)].join(', ')}), as keepalived does`);
+      }
     }
     if (k.kind === 'fwmark' && rs.method.kind === 'NAT' && rs.port === 0) {
       diags.warning(rs.at, 'real_server', `${rs.address}: NAT for fwmark ${k.fwmark} without a real server port keeps each client's destination port`);
