@@ -11,7 +11,7 @@ import {
   type TunnelType, TUN_F_CSUM, TUN_F_REMCSUM,
 } from '../ipvs/types';
 import { entryId, type TableEntry } from './diff';
-import { canonicalAddress } from './ids';
+import { canonicalAddress, serviceId } from './ids';
 
 /** Health of one configured real server as its checkers see it. */
 export interface ServerHealth {
@@ -230,6 +230,28 @@ export function buildDesiredTable(config: KeepalivedConfig, health: HealthLookup
       table.push({ service: serviceFor(key, vs), realServers: [...servers.values()] });
     }
   }
-  return { table, quorumChanges };
+  return { table: mergeShared(table), quorumChanges };
 }
 
+
+/**
+ * One kernel service named by two blocks (a group's fwmark entry shared by a
+ * TCP and a UDP virtual server): keepalived fills it with the real servers of
+ * both; the first block's service settings stay.
+ */
+function mergeShared(table: TableEntry[]): TableEntry[] {
+  const byId = new Map<string, TableEntry>();
+  const out: TableEntry[] = [];
+  for (const e of table) {
+    const id = serviceId(e.service);
+    const first = byId.get(id);
+    if (!first) {
+      byId.set(id, e);
+      out.push(e);
+      continue;
+    }
+    const have = new Set(first.realServers.map(entryId));
+    first.realServers.push(...e.realServers.filter((r) => !have.has(entryId(r))));
+  }
+  return out;
+}

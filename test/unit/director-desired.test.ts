@@ -173,3 +173,28 @@ test('quorum 0 is taken as 1, as keepalived takes it: with every server down the
   const row = buildDesiredTable(loaded.config, down('10.0.1.1'), new Map()).table[0]!.realServers.map(realServerId);
   assert.deepEqual(row, ['10.0.9.9:80']);
 });
+
+test('a group\'s fwmark entry used by a TCP and a UDP virtual server carries the real servers of both, as keepalived fills it', () => {
+  const cfg = config(`
+virtual_server_group G {
+  10.0.0.20 80
+  fwmark 7
+}
+virtual_server group G {
+  protocol TCP
+  lb_kind DR
+  real_server 10.0.3.1 80 { weight 1 }
+}
+virtual_server group G {
+  protocol UDP
+  lb_kind DR
+  real_server 10.0.3.2 80 { weight 1 }
+}
+`);
+  const { table } = buildDesiredTable(cfg, allUp, new Map());
+  assert.deepEqual(table.map((e) => [serviceId(e.service), e.realServers.map(realServerId)]), [
+    ['tcp:10.0.0.20:80', ['10.0.3.1:80']],
+    ['fwm:7', ['10.0.3.1:0', '10.0.3.2:0']],
+    ['udp:10.0.0.20:80', ['10.0.3.2:80']],
+  ]);
+});
