@@ -53,18 +53,19 @@ function book() {
   return { clock, state, health };
 }
 
-const server = (options: string, vsOptions = '') => `
+/** Virtual server 10.0.0.100:80 with the one real server 10.0.1.2:80 and the given checker blocks, the first opening on line 7. */
+const withCheckers = (checkers: string, vsOptions = '') => `
 virtual_server 10.0.0.100 80 {
   protocol TCP
   delay_loop 6
   ${vsOptions}
   real_server 10.0.1.2 80 {
-    TCP_CHECK {
-      ${options}
-    }
+${checkers}
   }
 }
 `;
+
+const server = (options: string, vsOptions = '') => withCheckers(`    TCP_CHECK {\n      ${options}\n    }`, vsOptions);
 
 test('a reload that changes a check keeps its verdict: a dead server stays out, a live one stays in (alpha or not)', () => {
   const { clock, state, health } = book();
@@ -86,11 +87,7 @@ test('a reload that changes a check keeps its verdict: a dead server stays out, 
 });
 
 test('regex_options and regex offsets reach the HTTP check; options JavaScript cannot honour are warned about', () => {
-  const loaded = loadConfigText(`
-virtual_server 10.0.0.100 80 {
-  protocol TCP
-  real_server 10.0.1.2 80 {
-    HTTP_GET {
+  const loaded = loadConfigText(withCheckers(`    HTTP_GET {
       url {
         path /health
         regex "status: ok$"
@@ -98,12 +95,9 @@ virtual_server 10.0.0.100 80 {
         regex_min_offset 5
         regex_max_offset 100
       }
-    }
-  }
-}
-`);
+    }`));
   assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
-  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.message]), [[9, 'regex_options ungreedy has no equivalent in lvsd\'s regular expressions; ignored']]);
+  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.message]), [[11, 'regex_options ungreedy has no equivalent in lvsd\'s regular expressions; ignored']]);
   const [check] = buildConfiguredChecks(loaded.config).checks;
   const spec = check!.spec as { urls: unknown[] };
   assert.deepEqual(spec.urls[0], {
@@ -113,12 +107,7 @@ virtual_server 10.0.0.100 80 {
 });
 
 test('MISC_CHECK without misc_timeout (or with 0) gives its program the virtual server\'s delay_loop, as keepalived does', () => {
-  const { checks } = checksOf(`
-virtual_server 10.0.0.100 80 {
-  protocol TCP
-  delay_loop 60
-  real_server 10.0.1.2 80 {
-    MISC_CHECK {
+  const { checks } = checksOf(withCheckers(`    MISC_CHECK {
       misc_path "/bin/true"
       delay_loop 5
     }
@@ -129,19 +118,12 @@ virtual_server 10.0.0.100 80 {
     MISC_CHECK {
       misc_path "/bin/true"
       misc_timeout 3
-    }
-  }
-}
-`);
+    }`, 'delay_loop 60'));
   assert.deepEqual(checks.map((c) => (c.spec as { miscTimeoutMs: number }).miscTimeoutMs), [60_000, 60_000, 3_000]);
 });
 
 test('a MISC_CHECK whose program is not an executable file is dropped with a warning, so its server is not failed, as keepalived drops it', () => {
-  const loaded = loadConfigText(`
-virtual_server 10.0.0.100 80 {
-  protocol TCP
-  real_server 10.0.1.2 80 {
-    MISC_CHECK {
+  const loaded = loadConfigText(withCheckers(`    MISC_CHECK {
       misc_path "/nonexistent/check-web"
     }
     MISC_CHECK {
@@ -149,14 +131,11 @@ virtual_server 10.0.0.100 80 {
     }
     MISC_CHECK {
       misc_path "/bin/true"
-    }
-  }
-}
-`);
+    }`));
   assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
   assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.message]), [
-    [5, 'misc_path /nonexistent/check-web is not an executable file: this checker is dropped and 10.0.1.2 is not checked by it, as keepalived drops it'],
-    [8, 'misc_path /etc/passwd is not an executable file: this checker is dropped and 10.0.1.2 is not checked by it, as keepalived drops it'],
+    [7, 'misc_path /nonexistent/check-web is not an executable file: this checker is dropped and 10.0.1.2 is not checked by it, as keepalived drops it'],
+    [10, 'misc_path /etc/passwd is not an executable file: this checker is dropped and 10.0.1.2 is not checked by it, as keepalived drops it'],
   ]);
   assert.deepEqual(buildConfiguredChecks(loaded.config).checks.map((c) => (c.spec as { miscPath: string }).miscPath), ['/bin/true']);
 });
