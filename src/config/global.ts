@@ -155,7 +155,6 @@ const HANDLERS: Handlers<GlobalDefs> = {
   ...ignored<GlobalDefs>(
     'checker_log_all_failures', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_checker', 'enable_snmp_rfc',
     'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'snmp_socket', 'enable_dbus', 'dbus_service_name',
-    'lvs_notify_fifo',
     'vrrp_iptables', 'vrrp_ipsets', 'nftables', 'nftables_priority', 'nftables_counters',
     'nftables_ifindex', 'nftables_ipvs', 'vrrp_priority', 'checker_priority', 'bfd_priority', 'vrrp_no_swap',
     'checker_no_swap', 'bfd_no_swap', 'vrrp_rt_priority', 'checker_rt_priority', 'bfd_rt_priority',

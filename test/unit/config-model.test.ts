@@ -164,8 +164,8 @@ test('a virtual server\'s weight is the weight of its real servers that give non
 });
 
 test('global_defs keywords whose effect lvsd does not provide say what is missing (FIFO notifications, start and stop programs, rs_init_notifies)', () => {
-  const loaded = loadConfigText('global_defs {\n  notify_fifo /run/keepalived.fifo\n  startup_script /bin/true\n  rs_init_notifies\n}\n');
+  const loaded = loadConfigText('global_defs {\n  notify_fifo /run/keepalived.fifo\n  startup_script /bin/true\n  rs_init_notifies\n  lvs_notify_fifo /run/lvs.fifo\n}\n');
   assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
-  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [3, 'warning'], [4, 'warning']]);
+  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [3, 'warning'], [4, 'warning'], [5, 'warning']]);
   assert.match(loaded.diagnostics[0]!.message, /no state change is written to a FIFO/);
 });
