@@ -198,7 +198,11 @@ export class CheckScheduler extends EventEmitter {
     }
   }
 
-  /** Records an attempt's result, schedules the next attempt, then publishes any change. */
+  /**
+   * Records an attempt's result, schedules the next attempt, then publishes any
+   * change, and the first failure of an alpha check (down from the start, it
+   * changes nothing, but its server's notify_down is then due, as in keepalived).
+   */
   private settle(state: CheckState, result: ProbeResult): void {
     const now = this.clock.now();
     state.attempts++;
@@ -208,7 +212,7 @@ export class CheckScheduler extends EventEmitter {
     state.lastAt = now;
     // Armed before publishing so that a throwing listener cannot stop the check.
     const changed = result.ok ? this.onSuccess(state, result.weight, now) : this.onFailure(state, now);
-    if (changed) this.publish(state);
+    if (changed || (!result.ok && state.attempts === 1 && state.spec.alpha && !state.up)) this.publish(state);
   }
 
   private onSuccess(state: CheckState, weight: number | undefined, now: number): boolean {

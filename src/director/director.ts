@@ -69,6 +69,8 @@ export class Director extends EventEmitter<DirectorEvents> {
   private readonly reconciler: Reconciler;
   private readonly quorum: QuorumMemory = new Map();
   private readonly serverUp = new Map<string, boolean>();
+  /** Servers down from the start whose notify_down has not run yet. */
+  private readonly downUnsaid = new Set<string>();
   private rebuildPending = false;
   /** Set by stop(): health verdicts no longer change the kernel table. */
   private stopped = false;
@@ -116,6 +118,8 @@ export class Director extends EventEmitter<DirectorEvents> {
     if (t) await this.opts.table.setTimeouts({ tcp: t.tcpSec ?? 0, tcpFin: t.tcpFinSec ?? 0, udp: t.udpSec ?? 0 });
     // The checks of the new configuration start once its table is in.
     const counts = this.health.apply(checks);
+    // Each server's state as its checks start: what they find next is a change to tell.
+    this.noteTransitions(new Map(effective.config.virtualServers.map((vs) => [vs, vs.realServers])));
     this.opts.log.info({ cause, changes: report.applied.length, checks: counts }, 'configuration loaded');
     this.scheduleRebuild();
     return report;
@@ -349,7 +353,14 @@ export class Director extends EventEmitter<DirectorEvents> {
         const up = this.health.serverHealth(name).up;
         const was = this.serverUp.get(name);
         this.serverUp.set(name, up);
-        if (was === undefined || was === up) continue;
+        // Down from the start (alpha) is said once a check has found it down, as keepalived says it.
+        const found = !up && this.checkFoundDown(name);
+        if (was === undefined && !found) {
+          if (!up) this.downUnsaid.add(name);
+          continue;
+        }
+        if (was === up && !(found && this.downUnsaid.has(name))) continue;
+        this.downUnsaid.delete(name);
         const reason = this.health.checksOf(name).map((id) => this.opts.scheduler.status(id)?.last?.reason).filter(Boolean).join('; ');
         this.opts.log.warn({ server: name, up, reason }, up ? 'real server up' : 'real server down');
         const at = Date.now();
@@ -359,6 +370,14 @@ export class Director extends EventEmitter<DirectorEvents> {
         if (script) this.opts.runScript(script, `${up ? 'notify_up' : 'notify_down'} of ${name}`);
       }
     }
+  }
+
+  /** Whether one of the server's checks has run and found it down. */
+  private checkFoundDown(name: string): boolean {
+    return this.health.checksOf(name).some((id) => {
+      const s = this.opts.scheduler.status(id);
+      return s !== undefined && s.attempts > 0 && !s.up;
+    });
   }
 }
 

@@ -1,0 +1,57 @@
+// notify_up / notify_down as keepalived runs them: on a real server's changes,
+// and once for a server down from the start (alpha) when a check finds it down.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CheckScheduler } from '../../src/check/scheduler';
+import type { ProbeFactory } from '../../src/check/probe';
+import { Director } from '../../src/director/director';
+import { FakeClock } from '../helpers/fake-clock';
+import { FakeKernel } from '../helpers/fake-kernel';
+import { loadConfigText } from '../helpers/config-text';
+
+const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r)); };
+
+test('alpha real servers: a first check that fails runs notify_down once, one that passes runs notify_up, as keepalived runs them', async () => {
+  const loaded = loadConfigText(`
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  alpha
+  real_server 192.168.1.11 8080 {
+    notify_down "/bin/true dead"
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+  real_server 192.168.1.12 8080 {
+    notify_down "/bin/true twelve"
+    notify_up "/bin/true twelve"
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+`);
+  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
+  const clock = new FakeClock({ start: 1_000_000 });
+  const factory: ProbeFactory = (spec) => (done) => {
+    const ok = spec.connectIp !== '192.168.1.11';
+    done({ ok, reason: ok ? 'connected' : 'refused' });
+    return () => undefined;
+  };
+  const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0, random: () => 0 });
+  const ran: string[] = [];
+  const quiet = { info() {}, warn() {}, error() {} };
+  const director = new Director({ table: new FakeKernel(), scheduler, log: quiet, runScript: (s, why) => ran.push(`${s.command} (${why})`) });
+  await director.load(loaded.config, 'start');
+  clock.advance(0);
+  await settle();
+  clock.advance(60_000);
+  await settle();
+  // Several check rounds later, each is still said once.
+  assert.deepEqual([...ran].sort(), [
+    '/bin/true dead (notify_down of TCP 10.0.0.1:80 -> 192.168.1.11:8080)',
+    '/bin/true twelve (notify_up of TCP 10.0.0.1:80 -> 192.168.1.12:8080)',
+  ]);
+  await director.stop();
+  scheduler.close();
+});
