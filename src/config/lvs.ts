@@ -267,13 +267,13 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
     if (d.vs.omega) a.unsupported('quorum_down and notify_down do not run when lvsd stops');
   },
   quorum: (a, d) => {
-    const q = a.int(0, 0, 0x7fffffff);
+    const q = a.int(0, 0, MAX_WEIGHT);
     // keepalived takes 0 as 1: a quorum of 0 would hold with every server down, and the sorry server never go in.
     if (q === 0) a.warning('quorum 0 is taken as 1, as keepalived takes it');
     d.vs.quorum = q === 0 ? 1 : q ?? d.vs.quorum;
     d.quorumGiven = true;
   },
-  hysteresis: (a, d) => { d.vs.hysteresis = a.int(0, 0, 0x7fffffff) ?? d.vs.hysteresis; },
+  hysteresis: (a, d) => { d.vs.hysteresis = a.int(0, 0, MAX_WEIGHT) ?? d.vs.hysteresis; },
   quorum_up: (a, d) => { d.vs.quorumUp = a.script(); },
   quorum_down: (a, d) => { d.vs.quorumDown = a.script(); },
   ip_family: (a, d) => {

@@ -346,15 +346,23 @@ export function parseVrrpInstance(stmt: Statement, diags: Diagnostics): VrrpInst
 const familyName = (f: AddressFamily): string => (f === AF_INET ? 'IPv4' : 'IPv6');
 
 /**
+ * The family of an instance, as keepalived sets it: its first virtual address's,
+ * else (an instance without addresses) its source's or first peer's, else IPv4.
+ */
+export function instanceFamily(v: VrrpInstance): AddressFamily {
+  const first = v.virtualIpAddresses[0]?.address ?? v.unicastSrcIp ?? v.mcastSrcIp ?? v.unicastPeers[0];
+  return first?.includes(':') ? AF_INET6 : AF_INET;
+}
+
+/**
  * Settles an instance as keepalived does once the whole file is read (the
  * global vrrp_version is known then), with a warning for each change it makes
  * to what the file says.
  */
 function settleVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Diagnostics): void {
   const say = (message: string): void => diags.warning(v.at, 'vrrp_instance', `${v.name}: ${message}`);
-  // The first virtual address sets the instance's family; keepalived ignores addresses of the other.
-  const first = v.virtualIpAddresses[0]?.address ?? v.unicastSrcIp ?? v.mcastSrcIp ?? v.unicastPeers[0];
-  const family = first?.includes(':') ? AF_INET6 : AF_INET;
+  // keepalived ignores virtual addresses of the other family than the instance's.
+  const family = instanceFamily(v);
   for (const odd of v.virtualIpAddresses.filter((a) => a.family !== family)) {
     diags.warning(odd.at, 'virtual_ipaddress', `${v.name}: ${odd.address} is not ${familyName(family)} like the first virtual address; ignored, as keepalived ignores it (virtual_ipaddress_excluded takes either family)`);
   }

@@ -149,7 +149,7 @@ function entryFor(rs: ConfigRealServer, weight: number, port: number): RealServe
 }
 
 /** Whether a virtual server has quorum with this weight of live servers, given whether it had. */
-export function hasQuorum(vs: VirtualServer, liveWeight: number, had: boolean): boolean {
+function hasQuorum(vs: VirtualServer, liveWeight: number, had: boolean): boolean {
   return had ? liveWeight >= vs.quorum - vs.hysteresis : liveWeight >= vs.quorum + vs.hysteresis;
 }
 

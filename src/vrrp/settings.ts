@@ -5,9 +5,10 @@ import type { SourceLocation } from '../config/diagnostics';
 import type {
   KeepalivedConfig, Script, VirtualIpAddress, VirtualRoute, VrrpInstance as InstanceConfig, VrrpNotify,
 } from '../config/model';
+import { instanceFamily } from '../config/vrrp';
 import { parseAddressSpec, type AddressSpec } from '../net/address-spec';
 import { parseRouteSpec, type RouteSpec } from '../net/route-spec';
-import type { SyncDaemon } from '../ipvs/types';
+import { AF_INET6, type SyncDaemon } from '../ipvs/types';
 import type { VrrpInstanceConfig } from './instance';
 import { resolveInstanceConfig } from './instance';
 import type { TrackSpec } from './tracking';
@@ -279,8 +280,7 @@ function planInstance(
   // keepalived reads mcast_src_ip and unicast_src_ip as one source address.
   const source = v.unicastPeers.length ? (v.unicastSrcIp ?? v.mcastSrcIp) : (v.mcastSrcIp ?? v.unicastSrcIp);
   if (source !== undefined) cfg.unicastSrcIp = source;
-  // Without addresses (a VRRPv2 instance kept for its election and scripts) the peers give the family.
-  const family = (vips[0] ?? cfg.unicastSrcIp ?? v.unicastPeers[0])?.includes(':') ? 6 : 4;
+  const family = instanceFamily(v) === AF_INET6 ? 6 : 4;
   // Checks everything but the interface address now, with a stand-in of the right family.
   resolveInstanceConfig({ ...cfg, primaryAddress: family === 6 ? 'fe80::1' : '0.0.0.1' });
   const plan: InstancePlan = {
