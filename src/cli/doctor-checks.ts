@@ -236,6 +236,21 @@ export function checkReversePath(facts: HostFacts, config: KeepalivedConfig): Fi
   });
 }
 
+/** A VMAC gets rp_filter 0 from lvsd, but the kernel applies conf.all's value when that is larger. */
+export function checkVmacReversePath(facts: HostFacts, config: KeepalivedConfig): Finding[] {
+  const v = config.vrrpInstances.find((i) => i.useVmac !== undefined);
+  if (!v) return [];
+  const all = Number(facts.sysctls.get('net.ipv4.conf.all.rp_filter') ?? 0);
+  const check = 'rp_filter all (use_vmac)';
+  if (all !== 1) return [{ level: 'ok', check, message: `reverse-path filter is ${all === 2 ? 'loose (2)' : 'off (0)'}` }];
+  return [{
+    level: 'warning', check,
+    message: `strict reverse-path filtering (1) in conf.all also applies to the VMAC of vrrp_instance ${v.name} (${where(v.at)}): `
+      + 'traffic to its VIPs arrives on the VMAC while the route back to the client leaves by the base interface, so it is dropped',
+    fix: `sysctl -w net.ipv4.conf.all.rp_filter=2 (loose) ${PERSIST}`,
+  }];
+}
+
 export function checkIpvsKnobs(facts: HostFacts, config: KeepalivedConfig): Finding[] {
   const nodest = facts.sysctls.get('net.ipv4.vs.expire_nodest_conn');
   const quiescent = facts.sysctls.get('net.ipv4.vs.expire_quiescent_template');
@@ -375,7 +390,7 @@ export function diagnose(facts: HostFacts, config: KeepalivedConfig | undefined,
   if (config) {
     out.push(
       ...checkSchedulers(facts, config), ...checkForwarding(facts, config), ...checkConntrack(facts, config),
-      ...checkReversePath(facts, config), ...checkIpvsKnobs(facts, config), ...checkInterfaces(facts, config),
+      ...checkReversePath(facts, config), ...checkVmacReversePath(facts, config), ...checkIpvsKnobs(facts, config), ...checkInterfaces(facts, config),
     );
   }
   out.push(...checkPorts(facts, config, opts));

@@ -249,8 +249,7 @@ const INSTANCE_UNSUPPORTED = {
   ...TRACKING_UNSUPPORTED,
   mcast_dst_ip: 'adverts go to 224.0.0.18 or ff02::12, where peers using another group do not hear them',
   vrf: 'the instance runs outside the VRF',
-  use_vmac_addr: 'no VMAC interface is used (use_vmac is refused)',
-  vmac_xmit_base: 'no VMAC interface is used (use_vmac is refused)',
+  use_vmac_addr: 'adverts leave with the base interface\'s own MAC address',
   use_ipvlan: 'no ipvlan interface is made',
   virtual_rules: 'no ip rules are added or removed with the state',
   no_accept: 'a master accepts traffic to the VIPs it does not own (no filter rule is added)',
@@ -322,6 +321,8 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   ...ignored<VrrpInstance>(
     'native_ipv6', 'unicast_ttl', 'accept', 'skip_check_adv_addr', 'debug', 'notify_priority_changes', 'kernel_rx_buf_size',
     'linkbeat_use_polling', 'notify_deleted',
+    // lvsd always sends and hears adverts on the base interface of a VMAC.
+    'vmac_xmit_base',
   ),
   ...unsupported<VrrpInstance>(INSTANCE_UNSUPPORTED),
 };

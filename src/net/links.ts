@@ -1,6 +1,6 @@
 // Network links (interfaces): list them, look one up by name, bring it up or
 // down, and create or delete the virtual kinds a director or real server
-// needs (dummy, ipip and gre tunnels).
+// needs (dummy, ipip and gre tunnels, and the macvlan of a VRRP VMAC).
 import { rt, FlagsNew, AttrStream } from 'netlink';
 import type { NetlinkMessage } from 'netlink';
 import { type Rtnl, isNetlinkError } from './rtnl';
@@ -37,6 +37,8 @@ const IFLA_IPTUN_TTL = 4;
 const IFLA_GRE_LOCAL = 6;
 const IFLA_GRE_REMOTE = 7;
 const IFLA_GRE_TTL = 8;
+const IFLA_MACVLAN_MODE = 1;
+const MACVLAN_MODE_PRIVATE = 1;
 
 export function validateLinkName(name: string): void {
   // IFNAMSIZ is 16 including the terminating NUL.
@@ -111,12 +113,24 @@ export async function setLinkUp(nl: Rtnl, name: string, up: boolean): Promise<bo
 
 export type LinkSpec =
   | { kind: 'dummy'; name: string }
-  | { kind: 'ipip' | 'gre'; name: string; local?: string; remote?: string; ttl?: number };
+  | { kind: 'ipip' | 'gre'; name: string; local?: string; remote?: string; ttl?: number }
+  /** Private mode: the macvlan gets only the frames sent to its own MAC, never its siblings'. */
+  | { kind: 'macvlan'; name: string; parentIndex: number; mac: string };
+
+/** aa:bb:cc:dd:ee:ff as 6 bytes. */
+export function macBytes(mac: string): Buffer {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new Error(`${JSON.stringify(mac)} is not a MAC address (aa:bb:cc:dd:ee:ff)`);
+  return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
+}
 
 /** The IFLA_LINKINFO payload that tells the kernel which driver to use and with what parameters. */
 export function linkInfoFor(spec: LinkSpec): Buffer {
   const parts = [nlString(IFLA_INFO_KIND, spec.kind)];
-  if (spec.kind !== 'dummy') {
+  if (spec.kind === 'macvlan') {
+    const mode = Buffer.alloc(4);
+    mode.writeUInt32LE(MACVLAN_MODE_PRIVATE);
+    parts.push(nlattr(IFLA_INFO_DATA, nlattr(IFLA_MACVLAN_MODE, mode), true));
+  } else if (spec.kind !== 'dummy') {
     const [localType, remoteType, ttlType] = spec.kind === 'ipip'
       ? [IFLA_IPTUN_LOCAL, IFLA_IPTUN_REMOTE, IFLA_IPTUN_TTL]
       : [IFLA_GRE_LOCAL, IFLA_GRE_REMOTE, IFLA_GRE_TTL];
@@ -142,7 +156,13 @@ export function linkInfoFor(spec: LinkSpec): Buffer {
 export async function createLink(nl: Rtnl, spec: LinkSpec): Promise<boolean> {
   validateLinkName(spec.name);
   const body = new AttrStream();
-  rt.formatLinkMessage({ kind: 'link', data: {}, attrs: { ifname: spec.name, linkinfo: linkInfoFor(spec) } }, body);
+  const attrs: { ifname: string; linkinfo: Buffer; link?: Buffer; address?: Buffer } = { ifname: spec.name, linkinfo: linkInfoFor(spec) };
+  if (spec.kind === 'macvlan') {
+    attrs.link = Buffer.alloc(4);
+    attrs.link.writeUInt32LE(spec.parentIndex);
+    attrs.address = macBytes(spec.mac);
+  }
+  rt.formatLinkMessage({ kind: 'link', data: {}, attrs }, body);
   try {
     await nl.request(rt.MessageType.NEWLINK, body.bufs, FlagsNew.CREATE | FlagsNew.EXCL,
       { operation: 'create', object: `${spec.kind} link ${spec.name}` });

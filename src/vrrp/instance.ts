@@ -57,7 +57,10 @@ export interface GarpConfig {
 
 export interface VrrpInstanceConfig {
   name: string;
+  /** Where adverts are sent and heard. */
   interface: string;
+  /** Where the addresses are announced (gratuitous ARP / NA), when not on `interface`: the VMAC. */
+  announceInterface?: string;
   vrid: number;
   /** 1..255; keepalived's default is 100. */
   priority: number;
@@ -332,7 +335,7 @@ export class VrrpInstance {
   }
 
   private announce(repeat: number): void {
-    const ifname = this.config.interface;
+    const ifname = this.config.announceInterface ?? this.config.interface;
     for (let i = 0; i < repeat; i++) {
       for (const vip of this.resolved.expectation.vips) {
         this.guard(`announcing ${vip}`, () => {

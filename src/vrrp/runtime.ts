@@ -20,6 +20,7 @@ import type { VrrpState } from './state-machine';
 import { SyncGroup, type GroupState } from './sync-group';
 import { viewOf, type VrrpView } from './view';
 import { VirtualAddresses } from './virtual-addresses';
+import { VmacLinks } from './vmac';
 
 export interface RuntimeLog {
   info(obj: object, msg?: string): void;
@@ -78,6 +79,7 @@ export class VrrpRuntime {
   private readonly channels: ChannelPool;
   private readonly announcer: LinkAnnouncer;
   private nl: Rtnl | undefined;
+  private vmacs: VmacLinks | undefined;
   private links: LinkWatcher | undefined;
   private syncDaemon: { plan: SyncDaemonPlan; state: SyncDaemonState | undefined } | undefined;
   private syncQueue: Promise<void> = Promise.resolve();
@@ -148,6 +150,16 @@ export class VrrpRuntime {
 
   private async createInstance(p: InstancePlan): Promise<Running> {
     const nl = this.nl!;
+    if (p.vmac) await this.vmacs!.ensure(p.vmac);
+    try {
+      return await this.startInstance(p, nl);
+    } catch (e) {
+      if (p.vmac) await this.removeVmac(p, 'not started');
+      throw e;
+    }
+  }
+
+  private async startInstance(p: InstancePlan, nl: Rtnl): Promise<Running> {
     const primaryAddress = await this.primaryAddress(p);
     const config = { ...p.config, primaryAddress };
     const source = normalizeAddress(p.config.unicastSrcIp ?? primaryAddress);
@@ -179,7 +191,7 @@ export class VrrpRuntime {
   /** A takeover then only sends; failing here is logged, and the announcements are retried at takeover. */
   private prepareAnnouncements(r: Running): void {
     try {
-      this.announcer.prepare(r.plan.config.interface, r.instance.announcedAddresses);
+      this.announcer.prepare(announceInterface(r.plan), r.instance.announcedAddresses);
     } catch (e) {
       this.opts.log.warn({ instance: r.instance.name, err: (e as Error).message }, 'gratuitous ARP / NA not prepared');
     }
@@ -190,8 +202,18 @@ export class VrrpRuntime {
     this.scheduler.release?.(r.instance.timerKey(''));
     await r.addresses.idle();
     r.channel.close();
+    if (r.plan.vmac) await this.removeVmac(r.plan, why);
     this.running.delete(r.instance.name);
     this.opts.log.info({ instance: r.instance.name, why, counters: viewOf(r.instance).counters }, 'VRRP instance stopped');
+  }
+
+  private async removeVmac(p: InstancePlan, why: string): Promise<void> {
+    try {
+      await this.vmacs?.remove(p.vmac!);
+      this.announcer.forget(p.vmac!.name);
+    } catch (e) {
+      this.opts.log.warn({ instance: p.config.name, interface: p.vmac!.name, why, err: (e as Error).message }, 'VMAC not removed');
+    }
   }
 
   /** The address adverts come from: the interface's first IPv4 address, or its IPv6 link-local one. */
@@ -254,6 +276,7 @@ export class VrrpRuntime {
 
   private async openShared(): Promise<void> {
     this.nl ??= Rtnl.open(this.opts.netns !== undefined ? { netns: this.opts.netns } : {});
+    this.vmacs ??= new VmacLinks(this.nl, this.opts.netns);
     if (!this.links) {
       const links = await LinkWatcher.start(this.opts.netns !== undefined ? { netns: this.opts.netns } : {});
       links.on('change', (link) => this.linkChanged(link.name));
@@ -267,6 +290,7 @@ export class VrrpRuntime {
     this.links = undefined;
     this.nl?.close();
     this.nl = undefined;
+    this.vmacs = undefined;
     this.announcer.close();
   }
 
@@ -274,7 +298,7 @@ export class VrrpRuntime {
     const link = this.links?.links().get(ifname);
     const up = link !== undefined && isLinkUp(link);
     this.announcer.forget(ifname);
-    if (up) for (const r of this.running.values()) if (r.plan.config.interface === ifname) this.prepareAnnouncements(r);
+    if (up) for (const r of this.running.values()) if (announceInterface(r.plan) === ifname) this.prepareAnnouncements(r);
     for (const r of this.running.values()) {
       for (const [track, name] of r.plan.interfaces) if (name === ifname) r.instance.track(track, up);
     }
@@ -365,4 +389,9 @@ function runNotify(
   if (notify.any) {
     run({ ...notify.any, argv: [...notify.any.argv, type, name, state, String(priority)] }, why);
   }
+}
+
+/** Where an instance's gratuitous ARPs / NAs go: its VMAC if it has one. */
+function announceInterface(p: InstancePlan): string {
+  return p.config.announceInterface ?? p.config.interface;
 }

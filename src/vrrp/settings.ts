@@ -8,6 +8,7 @@ import type {
 import { instanceFamily } from '../config/vrrp';
 import { parseAddressSpec, type AddressSpec } from '../net/address-spec';
 import { parseRouteSpec, type RouteSpec } from '../net/route-spec';
+import { validateLinkName } from '../net/links';
 import { AF_INET6, type SyncDaemon } from '../ipvs/types';
 import type { VrrpInstanceConfig } from './instance';
 import { resolveInstanceConfig } from './instance';
@@ -25,6 +26,15 @@ export interface ScriptPlan {
   fingerprint: string;
 }
 
+/** A macvlan carrying the VRRP virtual MAC (use_vmac), on which the instance's addresses live. */
+export interface VmacPlan {
+  name: string;
+  /** The instance's interface: adverts are sent and heard there (keepalived's vmac_xmit_base). */
+  base: string;
+  /** 00:00:5e:00:01:VRID (RFC 5798 section 7.3). */
+  mac: string;
+}
+
 export interface InstancePlan {
   /** Everything but the interface's own address, which is read when the instance starts. */
   config: Omit<VrrpInstanceConfig, 'primaryAddress'>;
@@ -38,6 +48,7 @@ export interface InstancePlan {
   scripts: Map<string, string>;
   notify: VrrpNotify;
   syncGroup?: string;
+  vmac?: VmacPlan;
   fingerprint: string;
 }
 
@@ -140,7 +151,10 @@ export function planVrrp(config: KeepalivedConfig): VrrpPlan {
     }
     seen.add(v.name);
     try {
-      instances.push(planInstance(v, config, groupOf.get(v.name), scripts, scriptWeights));
+      const plan = planInstance(v, config, groupOf.get(v.name), scripts, scriptWeights);
+      const sharing = plan.vmac && instances.find((i) => i.vmac?.name === plan.vmac!.name);
+      if (sharing) problems.push(`${at}: use_vmac ${plan.vmac!.name} is already the VMAC of ${sharing.config.name}`);
+      else instances.push(plan);
     } catch (e) {
       problems.push(`${at}: ${(e as Error).message.replace(`vrrp_instance ${v.name}: `, '')}`);
     }
@@ -164,6 +178,15 @@ export function planVrrp(config: KeepalivedConfig): VrrpPlan {
   const syncDaemon = planSyncDaemon(config, instances, problems);
   if (problems.length) throw new VrrpConfigError(problems);
   return { instances, groups, scripts, ...(syncDaemon ? { syncDaemon } : {}) };
+}
+
+function vmacPlan(name: string | true, base: string, vrid: number, family: 4 | 6): VmacPlan {
+  // An IPv6 VMAC needs a link-local address of its own to advertise from, which lvsd does not make.
+  if (family === 6) throw new Error('use_vmac is supported on IPv4 instances only');
+  const vmac = { name: name === true ? `vrrp.${vrid}` : name, base, mac: `00:00:5e:00:01:${vrid.toString(16).padStart(2, '0')}` };
+  validateLinkName(vmac.name);
+  if (vmac.name === base) throw new Error(`use_vmac ${vmac.name} names the instance's own interface`);
+  return vmac;
 }
 
 function checkVrids(instances: InstancePlan[], problems: string[]): void {
@@ -202,10 +225,12 @@ function planInstance(
   if (ifname === undefined) throw new Error('no interface (and no default_interface in global_defs)');
   if (v.virtualRouterId === undefined) throw new Error('no virtual_router_id');
   if (v.authentication?.type === 'AH') throw new Error('auth_type AH is not supported; use PASS or none');
-  if (v.useVmac !== undefined) throw new Error('use_vmac is not supported');
   const version = v.version ?? config.global.vrrp.version ?? 2;
-  const addresses = [...v.virtualIpAddresses, ...v.virtualIpAddressesExcluded].map((vip) => addressSpec(vip, ifname));
-  const routes = v.virtualRoutes.map((r) => routeSpec(r, ifname));
+  const family = instanceFamily(v) === AF_INET6 ? 6 : 4;
+  const vmac = v.useVmac === undefined ? undefined : vmacPlan(v.useVmac, ifname, v.virtualRouterId, family);
+  // As in keepalived, addresses and routes that name no interface go on the VMAC.
+  const addresses = [...v.virtualIpAddresses, ...v.virtualIpAddressesExcluded].map((vip) => addressSpec(vip, vmac?.name ?? ifname));
+  const routes = v.virtualRoutes.map((r) => routeSpec(r, vmac?.name ?? ifname));
   const tracks: TrackSpec[] = [];
   const interfaces = new Map<string, string>();
   const trackScripts = new Map<string, string>();
@@ -280,12 +305,13 @@ function planInstance(
   // keepalived reads mcast_src_ip and unicast_src_ip as one source address.
   const source = v.unicastPeers.length ? (v.unicastSrcIp ?? v.mcastSrcIp) : (v.mcastSrcIp ?? v.unicastSrcIp);
   if (source !== undefined) cfg.unicastSrcIp = source;
-  const family = instanceFamily(v) === AF_INET6 ? 6 : 4;
+  if (vmac) cfg.announceInterface = vmac.name;
   // Checks everything but the interface address now, with a stand-in of the right family.
   resolveInstanceConfig({ ...cfg, primaryAddress: family === 6 ? 'fe80::1' : '0.0.0.1' });
   const plan: InstancePlan = {
     config: cfg, family, addresses, routes, interfaces, scripts: trackScripts, notify: v.notify, fingerprint: '',
     ...(group ? { syncGroup: group.name } : {}),
+    ...(vmac ? { vmac } : {}),
   };
   plan.fingerprint = fingerprint({
     v, version, g, ifname,

@@ -174,6 +174,28 @@ test('strict rp_filter on a VIP interface of a DR director warns; conf.all count
   assert.match(f.fix ?? '', /net\.ipv4\.conf\.all\.rp_filter=2 net\.ipv4\.conf\.eth0\.rp_filter=2/);
 });
 
+test('use_vmac with strict rp_filter in conf.all warns: the VMAC\'s own 0 does not count then', () => {
+  const vmac = config(`
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  use_vmac
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+`);
+  const facts = healthy();
+  assert.equal(only(diagnose(facts, vmac), 'rp_filter all (use_vmac)').level, 'ok');
+  const sysctls = new Map(facts.sysctls);
+  sysctls.set('net.ipv4.conf.all.rp_filter', '1');
+  const f = only(diagnose({ ...facts, sysctls }, vmac), 'rp_filter all (use_vmac)');
+  assert.equal(f.level, 'warning');
+  assert.match(f.message, /VMAC of vrrp_instance VI_1 \(.*keepalived\.conf:2\)/);
+  assert.match(f.fix ?? '', /net\.ipv4\.conf\.all\.rp_filter=2/);
+  assert.equal(diagnose({ ...facts, sysctls }, NAT_DR).some((x) => x.check === 'rp_filter all (use_vmac)'), false);
+});
+
 test('IPVS knobs: expire_nodest_conn for removed servers, expire_quiescent_template for inhibited persistent ones', () => {
   const facts = healthy();
   const sysctls = new Map(facts.sysctls);

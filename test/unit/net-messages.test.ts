@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rt, AttrStream } from 'netlink';
 import { nlattr, nlString, parseNlattrs, nlStringValue } from '../../src/net/attrs';
-import { linkInfoFor, validateLinkName } from '../../src/net/links';
+import { linkInfoFor, macBytes, validateLinkName } from '../../src/net/links';
 import { addressMessage } from '../../src/net/addresses';
 import { parseAddressSpec } from '../../src/net/address-spec';
 import { routeMessage } from '../../src/net/routes';
@@ -22,7 +22,7 @@ test('attributes are length-type-payload, padded to 4 bytes', () => {
   assert.throws(() => parseNlattrs(Buffer.from([40, 0, 1, 0])), /malformed netlink attribute at byte 0: length 40 of 4 left/);
 });
 
-test('link info for dummy, ipip and gre tunnels', () => {
+test('link info for dummy, ipip and gre tunnels, and a private macvlan', () => {
   assert.deepEqual(linkInfoFor({ kind: 'dummy', name: 'd0' }), nlString(1, 'dummy'));
   const ipip = parseNlattrs(linkInfoFor({ kind: 'ipip', name: 't1', local: '10.0.0.1', remote: '10.0.0.2', ttl: 64 }));
   assert.equal(nlStringValue(ipip.get(1)), 'ipip');
@@ -35,6 +35,11 @@ test('link info for dummy, ipip and gre tunnels', () => {
   assert.equal(gre.has(6), false);
   assert.throws(() => linkInfoFor({ kind: 'ipip', name: 't1', remote: 'fd00::1' }), /ipip tunnel t1: remote address fd00::1 must be IPv4/);
   assert.throws(() => linkInfoFor({ kind: 'gre', name: 'g1', ttl: 300 }), /gre tunnel g1: ttl 300 is not in 0\.\.255/);
+  const macvlan = parseNlattrs(linkInfoFor({ kind: 'macvlan', name: 'vrrp.51', parentIndex: 2, mac: '00:00:5e:00:01:33' }));
+  assert.equal(nlStringValue(macvlan.get(1)), 'macvlan');
+  assert.deepEqual([...parseNlattrs(macvlan.get(2)!).get(1)!], [1, 0, 0, 0], 'IFLA_MACVLAN_MODE private');
+  assert.deepEqual([...macBytes('00:00:5E:00:01:ff')], [0, 0, 0x5e, 0, 1, 0xff]);
+  assert.throws(() => macBytes('00:00:5e:00:01'), /"00:00:5e:00:01" is not a MAC address/);
   assert.throws(() => validateLinkName('eth0:1'), /invalid interface name "eth0:1"/);
   assert.throws(() => validateLinkName('abcdefghijklmnop'), /invalid interface name/);
 });

@@ -167,6 +167,115 @@ vrrp_instance B {
   assert.throws(() => planVrrp(config), /virtual_router_id 9 on eth0 is already used by A/);
 });
 
+test('use_vmac: a VMAC named vrrp.VRID (or as given) with the VRRP MAC carries the addresses; adverts stay on the interface', () => {
+  const { config } = load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 51
+  use_vmac
+  vmac_xmit_base
+  virtual_ipaddress {
+    10.0.0.100/24
+    10.0.1.100/24 dev eth1
+  }
+  virtual_routes {
+    10.9.0.0/16 via 10.0.0.1
+    10.8.0.0/16
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 200
+  use_vmac vip-b
+  virtual_ipaddress {
+    10.0.0.200
+  }
+}
+`);
+  const [a, b] = planVrrp(config).instances;
+  assert.deepEqual(a!.vmac, { name: 'vrrp.51', base: 'eth0', mac: '00:00:5e:00:01:33' });
+  assert.equal(a!.config.interface, 'eth0');
+  assert.equal(a!.config.announceInterface, 'vrrp.51');
+  assert.deepEqual(a!.addresses.map((x) => x.dev), ['vrrp.51', 'eth1']);
+  assert.deepEqual(a!.routes.map((r) => r.dev), [undefined, 'vrrp.51']);
+  assert.deepEqual([...a!.interfaces.values()], ['eth0', 'eth1'], 'the base interface is tracked, the VMAC is lvsd\'s own');
+  assert.deepEqual(b!.vmac, { name: 'vip-b', base: 'eth0', mac: '00:00:5e:00:01:c8' });
+  const plain = planVrrp(load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 51
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+`).config).instances[0]!;
+  assert.equal(plain.vmac, undefined);
+  assert.equal(plain.config.announceInterface, undefined);
+  assert.deepEqual(plain.addresses.map((x) => x.dev), ['eth0']);
+});
+
+test('use_vmac is refused on IPv6, on the instance\'s own interface, and twice with one name, naming file:line', () => {
+  const refused = (text: string): string => {
+    const { config, file } = load(text, false);
+    try {
+      planVrrp(config);
+    } catch (e) {
+      assert.ok(e instanceof VrrpConfigError);
+      assert.ok(e.message.includes(file), e.message);
+      return e.message;
+    }
+    return assert.fail('accepted');
+  };
+  assert.match(refused(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 5
+  use_vmac
+  virtual_ipaddress {
+    fd00::5
+  }
+}
+`), /:2: vrrp_instance A: use_vmac is supported on IPv4 instances only/);
+  assert.match(refused(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 5
+  use_vmac eth0
+  virtual_ipaddress {
+    10.0.0.5
+  }
+}
+`), /use_vmac eth0 names the instance's own interface/);
+  assert.match(refused(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 5
+  use_vmac v0
+  virtual_ipaddress {
+    10.0.0.5
+  }
+}
+vrrp_instance B {
+  interface eth1
+  virtual_router_id 6
+  use_vmac v0
+  virtual_ipaddress {
+    10.0.1.5
+  }
+}
+`), /vrrp_instance B: use_vmac v0 is already the VMAC of A/);
+  assert.match(refused(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 5
+  use_vmac bad/name
+  virtual_ipaddress {
+    10.0.0.5
+  }
+}
+`), /invalid interface name "bad\/name"/);
+});
+
 test('a configuration without vrrp_instance plans nothing', () => {
   const plan = planVrrp(load('virtual_server 10.0.0.1 80 {\n protocol TCP\n  lb_algo rr\n  lb_kind NAT\n}\n').config);
   assert.deepEqual(plan.instances, []);

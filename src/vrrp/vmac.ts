@@ -1,0 +1,73 @@
+// The VMAC of a use_vmac instance: a private-mode macvlan on the instance's
+// interface, with the VRRP virtual MAC, that holds the instance's addresses,
+// so hosts keep one MAC for the VIPs whichever director is master. Adverts
+// stay on the base interface (keepalived's vmac_xmit_base); a backup's VMAC
+// is up but sends nothing, so switches learn the VMAC only at the master.
+import { createLink, deleteLink, findLink, requireLink, setLinkUp } from '../net/links';
+import type { Rtnl } from '../net/rtnl';
+import { ensureSysctl, interfaceSysctl, writeSysctl } from '../net/sysctl';
+import type { VmacPlan } from './settings';
+
+const BASE_SETTINGS = [['arp_ignore', 1], ['arp_filter', 1], ['arp_announce', 2]] as const;
+
+/** A base interface's ARP settings before its first VMAC, put back when its last one goes. */
+interface BaseInterface {
+  vmacs: Set<string>;
+  before: [key: string, value: string][];
+}
+
+export class VmacLinks {
+  private readonly bases = new Map<string, BaseInterface>();
+
+  constructor(private readonly nl: Rtnl, private readonly netns: string | undefined) {}
+
+  /** Creates the VMAC (or takes over the one an earlier run left) and brings it up. */
+  async ensure(v: VmacPlan): Promise<void> {
+    const base = await requireLink(this.nl, v.base);
+    const existing = await findLink(this.nl, v.name);
+    if (existing && !(existing.kind === 'macvlan' && existing.mac === v.mac)) {
+      throw new Error(`interface ${v.name} exists and is not the VMAC ${v.mac}: remove it, or name another with use_vmac NAME`);
+    }
+    const created = !existing && await createLink(this.nl, { kind: 'macvlan', name: v.name, parentIndex: base.index, mac: v.mac });
+    try {
+      await this.configure(v);
+    } catch (e) {
+      if (created) await deleteLink(this.nl, v.name).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async configure(v: VmacPlan): Promise<void> {
+    const opts = this.netns !== undefined ? { netns: this.netns } : {};
+    // IPv6 would make a backup's VMAC send router and multicast listener solicitations, and switches learn the VMAC there.
+    writeSysctl(interfaceSysctl(v.name, 'disable_ipv6', 'ipv6'), 1, opts);
+    // Answer ARP only for the addresses on the VMAC itself.
+    writeSysctl(interfaceSysctl(v.name, 'arp_ignore'), 1, opts);
+    // Traffic to a VIP comes in on the VMAC while the route back to its sender is on the base interface.
+    writeSysctl(interfaceSysctl(v.name, 'rp_filter'), 0, opts);
+    await setLinkUp(this.nl, v.name, true);
+    let b = this.bases.get(v.base);
+    if (!b) {
+      b = { vmacs: new Set(), before: [] };
+      // Otherwise the base interface answers ARP for the VIPs with its own MAC (arp_ignore, arp_filter),
+      // or asks for a neighbour in a VIP's name (arp_announce: replies leave by the base interface),
+      // and hosts learn its MAC for the VIP either way.
+      for (const [key, value] of BASE_SETTINGS) {
+        const before = ensureSysctl(interfaceSysctl(v.base, key), value, opts);
+        if (before !== undefined) b.before.push([key, before]);
+      }
+      this.bases.set(v.base, b);
+    }
+    b.vmacs.add(v.name);
+  }
+
+  /** Deletes the VMAC (its addresses go with it). */
+  async remove(v: VmacPlan): Promise<void> {
+    await deleteLink(this.nl, v.name);
+    const b = this.bases.get(v.base);
+    if (!b?.vmacs.delete(v.name) || b.vmacs.size > 0) return;
+    this.bases.delete(v.base);
+    const opts = this.netns !== undefined ? { netns: this.netns } : {};
+    for (const [key, value] of b.before) writeSysctl(interfaceSysctl(v.base, key), value, opts);
+  }
+}

@@ -1,0 +1,147 @@
+// use_vmac on a real segment: two lvsd directors, each with a private-mode
+// macvlan carrying the VRRP MAC 00:00:5e:00:01:33 and the VIP on the master
+// only. The client learns that MAC once and keeps it through a takeover and
+// back; adverts leave from the base interface; the base interface stops
+// answering ARP for the VIP; a VMAC left by a killed lvsd is taken over on
+// restart; an interface of that name that is not a VMAC is left alone.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireLab, run, sh } from '../helpers/lab';
+import { until, type LineProcess } from '../helpers/procs';
+import { adverts, arpAnswer, buildSegment, startLvsd, writeConfig, type Segment } from './vrrp-segment';
+
+const A = 'vrrp-vmac-a';
+const B = 'vrrp-vmac-b';
+const C = 'vrrp-vmac-c';
+const VIP = '10.62.0.100';
+const VMAC = '00:00:5e:00:01:33';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+function config(priority: number, vmac = ''): string {
+  return `
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  version 3
+  priority ${priority}
+  advert_int 0.1
+  use_vmac ${vmac}
+  virtual_ipaddress {
+    ${VIP}/24
+  }
+}
+`;
+}
+
+/** The VMAC link of a namespace as `ip -d link` shows it, or undefined. */
+async function vmacLink(ns: string, name = 'vrrp.51'): Promise<string | undefined> {
+  const r = await run('/usr/sbin/ip', ['-n', ns, '-d', 'link', 'show', 'dev', name]);
+  return r.code === 0 ? r.stdout : undefined;
+}
+
+async function vipOn(ns: string, dev = 'vrrp.51'): Promise<boolean> {
+  const r = await run('/usr/sbin/ip', ['-n', ns, '-br', '-4', 'addr', 'show', 'dev', dev]);
+  return r.code === 0 && r.stdout.split(/\s+/).some((w) => w.split('/')[0] === VIP);
+}
+
+async function sysctl(ns: string, name: string): Promise<string> {
+  // sysctl(8) notation: dots between the parts, a dot inside an interface name written as '/'.
+  return (await sh(`cat /proc/sys/${name.split('.').map((part) => part.replace(/\//g, '.')).join('/')}`, ns)).trim();
+}
+
+/** Waits until `want` alone has the VIP on its VMAC. */
+async function masterIs(want: string): Promise<void> {
+  await until(`${want} alone holding ${VIP} on vrrp.51`, 20_000, async () => {
+    const a = await vipOn(A);
+    const b = await vipOn(B);
+    return (want === A ? a && !b : b && !a) ? true : undefined;
+  });
+}
+
+/** The client reaches the VIP without forgetting what it learnt: its neighbour entry still names the VMAC. */
+async function clientStillReaches(): Promise<void> {
+  await until(`${C} reaching ${VIP}`, 10_000, async () => ((await run('/usr/bin/ping', ['-c', '1', '-W', '1', VIP], { ns: C })).code === 0 ? true : undefined));
+  const neigh = (await run('/usr/sbin/ip', ['-n', C, 'neigh', 'show', VIP])).stdout;
+  assert.match(neigh, new RegExp(`lladdr ${VMAC}`), neigh);
+}
+
+test('use_vmac: the VIP lives on a VRRP-MAC macvlan; the client keeps one MAC through takeovers', { timeout: 120_000 }, async () => {
+  requireLab();
+  const seg: Segment = await buildSegment('vrrpvmacbr', [[A, '10.62.0.1/24'], [B, '10.62.0.2/24'], [C, '10.62.0.3/24']]);
+  cleanups.push(() => seg.stop());
+  const started: LineProcess[] = [];
+  cleanups.push(async () => {
+    for (const p of started) {
+      await p.stop('SIGKILL');
+      writeFileSync(join(seg.dir, `${p.name.replace(/\W+/g, '-')}-${p.child.pid}.log`), p.lines.join('\n'));
+    }
+  });
+  const lvsd = async (ns: string, text: string): Promise<LineProcess> => {
+    const p = await startLvsd(ns, writeConfig(seg, `${ns}-${started.length}.conf`, text));
+    started.push(p);
+    return p;
+  };
+  assert.equal(await sysctl(A, 'net.ipv4.conf.eth0.arp_ignore'), '0');
+
+  // A (150) is master: the VIP is on its VMAC, a private macvlan with the VRRP MAC; B's VMAC is up and empty.
+  let a = await lvsd(A, config(150));
+  const b = await lvsd(B, config(100));
+  await masterIs(A);
+  for (const ns of [A, B]) {
+    const link = await vmacLink(ns);
+    assert.ok(link, `${ns} has vrrp.51`);
+    assert.match(link, new RegExp(`link/ether ${VMAC}`), link);
+    assert.match(link, /macvlan mode private/, link);
+    assert.match(link, /state UP|,UP/, link);
+    assert.equal(await sysctl(ns, 'net.ipv6.conf.vrrp/51.disable_ipv6'), '1', 'no IPv6 on an IPv4 VMAC');
+    assert.equal(await sysctl(ns, 'net.ipv4.conf.vrrp/51.arp_ignore'), '1');
+    assert.equal(await sysctl(ns, 'net.ipv4.conf.eth0.arp_ignore'), '1', 'the base interface no longer answers ARP for the VIP');
+    assert.equal(await sysctl(ns, 'net.ipv4.conf.eth0.arp_announce'), '2', 'nor asks in its name');
+  }
+  assert.equal(await vipOn(A, 'eth0'), false, 'the VIP is not on the base interface');
+
+  // The client resolves the VIP to the VMAC; adverts come from A's own address on the base interface.
+  assert.equal(await arpAnswer(C, VIP), VMAC);
+  const since = Date.now() / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  const seen = (await adverts(seg, since)).filter((x) => x.vrid === 51);
+  assert.ok(seen.length >= 3, `adverts seen: ${seen.length}`);
+  assert.deepEqual([...new Set(seen.map((x) => x.source))], ['10.62.0.1']);
+
+  // A stops: it leaves (priority 0), deletes its VMAC and puts eth0's ARP settings back; B takes over with the same MAC.
+  await a.stop('SIGTERM');
+  await masterIs(B);
+  assert.equal(await vmacLink(A), undefined, 'A removed its VMAC');
+  assert.equal(await sysctl(A, 'net.ipv4.conf.eth0.arp_ignore'), '0');
+  assert.equal(await sysctl(A, 'net.ipv4.conf.eth0.arp_announce'), '0');
+  await clientStillReaches();
+
+  // A comes back and preempts; then it is killed, leaving its VMAC and VIP behind; a new A takes them over.
+  a = await lvsd(A, config(150));
+  await masterIs(A);
+  await clientStillReaches();
+  await a.stop('SIGKILL');
+  assert.ok(await vmacLink(A), 'a killed lvsd leaves its VMAC');
+  a = await lvsd(A, config(150));
+  await masterIs(A);
+  assert.equal(a.lines.some((l) => l.includes('VRRP instance not started')), false, a.tail());
+  await clientStillReaches();
+
+  // An interface of the VMAC's name that is not a VMAC is refused and left in place.
+  await sh(`ip -n ${C} link add taken0 type dummy`);
+  const c = await lvsd(C, config(50, 'taken0'));
+  await c.waitFor(/interface taken0 exists and is not the VMAC 00:00:5e:00:01:33/, 10_000);
+  assert.ok(await vmacLink(C, 'taken0'));
+  await c.stop('SIGTERM');
+  assert.ok(await vmacLink(C, 'taken0'), 'not deleted at stop either');
+
+  for (const p of [a, b]) await p.stop('SIGTERM');
+  for (const ns of [A, B]) assert.equal(await vmacLink(ns), undefined, `${ns} removed its VMAC at stop`);
+});
