@@ -5,7 +5,7 @@ import ipaddr from 'ipaddr.js';
 import { buildCheckSpec, CheckSpecError, type CheckInput } from '../check/spec';
 import type { CheckSpec } from '../check/types';
 import type { ApiRealServer, ApiService } from '../director/api-state';
-import { canonicalAddress, familyOf, parseServiceId } from '../director/ids';
+import { canonicalAddress, familyOf, isTableAddress, parseServiceId } from '../director/ids';
 import { AF_INET, AF_INET6, type ServiceKey } from '../ipvs/types';
 import type { CheckBody, ServerCreate, ServiceCreate, ServicePatch } from './schemas';
 
@@ -22,7 +22,7 @@ const bad = (field: string, message: string): never => {
 };
 
 function address(field: string, text: string): string {
-  if (!ipaddr.isValid(text)) bad(field, `"${text}" is not an IP address`);
+  if (!isTableAddress(text)) bad(field, `"${text}" is not an IP address (a dotted quad, or IPv6 without a zone)`);
   return canonicalAddress(text);
 }
 
@@ -100,11 +100,15 @@ export function serverFromBody(body: ServerCreate, service: ServiceKey): ApiReal
   if (body.tunnel && forward !== 'tun') bad('tunnel', 'only a server with forward "tun" has tunnel settings');
   if (body.tunnel?.port !== undefined && body.tunnel.type !== 'gue') bad('tunnel.port', 'only a GUE tunnel has a port');
   if (body.tunnel?.type === 'gue' && body.tunnel.port === undefined) bad('tunnel.port', 'a GUE tunnel needs the destination port');
+  // What ipvsadm allows: no checksum options on IPIP, no remote checksum offload on GRE.
+  if (body.tunnel?.checksum !== undefined && body.tunnel.type === 'ipip') bad('tunnel.checksum', 'an IPIP tunnel has no checksum options (GUE and GRE have)');
+  if (body.tunnel?.checksum === 'remcsum' && body.tunnel.type === 'gre') bad('tunnel.checksum', 'a GRE tunnel does not support remcsum');
   // Only a tunnel can carry one family inside the other.
   if (familyOf(a) !== service.family && forward !== 'tun') bad('address', `a server of another address family than the service needs forward "tun"`);
   if (service.fwmark === undefined && body.port === 0) bad('port', 'must be 1-65535 (only a firewall-mark service takes port 0)');
   const { upperThreshold: upper, lowerThreshold: lower } = body;
-  if (upper !== undefined && lower !== undefined && upper !== 0 && lower > upper) bad('lowerThreshold', `${lower} is above upperThreshold ${upper}`);
+  // The kernel refuses a lower threshold above the upper one, an upper of 0 (none) included.
+  if ((lower ?? 0) > (upper ?? 0)) bad('lowerThreshold', `${lower} is above upperThreshold ${upper ?? 0}`);
   return {
     address: a,
     port: body.port,

@@ -44,7 +44,8 @@ function kernelStatus(e: IpvsError): number {
     case 'ENOENT':
     case 'EINVAL':
     case 'EOPNOTSUPP':
-    case 'ENOTSUP': return 422;
+    case 'ENOTSUP':
+    case 'ERANGE': return 422;
     case 'ENOMEM':
     case 'ENOBUFS':
     case 'EAGAIN': return 503;

@@ -80,6 +80,11 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
     if (!Number.isFinite(v) || v < 0) fail(`${name} must be a non-negative number of seconds, got ${value}`);
     return Math.round(v * 1000);
   };
+  const virtualhost = (name: string, value: string | undefined): string | undefined => {
+    // Written into the request's Host header: one word, or it would add headers of its own.
+    if (value !== undefined && !/^[\x21-\x7e]{1,255}$/.test(value)) fail(`${name} must be one word of printable characters, got ${JSON.stringify(value)}`);
+    return value;
+  };
   const count = (name: string, value: number | undefined, fallback: number, min: number): number => {
     const v = value ?? fallback;
     if (!Number.isInteger(v) || v < min) fail(`${name} must be an integer >= ${min}, got ${value}`);
@@ -99,6 +104,8 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
   const connectIp = address('connect_ip', input.connectIp) ?? address('real server address', input.server.address)!;
   const connectPort = port('connect_port', input.connectPort) ?? port('real server port', input.server.port)!;
   const delayLoopMs = seconds('delay_loop', input.delayLoop, DEFAULT_DELAY_LOOP_S);
+  // keepalived's minimum too; 0 would run the check back to back.
+  if (delayLoopMs < 1) fail(`delay_loop must be at least 0.001 seconds, got ${input.delayLoop}`);
   const isHttp = input.kind === 'HTTP_GET' || input.kind === 'SSL_GET';
   const defaultRetry = input.kind === 'MISC_CHECK' ? 0 : input.kind === 'DNS_CHECK' ? 3 : 1;
   const defaultRetryDelayS = input.kind === 'DNS_CHECK' ? delayLoopMs / 1000 : isHttp ? 3 : 1;
@@ -137,10 +144,11 @@ export function buildCheckSpec(input: CheckInput): CheckSpec {
     case 'SSL_GET': {
       if (!input.urls || input.urls.length === 0) fail('needs at least one url');
       const urls = input.urls!.map((u, i) => buildUrl(u, (m) => fail(`url #${i + 1}: ${m}`)));
+      urls.forEach((u, i) => virtualhost(`url #${i + 1}: virtualhost`, u.virtualhost));
       return {
         kind: input.kind, ...common, urls,
         httpProtocol: parseHttpProtocol(input.httpProtocol, fail),
-        virtualhost: input.virtualhost,
+        virtualhost: virtualhost('virtualhost', input.virtualhost),
         enableSni: input.enableSni ?? false,
         ...sniHost(input),
       };

@@ -122,6 +122,10 @@ function checkVirtualServer(vs: VirtualServer, groups: Map<string, VirtualServer
         diags.warning(rs.at, 'real_server', `${rs.address} port ${written} is not kept (${rs.method.kind} keeps the destination port): the entries of group ${k.group} use their own (${[...new Set(ports)].join(', ')}), as keepalived does`);
       }
     }
+    // The kernel refuses a lower threshold above the upper one, an upper of 0 (none) included.
+    if ((rs.lowerThreshold ?? 0) > (rs.upperThreshold ?? 0)) {
+      diags.error(rs.at, 'lthreshold', `${rs.address} port ${rs.port}: lthreshold ${rs.lowerThreshold} is above uthreshold ${rs.upperThreshold ?? 0} (the kernel refuses a lower threshold without an upper one at least as high)`);
+    }
     if (k.kind === 'fwmark' && rs.method.kind === 'NAT' && rs.port === 0) {
       diags.warning(rs.at, 'real_server', `${rs.address}: NAT for fwmark ${k.fwmark} without a real server port keeps each client's destination port`);
     }

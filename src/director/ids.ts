@@ -1,6 +1,7 @@
 // Stable text identities for virtual services and real servers, the same ones
 // the REST API uses in its paths: tcp:10.0.0.1:80, udp:[fd00::1]:53, fwm:7,
 // fwm6:7 for services; 10.0.0.2:80 or [fd00::2]:80 for real servers.
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { AF_INET, AF_INET6, type AddressFamily, type Protocol, type RealServerKey, type ServiceKey } from '../ipvs/types';
 
@@ -18,6 +19,14 @@ export function canonicalAddress(address: string): string {
     canonical.set(address, text);
   }
   return text;
+}
+
+/**
+ * An address as written in a table: a dotted quad (no octal, hex or short
+ * forms) or IPv6 without a zone, which no IPVS entry can hold.
+ */
+export function isTableAddress(text: string): boolean {
+  return isIP(text) !== 0 && !text.includes('%');
 }
 
 export function familyOf(address: string): AddressFamily {
@@ -52,8 +61,8 @@ export function parseServiceId(id: string): ServiceKey | { error: string } {
   const m = SERVICE_ID.exec(id);
   if (!m) return { error: `"${id}" is not a service id (protocol:address:port, [v6]:port, fwm:N or fwm6:N)` };
   const address = m[2] ?? m[3] ?? '';
-  if (!ipaddr.isValid(address)) return { error: `"${address}" is not an IP address` };
-  if (m[2] !== undefined && ipaddr.parse(address).kind() !== 'ipv6') return { error: `"${address}" in brackets must be IPv6` };
+  if (!isTableAddress(address)) return { error: `"${address}" is not an IP address` };
+  if (m[2] !== undefined && isIP(address) !== 6) return { error: `"${address}" in brackets must be IPv6` };
   const port = Number(m[4]);
   if (port > 65535) return { error: `port ${port} is out of range 0..65535` };
   return { family: familyOf(address), protocol: m[1] as Protocol, address: canonicalAddress(address), port };
@@ -63,7 +72,8 @@ export function parseRealServerId(id: string): RealServerKey | { error: string }
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(id);
   if (!m) return { error: `"${id}" is not a real server id (address:port or [v6]:port)` };
   const address = m[1] ?? m[2] ?? '';
-  if (!ipaddr.isValid(address)) return { error: `"${address}" is not an IP address` };
+  if (!isTableAddress(address)) return { error: `"${address}" is not an IP address` };
+  if (m[1] !== undefined && isIP(address) !== 6) return { error: `"${address}" in brackets must be IPv6` };
   const port = Number(m[3]);
   if (port > 65535) return { error: `port ${port} is out of range 0..65535` };
   return { family: familyOf(address), address: canonicalAddress(address), port };

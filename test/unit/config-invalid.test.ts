@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { formatDiagnostic, loadConfig } from '../../src/config';
 
 const INVALID = path.resolve(__dirname, '../../../test/fixtures/config/invalid');
@@ -99,5 +101,30 @@ test('keywords whose effect lvsd does not provide warn with what is missing; har
     [13, 'vrrp_instance', 'track_process is not supported and is ignored: the priority does not follow the tracked processes'],
     [18, 'virtual_ipaddress', '10.0.0.100/24: noprefixroute is not supported and is ignored: the address is added without it'],
     [25, 'TCP_CHECK', 'bind_if is not supported and is ignored: the check\'s socket is not bound to the interface'],
+  ]);
+});
+
+test('a real server whose lthreshold is above its uthreshold (none counts as 0) is refused with file:line, as the kernel would refuse it', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'config-invalid-'));
+  const file = path.join(dir, 'keepalived.conf');
+  writeFileSync(file, `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    lthreshold 5
+  }
+  real_server 10.0.1.2 80 {
+    uthreshold 10
+    lthreshold 11
+  }
+  real_server 10.0.1.3 80 {
+    uthreshold 10
+    lthreshold 10
+  }
+}
+`);
+  const errors = loadConfig(file).diagnostics.filter((d) => d.severity === 'error').map((d) => [d.line, d.keyword, d.message]);
+  assert.deepEqual(errors, [
+    [3, 'lthreshold', '10.0.1.1 port 80: lthreshold 5 is above uthreshold 0 (the kernel refuses a lower threshold without an upper one at least as high)'],
+    [6, 'lthreshold', '10.0.1.2 port 80: lthreshold 11 is above uthreshold 10 (the kernel refuses a lower threshold without an upper one at least as high)'],
   ]);
 });
