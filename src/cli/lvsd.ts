@@ -27,6 +27,12 @@ async function configTest(options: Options): Promise<number> {
     for (const p of buildConfiguredChecks(result.config).problems) {
       diagnostics.push({ severity: 'error', file: p.at.file, line: p.at.line, keyword: p.type, message: p.message });
     }
+    // And the VRRP instances as the daemon plans them.
+    const { vrrpPlanProblems } = await import('../vrrp/settings.js');
+    for (const p of vrrpPlanProblems(result.config)) {
+      const m = /^(.*?):(\d+): (.*)$/s.exec(p);
+      diagnostics.push({ severity: 'error', file: m?.[1] ?? options.configFile, line: Number(m?.[2] ?? 0), keyword: 'vrrp', message: m?.[3] ?? p });
+    }
   }
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   const errors = diagnostics.filter((d) => d.severity === 'error').length;

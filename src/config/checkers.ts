@@ -91,7 +91,7 @@ const URL_HANDLERS: Handlers<Partial<HttpUrl> & { statusCodes: PortRange[] }> = 
     const options: RegexOptions = { ...u.regexOptions };
     for (let i = 0; i < a.count; i++) {
       const word = a.text(i)!;
-      const known = REGEX_OPTIONS[word];
+      const known = Object.hasOwn(REGEX_OPTIONS, word) ? REGEX_OPTIONS[word] : undefined;
       if (known) options[known] = true;
       else a.warning(`regex_options ${word} has no equivalent in lvsd's regular expressions; ignored`);
     }

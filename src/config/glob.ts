@@ -3,8 +3,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** A pattern glob(3) would refuse, or one that would expand beyond reason. */
+export class PatternError extends Error {}
+
+/** Bounds on brace expansion: a pattern is a few names, not a combinatorial explosion. */
+const MAX_BRACE_DEPTH = 16;
+const MAX_EXPANSIONS = 4096;
+
 /** "{a,b{c,d}}x" -> ["ax", "bcx", "bdx"]; unbalanced braces are kept literally. */
 export function expandBraces(pattern: string): string[] {
+  let depth = 0;
+  for (const c of pattern) {
+    if (c === '{' && ++depth > MAX_BRACE_DEPTH) throw new PatternError(`braces nested deeper than ${MAX_BRACE_DEPTH}`);
+    if (c === '}' && depth > 0) depth--;
+  }
+  return expandWithin(pattern);
+}
+
+function expandWithin(pattern: string): string[] {
   let depth = 0;
   let open = -1;
   for (let i = 0; i < pattern.length; i++) {
@@ -27,8 +43,15 @@ export function expandBraces(pattern: string): string[] {
       }
       alternatives.push(pattern.slice(from, i));
       const head = pattern.slice(0, open);
-      const rest = expandBraces(pattern.slice(i + 1));
-      return alternatives.flatMap((alt) => expandBraces(head + alt).flatMap((h) => rest.map((r) => h + r)));
+      const rest = expandWithin(pattern.slice(i + 1));
+      const out: string[] = [];
+      for (const alt of alternatives) {
+        for (const h of expandWithin(head + alt)) {
+          if (out.length + rest.length > MAX_EXPANSIONS) throw new PatternError(`braces expand to more than ${MAX_EXPANSIONS} names`);
+          for (const r of rest) out.push(h + r);
+        }
+      }
+      return out;
     }
   }
   return [pattern];
@@ -60,7 +83,11 @@ function segmentRegExp(segment: string): RegExp {
       re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     }
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    throw new PatternError(`"${segment}" is not a valid pattern`);
+  }
 }
 
 function matchSegments(base: string, segments: string[]): string[] {

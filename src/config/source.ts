@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Diagnostics, SourceLocation } from './diagnostics';
-import { globFiles } from './glob';
+import { globFiles, PatternError } from './glob';
 import { stripComment } from './lexer';
 
 export interface SourceLine extends SourceLocation {
@@ -19,6 +19,9 @@ export interface SourceOptions {
 }
 
 const MAX_EXPANSION_DEPTH = 32;
+/** Depth alone does not bound expansion, since each level may double what it makes. */
+const MAX_EXPANDED_LINE = 64 * 1024;
+const MAX_REPEATED_LINES = 200_000;
 /** More lines than any table needs from one ~SEQ or ~LST: a typo such as a missing step must not hang the reader. */
 const MAX_REPETITIONS = 65536;
 const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
@@ -39,11 +42,28 @@ class SourceReader {
   readonly lines: SourceLine[] = [];
   private readonly parameters = new Map<string, string>();
   private readonly includeStack: string[] = [];
+  private repeated = 0;
+  /** Lines already reported for nesting too deep: one report each, however often expansion reaches them. */
+  private readonly tooDeep = new Set<string>();
 
   constructor(private readonly diags: Diagnostics, private readonly configId: string) {}
 
   readFile(file: string, displayName: string, from?: SourceLocation): void {
-    const resolved = path.resolve(file);
+    const where = from ?? { file: displayName, line: 0 };
+    let resolved: string;
+    try {
+      // The real path, so that a loop through a symbolic link is a loop too.
+      resolved = fs.realpathSync(path.resolve(file));
+      // A device or a FIFO would be read forever (or block): only files are configuration.
+      if (!fs.statSync(resolved).isFile()) {
+        this.diags.error(where, from ? 'include' : 'config', `${displayName} is not a regular file`);
+        return;
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      this.diags.error(where, from ? 'include' : 'config', `cannot read ${displayName}: ${err.code ?? err.message}`);
+      return;
+    }
     if (this.includeStack.includes(resolved)) {
       this.diags.error(from ?? { file: displayName, line: 0 }, 'include', `${displayName} includes itself (loop through ${this.includeStack.join(' -> ')})`);
       return;
@@ -106,8 +126,13 @@ class SourceReader {
   }
 
   private processLine(raw: string, at: SourceLocation, currentFile: string, depth: number): void {
+    if (this.repeated > MAX_REPEATED_LINES) return;
     if (depth > MAX_EXPANSION_DEPTH) {
-      this.diags.error(at, 'config', `parameter substitution nested deeper than ${MAX_EXPANSION_DEPTH} levels (a parameter refers to itself?)`);
+      const key = `${at.file}:${at.line}`;
+      if (!this.tooDeep.has(key)) {
+        this.tooDeep.add(key);
+        this.diags.error(at, 'config', `parameter substitution nested deeper than ${MAX_EXPANSION_DEPTH} levels (a parameter refers to itself?)`);
+      }
       return;
     }
     const text = this.applyCondition(raw.trim());
@@ -122,6 +147,10 @@ class SourceReader {
       return;
     }
     const substituted = this.substitute(text, currentFile);
+    if (substituted.length > MAX_EXPANDED_LINE) {
+      this.diags.error(at, 'config', `parameter substitution makes a line longer than ${MAX_EXPANDED_LINE} characters (a parameter that refers to itself?)`);
+      return;
+    }
     if (substituted === text) {
       // As in keepalived, "@id include ..." and "include $DIR/..." are includes too.
       const include = INCLUDE.exec(text);
@@ -155,6 +184,10 @@ class SourceReader {
     }
     if (line === '') return;
     for (const values of sets.values) {
+      if (++this.repeated > MAX_REPEATED_LINES) {
+        if (this.repeated === MAX_REPEATED_LINES + 1) this.diags.error(at, kind, `~SEQ and ~LST make more than ${MAX_REPEATED_LINES} lines`);
+        return;
+      }
       sets.names.forEach((name, i) => this.parameters.set(name, values[i] ?? ''));
       this.processLine(line, at, currentFile, depth + 1);
     }
@@ -186,7 +219,14 @@ class SourceReader {
     const unquoted = pattern.replace(/^"(.*)"$/, '$1');
     // Relative names are relative to the directory of the including file.
     const absolute = path.isAbsolute(unquoted) ? unquoted : path.join(path.dirname(currentFile), unquoted);
-    const files = globFiles(absolute);
+    let files: string[];
+    try {
+      files = globFiles(absolute);
+    } catch (e) {
+      if (!(e instanceof PatternError)) throw e;
+      this.diags.error(at, kind, `${unquoted}: ${e.message}`);
+      return;
+    }
     if (files.length === 0) {
       // Plain "include" tolerates missing files (keepalived's backward-compatible behaviour).
       if (kind === 'include') this.diags.warning(at, kind, `no file matches ${unquoted}`);

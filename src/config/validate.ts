@@ -131,6 +131,10 @@ function checkVirtualServer(vs: VirtualServer, groups: Map<string, VirtualServer
     }
   }
   if (vs.sorryServer) checkServerFamily(vs, vs.sorryServer, families, 'sorry_server', diags);
+  const granularity = vs.persistenceGranularity;
+  if (granularity !== undefined && /^\d+$/.test(granularity) && Number(granularity) > 32 && families.has(AF_INET)) {
+    diags.error(vs.at, 'persistence_granularity', `${granularity} is not an IPv4 prefix length (1..32) for ${describeKey(vs)}`);
+  }
 }
 
 function serviceIdentity(vs: VirtualServer): string {

@@ -18,7 +18,8 @@ const BOOLEANS: Record<string, boolean> = { on: true, true: true, yes: true, off
 
 export function parseAddress(text: string): Address | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return { family: AF_INET, address: ipaddr.IPv4.parse(text).toString() };
-  if (text.includes(':') && ipaddr.IPv6.isValid(text)) return { family: AF_INET6, address: ipaddr.IPv6.parse(text).toString() };
+  // No zone (fe80::1%eth0): no table or address list of the kernel's holds one, and keepalived refuses it too.
+  if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) return { family: AF_INET6, address: ipaddr.IPv6.parse(text).toString() };
   return undefined;
 }
 
@@ -103,7 +104,8 @@ export class Args {
   bool(i = 0): boolean | undefined {
     const tok = this.stmt.args[i];
     if (!tok) return true;
-    const value = BOOLEANS[tok.text.toLowerCase()];
+    const word = tok.text.toLowerCase();
+    const value = Object.hasOwn(BOOLEANS, word) ? BOOLEANS[word] : undefined;
     if (value === undefined) return this.error(`${this.keyword} "${tok.text}" is not one of on|off|true|false|yes|no`, tok);
     return value;
   }

@@ -16,6 +16,7 @@ import { flushOnStopLogged } from './flush-on-stop';
 import { claimInstance, type InstanceClaim } from './instance-lock';
 import type { SignalInbox } from './signals';
 import { vrrpComponent } from './vrrp';
+import { vrrpPlanProblems } from '../vrrp/settings';
 
 export interface RunOptions {
   configFile: string;
@@ -85,7 +86,11 @@ function read(file: string, source: SourceOptions, log: pino.Logger): { config: 
       log.warn({ file }, text);
     }
   }
-  return result.ok ? { config: result.config } : { error: first ?? `${file}: the configuration is not valid` };
+  if (!result.ok) return { error: first ?? `${file}: the configuration is not valid` };
+  // Checked before anything is applied, so that a reload the VRRP part refuses changes nothing.
+  const problems = vrrpPlanProblems(result.config);
+  for (const p of problems) log.error({ file }, p);
+  return problems.length ? { error: problems[0]! } : { config: result.config };
 }
 
 /** Runs the daemon until SIGTERM or SIGINT; signals held by inbox since before start-up are handled once it runs. */

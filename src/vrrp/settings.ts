@@ -125,6 +125,17 @@ function planScript(s: KeepalivedConfig['vrrpScripts'][number]): ScriptPlan | un
   return { ...plan, fingerprint: fingerprint(plan) };
 }
 
+/** What would stop the VRRP part of a configuration from starting, each naming file:line; none when it plans. */
+export function vrrpPlanProblems(config: KeepalivedConfig): string[] {
+  try {
+    planVrrp(config);
+    return [];
+  } catch (e) {
+    if (e instanceof VrrpConfigError) return e.problems;
+    return [(e as Error).message];
+  }
+}
+
 export function planVrrp(config: KeepalivedConfig): VrrpPlan {
   const problems: string[] = [];
   const scripts = new Map<string, ScriptPlan>();
@@ -206,7 +217,8 @@ function planSyncDaemon(config: KeepalivedConfig, instances: InstancePlan[], pro
   const iface = d?.interface ?? legacy!.lvsSyncDaemonInterface!;
   const instance = d?.vrrpInstance ?? legacy?.name ?? instances[0]?.config.name;
   if (instance === undefined || !instances.some((i) => i.config.name === instance)) {
-    problems.push(`lvs_sync_daemon ${iface}: no vrrp_instance ${instance ?? ''} to follow`.trimEnd());
+    const at = d ? config.global.at : legacy!.at;
+    problems.push(`${at ? `${where(at)}: ` : ''}lvs_sync_daemon ${iface}: ${instance === undefined ? 'no vrrp_instance to follow' : `no vrrp_instance ${instance} to follow`}`);
     return undefined;
   }
   const daemon: Omit<SyncDaemon, 'state'> = { interface: iface, syncId: d?.syncId ?? 0 };

@@ -118,3 +118,32 @@ test('a daemon that cannot open the IPVS table says why in one log line and exit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('lvsd -t refuses what the VRRP planner would refuse at start, with file:line', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvsd-t-'));
+  try {
+    const file = path.join(dir, 'keepalived.conf');
+    writeFileSync(file, [
+      'global_defs {',
+      '  lvs_sync_daemon eth0',
+      '}',
+      'vrrp_instance VI_1 {',
+      '  interface eth0',
+      '  virtual_router_id 51',
+      '  authentication {',
+      '    auth_type AH',
+      '    auth_pass secret',
+      '  }',
+      '  virtual_ipaddress {',
+      '    10.0.0.100/24',
+      '  }',
+      '}',
+    ].join('\n'));
+    const r = lvsd('-t', '-f', file);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`${file}:4: vrrp: vrrp_instance VI_1: auth_type AH is not supported`));
+    assert.match(r.stderr, /2 errors, 0 warnings: configuration is not valid/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { formatDiagnostic, loadConfig } from '../../src/config';
 
@@ -127,4 +127,24 @@ test('a real server whose lthreshold is above its uthreshold (none counts as 0) 
     [3, 'lthreshold', '10.0.1.1 port 80: lthreshold 5 is above uthreshold 0 (the kernel refuses a lower threshold without an upper one at least as high)'],
     [6, 'lthreshold', '10.0.1.2 port 80: lthreshold 11 is above uthreshold 10 (the kernel refuses a lower threshold without an upper one at least as high)'],
   ]);
+});
+
+test('includes, patterns and expansions that would crash, hang or never end are errors naming file:line', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'config-bounds-'));
+  const errorsIn = (text: string): string[] => {
+    const file = path.join(dir, 'keepalived.conf');
+    writeFileSync(file, text);
+    return loadConfig(file).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.keyword}: ${d.message}`);
+  };
+  assert.deepEqual(errorsIn('include [z-a].conf\n'), ['1: include: [z-a].conf: "[z-a].conf" is not a valid pattern']);
+  assert.match(errorsIn(`include ${'{'.repeat(5000)}a${'}'.repeat(5000)}\n`)[0]!, /^1: include: .*braces nested deeper than 16$/);
+  assert.match(errorsIn(`include ${'{a,b}'.repeat(24)}.conf\n`)[0]!, /^1: include: .*braces expand to more than 4096 names$/);
+  assert.deepEqual(errorsIn('$A=x\n$A=$A $A\n$A\n'), ['3: config: parameter substitution makes a line longer than 65536 characters (a parameter that refers to itself?)']);
+  assert.deepEqual(errorsIn('~SEQ(i, 65536) ~SEQ(j, 65536) x\n'), ['1: ~SEQ: ~SEQ and ~LST make more than 200000 lines']);
+  assert.deepEqual(errorsIn('include /dev/zero\n'), ['1: include: /dev/zero is not a regular file']);
+  symlinkSync('.', path.join(dir, 'd'));
+  assert.match(errorsIn('include d/keepalived.conf\n')[0]!, /^1: include: .*d\/keepalived\.conf includes itself/);
+  assert.deepEqual(errorsIn('virtual_server 10.0.0.1 80 {\n  protocol TCP\n  alpha constructor\n}\n'), ['3: virtual_server: alpha "constructor" is not one of on|off|true|false|yes|no']);
+  assert.deepEqual(errorsIn('virtual_server fe80::1%eth0 80 {\n  protocol TCP\n}\n'), ['1: virtual_server: virtual_server address "fe80::1%eth0" is not an IPv4 or IPv6 address']);
+  assert.deepEqual(errorsIn('virtual_server 10.0.0.1 80 {\n  protocol TCP\n  persistence_granularity 33\n}\n'), ['1: persistence_granularity: 33 is not an IPv4 prefix length (1..32) for 10.0.0.1:80 TCP']);
 });
