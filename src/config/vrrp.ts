@@ -314,6 +314,17 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
       const peer = parseAddress(stmt.keyword);
       if (peer) v.unicastPeers.push(peer.address);
       else a.diags.error(stmt.at, 'unicast_peer', `"${stmt.keyword}" is not an IPv4 or IPv6 address`);
+      // keepalived takes one peer a line, with optional TTL bounds lvsd does not check.
+      const words = stmt.args.map((t) => t.text);
+      for (let i = 0; i < words.length; i++) {
+        const word = words[i]!;
+        if ((word === 'min_ttl' || word === 'max_ttl') && i + 1 < words.length) {
+          a.diags.warning(stmt.at, 'unicast_peer', `${word} is not checked: adverts from ${stmt.keyword} are taken whatever their TTL`);
+          i++;
+        } else {
+          a.diags.warning(stmt.at, 'unicast_peer', `"${word}" ignored: one peer a line (${stmt.keyword})`);
+        }
+      }
     }
   },
   lvs_sync_daemon_interface: (a, v) => { v.lvsSyncDaemonInterface = a.string(0, 'an interface name') ?? v.lvsSyncDaemonInterface; },
@@ -404,10 +415,8 @@ export function settleVrrpInstances(config: KeepalivedConfig, diags: Diagnostics
 const SYNC_GROUP_HANDLERS: Handlers<VrrpSyncGroup> = {
   ...notifyHandlers<VrrpSyncGroup>(),
   group: (a, g) => {
-    for (const stmt of needBlock(a) ?? []) {
-      g.group.push(stmt.keyword);
-      new Args(stmt, 'group', a.diags).atMost(0);
-    }
+    // As keepalived reads it: every word of the block names an instance, several to a line or not.
+    for (const stmt of needBlock(a) ?? []) g.group.push(stmt.keyword, ...stmt.args.map((t) => t.text));
   },
   track_interface: (a, g) => { g.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
   track_script: (a, g) => { g.trackScripts.push(...trackScripts(a, a.diags)); },

@@ -554,3 +554,35 @@ ${VI_1_ON_ETH0}
   assert.equal(v3.ok, false);
   assert.ok(v3.diagnostics.some((d) => d.severity === 'error' && d.line === 1 && /VRRP version 3 needs at least one/.test(d.message)), JSON.stringify(v3.diagnostics));
 });
+
+test('as keepalived reads them: several instances on one line of a sync group; one unicast peer a line, other words warned about', () => {
+  const { config } = load(`
+vrrp_sync_group G {
+  group {
+    VI_1 VI_2
+  }
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  unicast_peer {
+    10.0.0.2 10.0.0.3
+    10.0.0.4 min_ttl 250 max_ttl 255
+  }
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 52
+  virtual_ipaddress {
+    10.0.0.101/24
+  }
+}
+`);
+  assert.deepEqual(config.vrrpSyncGroups[0]!.group, ['VI_1', 'VI_2']);
+  assert.deepEqual(config.vrrpInstances[0]!.unicastPeers, ['10.0.0.2', '10.0.0.4']);
+  const plan = planVrrp(config);
+  assert.deepEqual(plan.groups[0]!.members, ['VI_1', 'VI_2']);
+});
