@@ -393,7 +393,8 @@ function settleVirtualServer(d: VirtualServerDraft, diags: Diagnostics): void {
   }
 }
 
-export function parseVirtualServer(stmt: Statement, diags: Diagnostics): VirtualServer | undefined {
+/** A virtual server, and whether its block named a protocol (a group's default is only known once its group is read). */
+export function parseVirtualServer(stmt: Statement, diags: Diagnostics): { vs: VirtualServer; protocolGiven: boolean } | undefined {
   const a = new Args(stmt, 'virtual_server', diags);
   const key = parseKey(a);
   const body = needBlock(a);
@@ -427,5 +428,17 @@ export function parseVirtualServer(stmt: Statement, diags: Diagnostics): Virtual
   }
   else if (d.sorryMethod || d.sorryInhibit) diags.warning(stmt.at, 'virtual_server', 'sorry_server settings given without a sorry_server; ignored');
   settleVirtualServer(d, diags);
-  return d.vs;
+  return { vs: d.vs, protocolGiven: d.protocolGiven };
+}
+
+/**
+ * A virtual_server group without a protocol line: UDP when its group has
+ * addresses, as keepalived makes it (the kernel's default for protocol 0).
+ */
+export function settleGroupProtocol(vs: VirtualServer, groups: VirtualServerGroup[], diags: Diagnostics): void {
+  if (vs.key.kind !== 'group') return;
+  const name = vs.key.group;
+  if (!groups.find((g) => g.name === name)?.entries.some((e) => e.kind === 'range')) return;
+  vs.protocol = 'UDP';
+  diags.warning(vs.at, 'virtual_server', 'no protocol line: the service is UDP, as keepalived makes it; say "protocol TCP" for TCP');
 }

@@ -2,8 +2,8 @@
 // collects the results into one KeepalivedConfig.
 import { Diagnostics } from './diagnostics';
 import { emptyGlobalDefs, parseGlobalDefs } from './global';
-import { parseVirtualServer, parseVirtualServerGroup } from './lvs';
-import { KeepalivedConfig } from './model';
+import { parseVirtualServer, parseVirtualServerGroup, settleGroupProtocol } from './lvs';
+import { KeepalivedConfig, VirtualServer } from './model';
 import { settleScriptUsers } from './script-user';
 import { Statement } from './tree';
 import { parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances } from './vrrp';
@@ -43,6 +43,7 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
   const push = <T>(list: T[], item: T | undefined) => {
     if (item) list.push(item);
   };
+  const unsettledGroups: VirtualServer[] = [];
   for (const stmt of top) {
     switch (stmt.keyword) {
       case 'global_defs': parseGlobalDefs(stmt, config.global, diags); break;
@@ -50,12 +51,18 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
       case 'vrrp_instance': push(config.vrrpInstances, parseVrrpInstance(stmt, diags)); break;
       case 'vrrp_sync_group': push(config.vrrpSyncGroups, parseVrrpSyncGroup(stmt, diags)); break;
       case 'virtual_server_group': push(config.virtualServerGroups, parseVirtualServerGroup(stmt, diags)); break;
-      case 'virtual_server': push(config.virtualServers, parseVirtualServer(stmt, diags)); break;
+      case 'virtual_server': {
+        const parsed = parseVirtualServer(stmt, diags);
+        if (parsed) config.virtualServers.push(parsed.vs);
+        if (parsed && !parsed.protocolGiven) unsettledGroups.push(parsed.vs);
+        break;
+      }
       default:
         if (UNSUPPORTED_TOP_LEVEL.has(stmt.keyword)) diags.warning(stmt.at, stmt.keyword, `not supported and ignored: ${UNSUPPORTED_TOP_LEVEL.get(stmt.keyword)}`);
         else if (!IGNORED_TOP_LEVEL.has(stmt.keyword)) diags.warning(stmt.at, stmt.keyword, 'unknown top-level keyword ignored');
     }
   }
+  for (const vs of unsettledGroups) settleGroupProtocol(vs, config.virtualServerGroups, diags);
   settleVrrpInstances(config, diags);
   settleScriptUsers(config);
   return config;

@@ -128,7 +128,7 @@ virtual_server 10.0.0.3 80 {
   assert.deepEqual(row(down('10.0.1.1', '10.0.1.3')), ['10.0.1.1:80/1', '10.0.1.2:80/0', '10.0.1.3:80/0']);
 });
 
-test('groups expand to one service per address and fwmark, sharing the real servers', () => {
+test('groups expand to one service per address and fwmark, sharing the real servers; without a protocol line they are UDP', () => {
   const cfg = config(`
 virtual_server_group web {
   10.0.0.10-12 80
@@ -140,7 +140,8 @@ virtual_server group web {
 }
 `);
   const { table } = buildDesiredTable(cfg, allUp, new Map());
-  assert.deepEqual(table.map((e) => serviceId(e.service)), ['tcp:10.0.0.10:80', 'tcp:10.0.0.11:80', 'tcp:10.0.0.12:80', 'fwm:5']);
+  // No protocol line: UDP, as keepalived makes a group that has addresses.
+  assert.deepEqual(table.map((e) => serviceId(e.service)), ['udp:10.0.0.10:80', 'udp:10.0.0.11:80', 'udp:10.0.0.12:80', 'fwm:5']);
   // DR keeps the destination port: each entry's own, none for the fwmark, as keepalived sets them.
   assert.deepEqual(table.map((e) => e.realServers.map(realServerId)), [['10.0.3.1:80'], ['10.0.3.1:80'], ['10.0.3.1:80'], ['10.0.3.1:0']]);
 });
