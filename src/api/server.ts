@@ -105,6 +105,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  // An empty body with Content-Type: application/json (some clients send that header on every
+  // request, a body-less DELETE included) is no body; a route that needs one says so by its schema.
+  const json = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') done(null, undefined);
+    else json(req, body as string, done);
+  });
   app.setErrorHandler((err, _req, reply) => sendError(err as Error, reply));
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (READ_ONLY.has(req.method)) return;

@@ -36,7 +36,6 @@ const writer = (command: CommandName): AttrWriter => new AttrWriter(Cmd[command]
 const isUint = (v: unknown, max: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
 const U32 = 0xffffffff;
-const NAME_RE = /^[\x21-\x7e]*$/;
 
 /** Name by code, looked up in a reverse table built once (decoders run per dumped entry). */
 function reverse<K extends string>(table: Record<K, number>): (code: number) => K | undefined {
@@ -57,9 +56,10 @@ function checkFamily(family: unknown, command: string, target: string): AddressF
 }
 
 function checkName(value: unknown, what: string, max: number, min: number, command: string, target: string): string {
-  if (typeof value !== 'string' || value.length < min || value.length >= max || !NAME_RE.test(value)) {
-    throw new IpvsInputError(command, target,
-      `${what} ${JSON.stringify(value)} must be ${min}-${max - 1} printable ASCII characters without spaces`);
+  // Any other bytes are the kernel's to judge: it answers that no such module is found, as ipvsadm reports.
+  const bytes = typeof value === 'string' ? Buffer.byteLength(value) : -1;
+  if (typeof value !== 'string' || bytes < min || bytes >= max || value.includes('\0')) {
+    throw new IpvsInputError(command, target, `${what} ${JSON.stringify(value)} must be ${min}-${max - 1} bytes without NUL`);
   }
   return value;
 }

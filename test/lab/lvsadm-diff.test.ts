@@ -203,6 +203,13 @@ test('-R of a rules file behaves like ipvsadm -R, bad lines included', async () 
     { args: ['--restore'], input: '-L -n\n-R\n' },
     { args: ['-R'], input: '-A -f 9 -6\n-a -f 9 -6 -r 2001:db8:1::7 -i --tun-type gue --tun-port 7000 --tun-remcsum  ' },
     { args: ['-S'] },
+    // Words are C strings to ipvsadm: each ends at a NUL byte.
+    { args: ['-R'], input: '-A -t 172.16.9.5\0xyz:80\n-A\0 -t 172.16.9.6:80\n' },
+    { args: ['-Sn'] },
+    // Names the kernel has no module for, whatever their bytes: its own answer.
+    { args: ['-A', '-t', '172.16.9.7:80', '-s', 'rr '] },
+    { args: ['-A', '-u', '172.16.9.7:5060', '-p', '--pe', 'si p'] },
+    { args: ['-A', '-t', '172.16.9.8:80', '-s', 'r\tr'] },
   ], 'restore');
 });
 

@@ -111,6 +111,8 @@ test('without the right token, and with bad bodies or ids, nothing changes', asy
       { method: 'POST', url: '/v1/services', payload: { id: 'tcp:10.0.0.9:99999' }, status: 400, match: /^id: port 99999 is out of range/ },
       { method: 'POST', url: '/v1/services', payload: { protocol: 'tcp', address: '10.0.0.9', port: 80, ops: true }, status: 400, match: /^ops: one-packet scheduling is for UDP/ },
       { method: 'POST', url: '/v1/services', payload: '{"protocol": "tcp",', status: 400, match: /JSON/ },
+      { method: 'POST', url: '/v1/services', payload: '', status: 400, match: /^body: must be object/ },
+      { method: 'POST', url: '/v1/services', payload: '{"__proto__": {"x": 1}}', status: 400, match: /not valid JSON/ },
       { method: 'PATCH', url: `${server}/192.168.1.11:8080`, payload: {}, status: 400, match: /must NOT have fewer than 1 properties/ },
       { method: 'PATCH', url: `${server}/192.168.1.99:8080`, payload: { weight: 1 }, status: 404, match: /no real server 192\.168\.1\.99:8080/ },
       { method: 'DELETE', url: `/v1/services/${enc('tcp:10.0.0.1:http')}/servers/192.168.1.11:8080`, status: 400, match: /^service id: / },

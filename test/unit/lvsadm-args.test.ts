@@ -186,6 +186,7 @@ test('address parsing follows inet_aton and inet_pton; printing follows inet_nto
 test('restore input splits like config_stream_read', () => {
   assert.deepEqual(restoreLines('ipvsadm -A -t 1.1.1.1:80\n\n  \n# x y\n-C\t-n\r\n-L  '), [['-A', '-t', '1.1.1.1:80'], ['#', 'x', 'y'], ['-C', '-n']]);
   assert.deepEqual(restoreLines('-L -n'), [['-L', '-n']]);
+  assert.deepEqual(restoreLines('-A -t 10.2.0.3\0xyz:80\n-A\0 -t 10.2.0.1:80\nipvsadm\0x -C'), [['-A', '-t', '10.2.0.3'], ['-A', '-t', '10.2.0.1:80'], ['-C']], 'a word ends at a NUL byte, as a C string does');
   assert.deepEqual(restoreLines(' \t-A\r\r-t ipvsadm x\vy\n'), [['-A', '-t', 'x\vy']]);
 });
 

@@ -28,7 +28,9 @@ function lineWords(line: string): string[] {
     const start = i;
     while (i < line.length && !isSeparator(line.charCodeAt(i))) i++;
     if (i > start) {
-      const word = line.slice(start, i);
+      // ipvsadm's words are C strings: one ends at its first NUL byte.
+      const nul = line.indexOf('\0', start);
+      const word = line.slice(start, nul >= 0 && nul < i ? nul : i);
       if (word !== 'ipvsadm') words.push(word);
     }
   }
