@@ -86,6 +86,9 @@ export function patchService(svc: ApiService, body: ServicePatch): ApiService {
 
 function checkOf(body: CheckBody, server: { address: string; port: number }): CheckSpec {
   const input: CheckInput = { ...body, kind: body.kind as CheckInput['kind'], server };
+  // Strict bodies: a flag that would be dropped is refused (keepalived.conf only warns of it).
+  const lone = (body.urls ?? []).findIndex((u) => u.regexNoMatch !== undefined && u.regex === undefined);
+  if (lone >= 0) bad(`check.urls[${lone}].regexNoMatch`, 'applies to a url with a regex only');
   try {
     return buildCheckSpec(input);
   } catch (err) {

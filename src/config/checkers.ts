@@ -113,6 +113,7 @@ function parseUrl(a: Args): HttpUrl | undefined {
   const u: Partial<HttpUrl> & { statusCodes: PortRange[] } = { statusCodes: [], regexNoMatch: false, at: a.stmt.at };
   applyBlock(body, 'url', URL_HANDLERS, u, a.diags);
   if (u.path === undefined) return a.error('url needs a path');
+  if (u.regexNoMatch && u.regex === undefined) a.warning('regex_no_match without a regex has nothing to apply to; ignored');
   if (u.statusCodes.length === 0) u.statusCodes.push({ from: 200, to: 299 });
   return u as HttpUrl;
 }

@@ -278,10 +278,11 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
       auth_type: (b, t) => { t.type = b.oneOf(0, ['PASS', 'AH'] as const) ?? t.type; },
       auth_pass: (b, t) => {
         t.password = b.string(0, 'a password');
-        // VRRPv2 carries at most 8 bytes of password; keepalived truncates.
+        // VRRPv2 carries 8 bytes of password; keepalived sends and compares the first 8 bytes
+        // (which may end inside a multi-byte character), and so do the adverts built from it.
         if (t.password !== undefined && Buffer.byteLength(t.password) > 8) {
-          b.warning(`auth_pass longer than 8 characters; only "${t.password.slice(0, 8)}" is used`);
-          t.password = t.password.slice(0, 8);
+          const kept = Buffer.from(t.password).subarray(0, 8);
+          b.warning(`auth_pass is longer than 8 bytes; only its first 8 bytes are used (hex ${kept.toString('hex')})`);
         }
       },
     }, auth, a.diags);

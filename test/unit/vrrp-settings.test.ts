@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { planVrrp, VrrpConfigError } from '../../src/vrrp/settings';
+import { passwordAuthData } from '../../src/vrrp/packet';
 
 /** Loads a file; `checked: false` keeps a configuration the validator refused, to test the planner's own checks. */
 function load(text: string, checked = true) {
@@ -585,4 +586,27 @@ vrrp_instance VI_2 {
   assert.deepEqual(config.vrrpInstances[0]!.unicastPeers, ['10.0.0.2', '10.0.0.4']);
   const plan = planVrrp(config);
   assert.deepEqual(plan.groups[0]!.members, ['VI_1', 'VI_2']);
+});
+
+test('auth_pass longer than 8 bytes: the first 8 bytes are sent and compared, as keepalived does, even inside a character', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'vrrp-settings-')), 'keepalived.conf');
+  writeFileSync(file, `
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 5
+  authentication {
+    auth_type PASS
+    auth_pass päääääää
+  }
+  virtual_ipaddress {
+    10.0.0.5
+  }
+}
+`);
+  const result = loadConfig(file);
+  assert.ok(result.ok);
+  const warning = result.diagnostics.find((d) => d.message.includes('auth_pass'));
+  assert.match(warning?.message ?? '', /auth_pass is longer than 8 bytes; only its first 8 bytes are used \(hex 70c3a4c3a4c3a4c3\)/);
+  const plan = planVrrp(result.config);
+  assert.deepEqual(passwordAuthData(plan.instances[0]!.config.auth!.password), Buffer.from('70c3a4c3a4c3a4c3', 'hex'));
 });
