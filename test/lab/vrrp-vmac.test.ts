@@ -3,14 +3,15 @@
 // only. The client learns that MAC once and keeps it through a takeover and
 // back; adverts leave from the base interface; the base interface stops
 // answering ARP for the VIP; a VMAC left by a killed lvsd is taken over on
-// restart; an interface of that name that is not a VMAC is left alone.
+// restart; an interface of that name that is not a VMAC is left alone. Then
+// lvsd and keepalived, both with use_vmac, share the VRID and the VMAC.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireLab, run, sh } from '../helpers/lab';
 import { until, type LineProcess } from '../helpers/procs';
-import { adverts, arpAnswer, buildSegment, startLvsd, writeConfig, type Segment } from './vrrp-segment';
+import { adverts, arpAnswer, buildSegment, startKeepalived, startLvsd, stopKeepalived, writeConfig, type Segment } from './vrrp-segment';
 
 const A = 'vrrp-vmac-a';
 const B = 'vrrp-vmac-b';
@@ -46,9 +47,9 @@ async function vmacLink(ns: string, name = 'vrrp.51'): Promise<string | undefine
   return r.code === 0 ? r.stdout : undefined;
 }
 
-async function vipOn(ns: string, dev = 'vrrp.51'): Promise<boolean> {
+async function vipOn(ns: string, dev = 'vrrp.51', vip = VIP): Promise<boolean> {
   const r = await run('/usr/sbin/ip', ['-n', ns, '-br', '-4', 'addr', 'show', 'dev', dev]);
-  return r.code === 0 && r.stdout.split(/\s+/).some((w) => w.split('/')[0] === VIP);
+  return r.code === 0 && r.stdout.split(/\s+/).some((w) => w.split('/')[0] === vip);
 }
 
 async function sysctl(ns: string, name: string): Promise<string> {
@@ -56,19 +57,19 @@ async function sysctl(ns: string, name: string): Promise<string> {
   return (await sh(`cat /proc/sys/${name.split('.').map((part) => part.replace(/\//g, '.')).join('/')}`, ns)).trim();
 }
 
-/** Waits until `want` alone has the VIP on its VMAC. */
-async function masterIs(want: string): Promise<void> {
-  await until(`${want} alone holding ${VIP} on vrrp.51`, 20_000, async () => {
-    const a = await vipOn(A);
-    const b = await vipOn(B);
-    return (want === A ? a && !b : b && !a) ? true : undefined;
+/** Waits until `want` alone (of `routers`) has `vip` on its VMAC. */
+async function masterIs(want: string, routers = [A, B], vip = VIP): Promise<void> {
+  await until(`${want} alone holding ${vip} on vrrp.51`, 20_000, async () => {
+    const holding = [];
+    for (const r of routers) if (await vipOn(r, 'vrrp.51', vip)) holding.push(r);
+    return holding.join() === want ? true : undefined;
   });
 }
 
 /** The client reaches the VIP without forgetting what it learnt: its neighbour entry still names the VMAC. */
-async function clientStillReaches(): Promise<void> {
-  await until(`${C} reaching ${VIP}`, 10_000, async () => ((await run('/usr/bin/ping', ['-c', '1', '-W', '1', VIP], { ns: C })).code === 0 ? true : undefined));
-  const neigh = (await run('/usr/sbin/ip', ['-n', C, 'neigh', 'show', VIP])).stdout;
+async function clientStillReaches(client = C, vip = VIP): Promise<void> {
+  await until(`${client} reaching ${vip}`, 10_000, async () => ((await run('/usr/bin/ping', ['-c', '1', '-W', '1', vip], { ns: client })).code === 0 ? true : undefined));
+  const neigh = (await run('/usr/sbin/ip', ['-n', client, 'neigh', 'show', vip])).stdout;
   assert.match(neigh, new RegExp(`lladdr ${VMAC}`), neigh);
 }
 
@@ -144,4 +145,53 @@ test('use_vmac: the VIP lives on a VRRP-MAC macvlan; the client keeps one MAC th
 
   for (const p of [a, b]) await p.stop('SIGTERM');
   for (const ns of [A, B]) assert.equal(await vmacLink(ns), undefined, `${ns} removed its VMAC at stop`);
+});
+
+test('use_vmac beside keepalived\'s use_vmac: one VRID, one VMAC, takeover both ways', { timeout: 120_000 }, async () => {
+  requireLab();
+  const L = 'vrrp-vmac-l';
+  const K = 'vrrp-vmac-k';
+  const client = 'vrrp-vmac-kc';
+  const vip = '10.63.0.100';
+  const seg: Segment = await buildSegment('vrrpvmackbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24'], [client, '10.63.0.3/24']]);
+  cleanups.push(() => seg.stop());
+  const text = (priority: number): string => config(priority).replace(`${VIP}/24`, `${vip}/24`);
+  const started: LineProcess[] = [];
+  cleanups.push(async () => {
+    for (const p of started) {
+      await p.stop('SIGKILL');
+      writeFileSync(join(seg.dir, `${p.name.replace(/\W+/g, '-')}-${p.child.pid}.log`), p.lines.join('\n'));
+    }
+  });
+  const keepalived = await startKeepalived(seg, K, writeConfig(seg, 'k.conf', text(100)));
+  started.push(keepalived);
+  await masterIs(K, [L, K], vip);
+  assert.match((await vmacLink(K)) ?? '', new RegExp(`link/ether ${VMAC}`), 'keepalived made its VMAC');
+  const reaches = async (): Promise<void> => {
+    await until(`${client} reaching ${vip}`, 10_000, async () => ((await run('/usr/bin/ping', ['-c', '1', '-W', '1', vip], { ns: client })).code === 0 ? true : undefined));
+  };
+  // (keepalived leaves eth0's arp_announce alone: asking the client's address in the VIP's name
+  // from eth0, it teaches the client eth0's MAC. So only lvsd's mastership is held to the VMAC.)
+  await reaches();
+
+  // lvsd (150) preempts keepalived; the client is told the VMAC, and keeps it.
+  let lvsd = await startLvsd(L, writeConfig(seg, 'l.conf', text(150)));
+  started.push(lvsd);
+  await masterIs(L, [L, K], vip);
+  await clientStillReaches(client, vip);
+  assert.equal(await arpAnswer(client, vip), VMAC);
+
+  // lvsd stops: keepalived takes over.
+  await lvsd.stop('SIGTERM');
+  await masterIs(K, [L, K], vip);
+  assert.equal(await vmacLink(L), undefined);
+  await reaches();
+
+  // Back again: lvsd preempts once more, and the client is at the VMAC again.
+  lvsd = await startLvsd(L, writeConfig(seg, 'l2.conf', text(150)));
+  started.push(lvsd);
+  await masterIs(L, [L, K], vip);
+  await clientStillReaches(client, vip);
+  await lvsd.stop('SIGTERM');
+  await stopKeepalived(seg, K, keepalived);
 });
