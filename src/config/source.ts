@@ -38,6 +38,28 @@ interface PendingDefinition {
   lines: string[];
 }
 
+/** No configuration is this large; a pipe that never ends is not read to exhaustion. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+function readBounded(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 class SourceReader {
   readonly lines: SourceLine[] = [];
   private readonly parameters = new Map<string, string>();
@@ -52,28 +74,31 @@ class SourceReader {
     const where = from ?? { file: displayName, line: 0 };
     let resolved: string;
     try {
-      // The real path, so that a loop through a symbolic link is a loop too.
-      resolved = fs.realpathSync(path.resolve(file));
-      // A device or a FIFO would be read forever (or block): only files are configuration.
-      if (!fs.statSync(resolved).isFile()) {
-        this.diags.error(where, from ? 'include' : 'config', `${displayName} is not a regular file`);
+      const absolute = path.resolve(file);
+      // A device would be read forever: files and pipes (lvsd -f <(program)) are configuration.
+      const st = fs.statSync(absolute);
+      if (!st.isFile() && !st.isFIFO()) {
+        this.diags.error(where, from ? 'include' : 'config', `${displayName} is not a file or a pipe`);
         return;
       }
+      // A file by its real path, so that a loop through a symbolic link is a loop too
+      // (a pipe's /dev/fd link has no real path to resolve to).
+      resolved = st.isFile() ? fs.realpathSync(absolute) : absolute;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       this.diags.error(where, from ? 'include' : 'config', `cannot read ${displayName}: ${err.code ?? err.message}`);
       return;
     }
     if (this.includeStack.includes(resolved)) {
-      this.diags.error(from ?? { file: displayName, line: 0 }, 'include', `${displayName} includes itself (loop through ${this.includeStack.join(' -> ')})`);
+      this.diags.error(where, 'include', `${displayName} includes itself (loop through ${this.includeStack.join(' -> ')})`);
       return;
     }
     let content: string;
     try {
-      content = fs.readFileSync(resolved, 'utf8');
+      content = readBounded(resolved);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      this.diags.error(from ?? { file: displayName, line: 0 }, from ? 'include' : 'config', `cannot read ${displayName}: ${err.code ?? err.message}`);
+      this.diags.error(where, from ? 'include' : 'config', `cannot read ${displayName}: ${err.code ?? err.message}`);
       return;
     }
     this.includeStack.push(resolved);
