@@ -75,9 +75,9 @@ class SourceReader {
     let resolved: string;
     try {
       const absolute = path.resolve(file);
-      // A device would be read forever: files and pipes or sockets (lvsd -f <(program)) are configuration.
+      // A device would be read forever: files and pipes (lvsd -f <(program)) are configuration.
       const st = fs.statSync(absolute);
-      if (!st.isFile() && !st.isFIFO() && !st.isSocket()) {
+      if (!st.isFile() && !st.isFIFO()) {
         this.diags.error(where, from ? 'include' : 'config', `${displayName} is not a file or a pipe`);
         return;
       }

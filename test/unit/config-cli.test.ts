@@ -150,7 +150,8 @@ test('lvsd -t refuses what the VRRP planner would refuse at start, with file:lin
 
 test('lvsd -t reads a configuration from a pipe (lvsd -f <(program)); a device is refused', () => {
   const text = 'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.1.1 80 {\n    weight 1\n  }\n}\n';
-  const piped = spawnSync(process.execPath, [LVSD, '-t', '-f', '/dev/stdin'], { encoding: 'utf8', input: text });
+  // Through the shell, so that stdin is a pipe (node's own stdio pipes are sockets).
+  const piped = spawnSync('/bin/sh', ['-c', `cat | "${process.execPath}" "${LVSD}" -t -f /dev/stdin`], { encoding: 'utf8', input: text });
   assert.equal(piped.status, 0, piped.stderr);
   assert.match(piped.stderr, /\/dev\/stdin: configuration is valid/);
   const device = lvsd('-t', '-f', '/dev/zero');
