@@ -30,8 +30,7 @@ async function configTest(options: Options): Promise<number> {
     // And the VRRP instances as the daemon plans them.
     const { vrrpPlanProblems } = await import('../vrrp/settings.js');
     for (const p of vrrpPlanProblems(result.config)) {
-      const m = /^(.*?):(\d+): (.*)$/s.exec(p);
-      diagnostics.push({ severity: 'error', file: m?.[1] ?? options.configFile, line: Number(m?.[2] ?? 0), keyword: 'vrrp', message: m?.[3] ?? p });
+      diagnostics.push({ severity: 'error', file: p.at?.file ?? options.configFile, line: p.at?.line ?? 0, keyword: 'vrrp', message: p.message });
     }
   }
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');

@@ -16,7 +16,7 @@ import { flushOnStopLogged } from './flush-on-stop';
 import { claimInstance, type InstanceClaim } from './instance-lock';
 import type { SignalInbox } from './signals';
 import { vrrpComponent } from './vrrp';
-import { vrrpPlanProblems } from '../vrrp/settings';
+import { problemText, vrrpPlanProblems } from '../vrrp/settings';
 
 export interface RunOptions {
   configFile: string;
@@ -88,7 +88,7 @@ function read(file: string, source: SourceOptions, log: pino.Logger): { config: 
   }
   if (!result.ok) return { error: first ?? `${file}: the configuration is not valid` };
   // Checked before anything is applied, so that a reload the VRRP part refuses changes nothing.
-  const problems = vrrpPlanProblems(result.config);
+  const problems = vrrpPlanProblems(result.config).map(problemText);
   for (const p of problems) log.error({ file }, p);
   return problems.length ? { error: problems[0]! } : { config: result.config };
 }

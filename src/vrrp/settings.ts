@@ -72,14 +72,29 @@ export interface VrrpPlan {
   syncDaemon?: SyncDaemonPlan;
 }
 
-export class VrrpConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`VRRP configuration refused: ${problems.join('; ')}`);
-    this.name = 'VrrpConfigError';
-  }
+/** One reason the planner refuses a configuration, and where in the file when that is known. */
+export interface VrrpProblem {
+  at?: SourceLocation;
+  message: string;
 }
 
 const where = (at: SourceLocation): string => `${at.file}:${at.line}`;
+
+export class VrrpConfigError extends Error {
+  constructor(readonly found: VrrpProblem[]) {
+    super(`VRRP configuration refused: ${found.map(problemText).join('; ')}`);
+    this.name = 'VrrpConfigError';
+  }
+
+  /** Each problem as file:line: message. */
+  get problems(): string[] {
+    return this.found.map(problemText);
+  }
+}
+
+export function problemText(p: VrrpProblem): string {
+  return p.at ? `${where(p.at)}: ${p.message}` : p.message;
+}
 
 export function interfaceTrack(ifname: string): string {
   return `interface ${ifname}`;
@@ -125,19 +140,19 @@ function planScript(s: KeepalivedConfig['vrrpScripts'][number]): ScriptPlan | un
   return { ...plan, fingerprint: fingerprint(plan) };
 }
 
-/** What would stop the VRRP part of a configuration from starting, each naming file:line; none when it plans. */
-export function vrrpPlanProblems(config: KeepalivedConfig): string[] {
+/** What would stop the VRRP part of a configuration from starting; none when it plans. */
+export function vrrpPlanProblems(config: KeepalivedConfig): VrrpProblem[] {
   try {
     planVrrp(config);
     return [];
   } catch (e) {
-    if (e instanceof VrrpConfigError) return e.problems;
-    return [(e as Error).message];
+    if (e instanceof VrrpConfigError) return e.found;
+    return [{ message: (e as Error).message }];
   }
 }
 
 export function planVrrp(config: KeepalivedConfig): VrrpPlan {
-  const problems: string[] = [];
+  const problems: VrrpProblem[] = [];
   const scripts = new Map<string, ScriptPlan>();
   const scriptWeights = new Map<string, { weight: number; reverse: boolean }>();
   for (const s of config.vrrpScripts) {
@@ -148,32 +163,32 @@ export function planVrrp(config: KeepalivedConfig): VrrpPlan {
   const groupOf = new Map<string, KeepalivedConfig['vrrpSyncGroups'][number]>();
   for (const g of config.vrrpSyncGroups) {
     for (const member of g.group) {
-      if (groupOf.has(member)) problems.push(`${where(g.at)}: vrrp_sync_group ${g.name}: ${member} is already in ${groupOf.get(member)!.name}`);
+      if (groupOf.has(member)) problems.push({ at: g.at, message: `vrrp_sync_group ${g.name}: ${member} is already in ${groupOf.get(member)!.name}` });
       else groupOf.set(member, g);
     }
   }
   const instances: InstancePlan[] = [];
   const seen = new Set<string>();
   for (const v of config.vrrpInstances) {
-    const at = `${where(v.at)}: vrrp_instance ${v.name}`;
+    const problem = (message: string): void => { problems.push({ at: v.at, message: `vrrp_instance ${v.name}: ${message}` }); };
     if (seen.has(v.name)) {
-      problems.push(`${at}: defined twice`);
+      problem('defined twice');
       continue;
     }
     seen.add(v.name);
     try {
       const plan = planInstance(v, config, groupOf.get(v.name), scripts, scriptWeights);
       const sharing = plan.vmac && instances.find((i) => i.vmac?.name === plan.vmac!.name);
-      if (sharing) problems.push(`${at}: use_vmac ${plan.vmac!.name} is already the VMAC of ${sharing.config.name}`);
+      if (sharing) problem(`use_vmac ${plan.vmac!.name} is already the VMAC of ${sharing.config.name}`);
       else instances.push(plan);
     } catch (e) {
-      problems.push(`${at}: ${(e as Error).message.replace(`vrrp_instance ${v.name}: `, '')}`);
+      problem((e as Error).message.replace(`vrrp_instance ${v.name}: `, ''));
     }
   }
   const groups: GroupPlan[] = [];
   for (const g of config.vrrpSyncGroups) {
     const missing = g.group.filter((m) => !seen.has(m));
-    if (missing.length) problems.push(`${where(g.at)}: vrrp_sync_group ${g.name}: no vrrp_instance ${missing.join(', ')}`);
+    if (missing.length) problems.push({ at: g.at, message: `vrrp_sync_group ${g.name}: no vrrp_instance ${missing.join(', ')}` });
     const members = instances.filter((i) => i.syncGroup === g.name);
     groups.push({
       name: g.name, members: members.map((m) => m.config.name), notify: g.notify,
@@ -200,17 +215,17 @@ function vmacPlan(name: string | true, base: string, vrid: number, family: 4 | 6
   return vmac;
 }
 
-function checkVrids(instances: InstancePlan[], problems: string[]): void {
+function checkVrids(instances: InstancePlan[], problems: VrrpProblem[]): void {
   const taken = new Map<string, string>();
   for (const i of instances) {
     const key = `${i.config.interface}/${i.family}/${i.config.vrid}/${i.config.unicastPeers?.length ? 'unicast' : 'multicast'}`;
     const other = taken.get(key);
-    if (other) problems.push(`vrrp_instance ${i.config.name}: virtual_router_id ${i.config.vrid} on ${i.config.interface} is already used by ${other}`);
+    if (other) problems.push({ message: `vrrp_instance ${i.config.name}: virtual_router_id ${i.config.vrid} on ${i.config.interface} is already used by ${other}` });
     else taken.set(key, i.config.name);
   }
 }
 
-function planSyncDaemon(config: KeepalivedConfig, instances: InstancePlan[], problems: string[]): SyncDaemonPlan | undefined {
+function planSyncDaemon(config: KeepalivedConfig, instances: InstancePlan[], problems: VrrpProblem[]): SyncDaemonPlan | undefined {
   const d = config.global.lvsSyncDaemon;
   const legacy = config.vrrpInstances.find((v) => v.lvsSyncDaemonInterface !== undefined);
   if (!d && !legacy) return undefined;
@@ -218,7 +233,8 @@ function planSyncDaemon(config: KeepalivedConfig, instances: InstancePlan[], pro
   const instance = d?.vrrpInstance ?? legacy?.name ?? instances[0]?.config.name;
   if (instance === undefined || !instances.some((i) => i.config.name === instance)) {
     const at = d ? config.global.at : legacy!.at;
-    problems.push(`${at ? `${where(at)}: ` : ''}lvs_sync_daemon ${iface}: ${instance === undefined ? 'no vrrp_instance to follow' : `no vrrp_instance ${instance} to follow`}`);
+    const message = `lvs_sync_daemon ${iface}: ${instance === undefined ? 'no vrrp_instance to follow' : `no vrrp_instance ${instance} to follow`}`;
+    problems.push(at ? { at, message } : { message });
     return undefined;
   }
   const daemon: Omit<SyncDaemon, 'state'> = { interface: iface, syncId: d?.syncId ?? 0 };
