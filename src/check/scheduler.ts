@@ -20,7 +20,8 @@ export interface SchedulerOptions {
   probeFactory?: ProbeFactory;
 }
 
-const isDynamic = (spec: CheckSpec): boolean => spec.kind === 'MISC_CHECK' && spec.miscDynamic;
+/** A check whose verdict carries the server's weight (MISC_CHECK with misc_dynamic). */
+export const isDynamic = (spec: CheckSpec): boolean => spec.kind === 'MISC_CHECK' && spec.miscDynamic;
 
 /** Per-check state; kept to a handful of primitives because there may be tens of thousands. */
 class CheckState {

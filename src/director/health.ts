@@ -2,7 +2,7 @@
 // each checker of a real_server becomes one scheduled check with a stable id,
 // so that a reload keeps the checks (and the verdicts) it did not change.
 import { isDeepStrictEqual } from 'node:util';
-import type { CheckScheduler } from '../check/scheduler';
+import { isDynamic, type CheckScheduler } from '../check/scheduler';
 import { buildCheckSpec, type CheckInput } from '../check/spec';
 import type { CheckEvent, CheckSpec } from '../check/types';
 import type { Checker, KeepalivedConfig, RealServer, VirtualServer } from '../config/model';
@@ -129,7 +129,7 @@ interface Verdict { up: boolean; weight?: number }
 
 /** A verdict kept across a change of the check's settings: the dynamic weight only while the check still sets one. */
 function carriedVerdict(v: Verdict, spec: CheckSpec): Verdict {
-  return v.weight !== undefined && spec.kind === 'MISC_CHECK' && spec.miscDynamic ? v : { up: v.up };
+  return v.weight !== undefined && isDynamic(spec) ? v : { up: v.up };
 }
 
 /** Up when every verdict is; a dynamic weight asked for by a check wins over the configured one. */
