@@ -72,33 +72,28 @@ class SourceReader {
 
   readFile(file: string, displayName: string, from?: SourceLocation): void {
     const where = from ?? { file: displayName, line: 0 };
+    const keyword = from ? 'include' : 'config';
     let resolved: string;
+    let content: string;
     try {
       const absolute = path.resolve(file);
       // A device would be read forever: files and pipes (lvsd -f <(program)) are configuration.
       const st = fs.statSync(absolute);
       if (!st.isFile() && !st.isFIFO()) {
-        this.diags.error(where, from ? 'include' : 'config', `${displayName} is not a file or a pipe`);
+        this.diags.error(where, keyword, `${displayName} is not a file or a pipe`);
         return;
       }
       // A file by its real path, so that a loop through a symbolic link is a loop too
       // (a pipe's /dev/fd link has no real path to resolve to).
       resolved = st.isFile() ? fs.realpathSync(absolute) : absolute;
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      this.diags.error(where, from ? 'include' : 'config', `cannot read ${displayName}: ${err.code ?? err.message}`);
-      return;
-    }
-    if (this.includeStack.includes(resolved)) {
-      this.diags.error(where, 'include', `${displayName} includes itself (loop through ${this.includeStack.join(' -> ')})`);
-      return;
-    }
-    let content: string;
-    try {
+      if (this.includeStack.includes(resolved)) {
+        this.diags.error(where, 'include', `${displayName} includes itself (loop through ${this.includeStack.join(' -> ')})`);
+        return;
+      }
       content = readBounded(resolved);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      this.diags.error(where, from ? 'include' : 'config', `cannot read ${displayName}: ${err.code ?? err.message}`);
+      this.diags.error(where, keyword, `cannot read ${displayName}: ${err.code ?? err.message}`);
       return;
     }
     this.includeStack.push(resolved);
