@@ -1,11 +1,22 @@
 // Raw IP protocol 112 (VRRP) sockets for IPv4 and IPv6, bound to one
 // interface and polled by the Node event loop. Checksums are left entirely
 // to the VRRP engine: the kernel neither computes nor verifies them here.
+//
+// A link listener is the receive half only, over a packet socket: it reads
+// the IPv4 VRRP datagrams an interface receives from its own MAC address,
+// without joining the group there. A VMAC needs one: a peer advertising from
+// its VMAC sends from our VMAC's MAC, and the kernel hands such frames to our
+// macvlan alone, never to its base interface.
 #include "vrrp_socket.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <memory>
 #include <netinet/in.h>
 #include <string>
@@ -65,7 +76,29 @@ union SocketAddress {
   sockaddr any;
   sockaddr_in v4;
   sockaddr_in6 v6;
+  sockaddr_ll link;
 };
+
+// Keeps IPv4 protocol 112 that the interface received (not what it sent)
+// from its own MAC address as source: the frames a macvlan alone is given.
+// Offsets count from the IP header (a SOCK_DGRAM packet socket's data starts
+// there); SKF_LL_OFF reaches back into the Ethernet header.
+std::vector<sock_filter> LinkFilter(const unsigned char mac[6]) {
+  const __u32 high = (__u32{mac[0]} << 24) | (__u32{mac[1]} << 16) | (__u32{mac[2]} << 8) | mac[3];
+  const __u32 low = (__u32{mac[4]} << 8) | mac[5];
+  return {
+      {BPF_LD | BPF_B | BPF_ABS, 0, 0, 9},
+      {BPF_JMP | BPF_JEQ | BPF_K, 0, 7, kVrrpProtocol},
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<__u32>(SKF_AD_OFF + SKF_AD_PKTTYPE)},
+      {BPF_JMP | BPF_JEQ | BPF_K, 5, 0, PACKET_OUTGOING},
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<__u32>(SKF_LL_OFF + 6)},
+      {BPF_JMP | BPF_JEQ | BPF_K, 0, 3, high},
+      {BPF_LD | BPF_H | BPF_ABS, 0, 0, static_cast<__u32>(SKF_LL_OFF + 10)},
+      {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, low},
+      {BPF_RET | BPF_K, 0, 0, 0x40000},
+      {BPF_RET | BPF_K, 0, 0, 0},
+  };
+}
 
 std::string AddressText(int family, const void* address) {
   char text[INET6_ADDRSTRLEN] = "";
@@ -82,7 +115,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     });
   }
 
-  // new VrrpSocket(family, ifname, sourceAddress | undefined, multicast, onPacket, onError)
+  // new VrrpSocket(family, ifname, sourceAddress | undefined, multicast, onPacket, onError, linkListener?)
   explicit VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSocket>(info) {
     Napi::Env env = info.Env();
     if (!ReadArguments(info)) return;
@@ -110,10 +143,11 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
  private:
   bool ReadArguments(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const char* usage = "new VrrpSocket(family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean, onPacket: Function, onError: Function)";
+    const char* usage = "new VrrpSocket(family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean, onPacket: Function, onError: Function, linkListener?: boolean)";
     if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsString() ||
         !(info[2].IsString() || info[2].IsUndefined()) || !info[3].IsBoolean() ||
-        !info[4].IsFunction() || !info[5].IsFunction()) {
+        !info[4].IsFunction() || !info[5].IsFunction() ||
+        !(info.Length() < 7 || info[6].IsBoolean() || info[6].IsUndefined())) {
       ThrowTypeError(env, usage);
       return false;
     }
@@ -129,6 +163,11 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       return false;
     }
     multicast_ = info[3].As<Napi::Boolean>().Value();
+    link_ = info.Length() >= 7 && info[6].IsBoolean() && info[6].As<Napi::Boolean>().Value();
+    if (link_ && (family_ != AF_INET || multicast_ || !info[2].IsUndefined())) {
+      ThrowTypeError(env, "VrrpSocket: a link listener is IPv4, with no group and no source address");
+      return false;
+    }
     if (info[2].IsString()) {
       source_ = info[2].As<Napi::String>().Utf8Value();
       void* target = family_ == AF_INET ? static_cast<void*>(&source4_) : static_cast<void*>(&source6_);
@@ -149,6 +188,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
       failedContext->address = address;
       return err;
     };
+    if (link_) return OpenLinkListener(fail);
     fd_ = socket(family_, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kVrrpProtocol);
     if (fd_ < 0) return fail(family_ == AF_INET ? "socket(AF_INET, SOCK_RAW, 112)" : "socket(AF_INET6, SOCK_RAW, 112)", "");
     if (setsockopt(fd_, SOL_SOCKET, SO_BINDTODEVICE, ifname_.c_str(), ifname_.size()) < 0) return fail("setsockopt(SO_BINDTODEVICE)", "");
@@ -167,6 +207,33 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
         return fail("bind", source_);
       }
     }
+    const char* pollCall = nullptr;
+    if (int err = StartReadPolling(Env(), fd_, this, OnReadable, &poll_, &pollCall)) {
+      errno = err;
+      return fail(pollCall, "");
+    }
+    return 0;
+  }
+
+  // Opened with protocol 0, which receives nothing, until the filter is in
+  // place: the bind below is what starts the flow, filtered from the first packet.
+  template <typename Fail>
+  int OpenLinkListener(Fail& fail) {
+    fd_ = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return fail("socket(AF_PACKET, SOCK_DGRAM)", "");
+    ifreq request{};
+    std::memcpy(request.ifr_name, ifname_.c_str(), ifname_.size());
+    if (ioctl(fd_, SIOCGIFHWADDR, &request) < 0) return fail("ioctl(SIOCGIFHWADDR)", "");
+    std::vector<sock_filter> filter = LinkFilter(reinterpret_cast<const unsigned char*>(request.ifr_hwaddr.sa_data));
+    sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
+    if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0) return fail("setsockopt(SO_ATTACH_FILTER)", "");
+    int stamp = 1;
+    if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &stamp, sizeof(stamp)) < 0) return fail("setsockopt(SO_TIMESTAMPNS)", "");
+    sockaddr_ll address{};
+    address.sll_family = AF_PACKET;
+    address.sll_protocol = htons(ETH_P_IP);
+    address.sll_ifindex = static_cast<int>(ifindex_);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0) return fail("bind(AF_PACKET)", "");
     const char* pollCall = nullptr;
     if (int err = StartReadPolling(Env(), fd_, this, OnReadable, &poll_, &pollCall)) {
       errno = err;
@@ -260,6 +327,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     }
     Napi::Buffer<unsigned char> payload = info[0].As<Napi::Buffer<unsigned char>>();
     std::string destination = info[1].As<Napi::String>().Utf8Value();
+    if (link_) return ThrowTypeError(env, "VrrpSocket.send: a link listener on " + ifname_ + " only receives");
     if (fd_ < 0) return ThrowSystemError(env, "sendmsg", EBADF, ErrorContext{ifname_, destination});
     SocketAddress to{};
     if (family_ == AF_INET) {
@@ -415,7 +483,14 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
         receivedAtUs = KernelStampToMonotonic(stamp, now);
       }
     }
-    std::string source = family_ == AF_INET ? AddressText(AF_INET, &from.v4.sin_addr) : AddressText(AF_INET6, &from.v6.sin6_addr);
+    std::string source;
+    if (link_) {
+      // The datagram's own IPv4 header names its source; the filter let in nothing else.
+      if (length >= 20) source = AddressText(AF_INET, data + 12);
+      ifindex = ifindex_;
+    } else {
+      source = family_ == AF_INET ? AddressText(AF_INET, &from.v4.sin_addr) : AddressText(AF_INET6, &from.v6.sin6_addr);
+    }
     Napi::Function callback = onPacket_.Value();
     callback.MakeCallback(Value(), {
       Napi::Buffer<unsigned char>::Copy(env, data, length),
@@ -453,6 +528,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   std::string ifname_;
   unsigned ifindex_ = 0;
   bool multicast_ = false;
+  bool link_ = false;
   std::string source_;
   in_addr source4_{};
   in6_addr source6_{};

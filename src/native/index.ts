@@ -27,6 +27,8 @@ export interface NativeVrrpSocketConstructor {
   new (
     family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean,
     onPacket: NativePacketHandler, onError: (err: Error) => void,
+    /** Receive only, over a packet socket: IPv4 VRRP the interface received, with no group joined. */
+    linkListener?: boolean,
   ): NativeVrrpSocket;
 }
 

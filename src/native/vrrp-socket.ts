@@ -76,6 +76,24 @@ export class VrrpSocket extends EventEmitter {
     return socket;
   }
 
+  /**
+   * Receives the IPv4 VRRP packets `ifname` itself receives, without joining
+   * the group there (so without IGMP reports from it), and sends nothing.
+   * For a VMAC: a peer advertising from its own VMAC sends our VMAC's MAC,
+   * and the kernel delivers such frames to our macvlan only, not to its base.
+   */
+  static openLinkListener(ifname: string): VrrpSocket {
+    const options = checkOptions({ family: 4, interface: ifname, multicast: false });
+    const socket = new VrrpSocket(options);
+    socket.handle = new (native().VrrpSocket)(
+      4, ifname, undefined, false,
+      (data, hopLimit, source, destination, ifindex, receivedAtUs) => socket.received(data, hopLimit, source, destination, ifindex, receivedAtUs),
+      (err) => socket.emit('error', err),
+      true,
+    );
+    return socket;
+  }
+
   get closed(): boolean {
     return this.handle === undefined;
   }

@@ -3,7 +3,9 @@
 // interface, so one per instance would make each count the others' adverts
 // as strangers). Packets go to the instance of their VRID; a packet that
 // names no instance here, or cannot be read at all, goes to every instance so
-// each counts it.
+// each counts it. An instance with a VMAC also hears on the VMAC itself (a
+// link listener of its own): adverts a peer sends from its VMAC carry our
+// VMAC's MAC, and the kernel gives them to that macvlan, not to its base.
 import { VrrpSocket, type MalformedVrrp, type ReceivedVrrp } from '../native/vrrp-socket';
 import { inNetns } from '../net/netns';
 import type { ReceivedPacket, VrrpTransport } from './instance';
@@ -64,8 +66,11 @@ export class ChannelPool {
 
   constructor(private readonly netns: string | undefined, private readonly onError: (key: ChannelKey, err: Error) => void) {}
 
-  /** Opens (or shares) the socket; throws with the interface and errno when it cannot be opened. */
-  open(key: ChannelKey, vrid: number): Channel {
+  /**
+   * Opens (or shares) the socket, and a listener on `vmac` when given;
+   * throws with the interface and errno when either cannot be opened.
+   */
+  open(key: ChannelKey, vrid: number, vmac?: string): Channel {
     const id = `${key.family}/${key.interface}/${key.source}/${key.multicast ? 'multicast' : 'unicast'}`;
     let shared = this.sockets.get(id);
     if (!shared) {
@@ -76,7 +81,9 @@ export class ChannelPool {
       this.sockets.set(id, shared);
     }
     const owner = shared;
+    let listener: VrrpSocket | undefined;
     const channel: Channel = new Channel(owner, vrid, () => {
+      listener?.close();
       owner.channels.delete(channel);
       if (owner.channels.size === 0) {
         owner.socket.close();
@@ -84,6 +91,16 @@ export class ChannelPool {
       }
     });
     owner.channels.add(channel);
+    if (vmac === undefined) return channel;
+    try {
+      listener = inNetns(this.netns, () => VrrpSocket.openLinkListener(vmac));
+    } catch (e) {
+      channel.close();
+      throw e;
+    }
+    listener.on('packet', (p) => channel.deliver(p));
+    listener.on('malformed', (m) => channel.onMalformed?.(`${m.reason} (${m.length} bytes)`, m.source));
+    listener.on('error', (err) => this.onError({ ...key, interface: vmac }, err));
     return channel;
   }
 

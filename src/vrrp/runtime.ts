@@ -163,9 +163,10 @@ export class VrrpRuntime {
     const primaryAddress = await this.primaryAddress(p);
     const config = { ...p.config, primaryAddress };
     const source = normalizeAddress(p.config.unicastSrcIp ?? primaryAddress);
+    const multicast = !(p.config.unicastPeers?.length);
     const channel = this.channels.open({
-      family: p.family, interface: p.config.interface, source, multicast: !(p.config.unicastPeers?.length),
-    }, p.config.vrid);
+      family: p.family, interface: p.config.interface, source, multicast,
+    }, p.config.vrid, multicast ? p.vmac?.name : undefined);
     const addresses = new VirtualAddresses(nl, p.addresses, p.routes);
     let r: Running | undefined;
     try {

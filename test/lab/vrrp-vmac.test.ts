@@ -195,3 +195,28 @@ test('use_vmac beside keepalived\'s use_vmac: one VRID, one VMAC, takeover both 
   await lvsd.stop('SIGTERM');
   await stopKeepalived(seg, K, keepalived);
 });
+
+test('use_vmac beside a keepalived master of higher priority: lvsd hears adverts sent from keepalived\'s VMAC and stays backup', { timeout: 120_000 }, async () => {
+  requireLab();
+  const L = 'vrrp-vmac-hl';
+  const K = 'vrrp-vmac-hk';
+  const vip = '10.64.0.100';
+  const seg: Segment = await buildSegment('vrrpvmachbr', [[L, '10.64.0.1/24'], [K, '10.64.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const text = (priority: number): string => config(priority).replace(`${VIP}/24`, `${vip}/24`);
+  const keepalived = await startKeepalived(seg, K, writeConfig(seg, 'k.conf', text(200)));
+  const lvsd = await startLvsd(L, writeConfig(seg, 'l.conf', text(100)));
+  cleanups.push(async () => {
+    await lvsd.stop('SIGKILL');
+    await keepalived.stop('SIGKILL');
+  });
+  await masterIs(K, [L, K], vip);
+  // Ten advert intervals and more than three master-down intervals: a backup that heard nothing would have taken over.
+  await new Promise((r) => setTimeout(r, 2_000));
+  const frames = (await run('/usr/bin/tcpdump', ['-r', seg.capture, '-e', '-nn', 'vrrp'])).stdout;
+  assert.match(frames, new RegExp(`${VMAC} > 01:00:5e:00:00:12.*10\\.64\\.0\\.2 > 224\\.0\\.0\\.18`), 'keepalived advertises from its VMAC');
+  assert.equal(await vipOn(L, 'vrrp.51', vip), false, lvsd.tail());
+  assert.equal(await vipOn(K, 'vrrp.51', vip), true);
+  await lvsd.stop('SIGTERM');
+  await stopKeepalived(seg, K, keepalived);
+});

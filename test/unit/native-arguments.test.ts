@@ -65,6 +65,11 @@ test('the addon itself refuses malformed calls with TypeErrors, never crashing',
   assert.throws(() => new addon.VrrpSocket(4, 'lo', 'nonsense', true, noop, noop), /not an IPv4 address/);
   assert.throws(() => new addon.VrrpSocket(6, 'lo', '10.0.0.1', true, noop, noop), /not an IPv6 address/);
   assert.throws(() => Reflect.construct(addon.VrrpSocket, [4, 'lo']), TypeError);
+  for (const [family, source, multicast] of [[6, undefined, false], [4, '10.0.0.1', false], [4, undefined, true]] as const) {
+    assert.throws(() => new addon.VrrpSocket(family, 'lo', source, multicast, noop, noop, true), /a link listener is IPv4, with no group and no source address/);
+  }
+  assert.throws(() => Reflect.construct(addon.VrrpSocket, [4, 'lo', undefined, false, noop, noop, 'yes']), TypeError);
+  assert.throws(() => VrrpSocket.openLinkListener('a/b'), /invalid interface name/);
   assert.throws(() => addon.sendFrame('lo', Buffer.alloc(4)), /shorter than an Ethernet header/);
   assert.throws(() => addon.sendFrame('lo', 'frame' as unknown as Buffer), /must be a Buffer/);
   assert.throws(() => addon.interfaceInfo('x'.repeat(16)), /invalid interface name/);
