@@ -195,6 +195,8 @@ export interface VrrpInstance {
   smtpAlert?: boolean;
   lvsSyncDaemonInterface?: string;
   useVmac?: string | true;
+  /** vmac_xmit_base: adverts from the base interface, not from the VMAC. */
+  vmacXmitBase?: boolean;
 }
 
 export interface VrrpSyncGroup {

@@ -330,11 +330,10 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   },
   lvs_sync_daemon_interface: (a, v) => { v.lvsSyncDaemonInterface = a.string(0, 'an interface name') ?? v.lvsSyncDaemonInterface; },
   use_vmac: (a, v) => { v.useVmac = a.text(0) ?? true; },
+  vmac_xmit_base: (_a, v) => { v.vmacXmitBase = true; },
   ...ignored<VrrpInstance>(
     'native_ipv6', 'unicast_ttl', 'accept', 'skip_check_adv_addr', 'debug', 'notify_priority_changes', 'kernel_rx_buf_size',
     'linkbeat_use_polling', 'notify_deleted',
-    // lvsd always sends and hears adverts on the base interface of a VMAC.
-    'vmac_xmit_base',
   ),
   ...unsupported<VrrpInstance>(INSTANCE_UNSUPPORTED),
 };

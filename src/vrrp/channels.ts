@@ -5,7 +5,8 @@
 // names no instance here, or cannot be read at all, goes to every instance so
 // each counts it. An instance with a VMAC also hears on the VMAC itself (a
 // link listener of its own): adverts a peer sends from its VMAC carry our
-// VMAC's MAC, and the kernel gives them to that macvlan, not to its base.
+// VMAC's MAC, and the kernel gives them to that macvlan, not to its base. It
+// sends from the VMAC through a socket of its own there, which joins no group.
 import { VrrpSocket, type MalformedVrrp, type ReceivedVrrp } from '../native/vrrp-socket';
 import { inNetns } from '../net/netns';
 import type { ReceivedPacket, VrrpTransport } from './instance';
@@ -22,10 +23,13 @@ export class Channel implements VrrpTransport {
   private readonly packetListeners: ((p: ReceivedPacket) => void)[] = [];
   onMalformed: ((detail: string, source: string) => void) | undefined;
 
+  /** Set when adverts leave from a VMAC rather than from the shared socket's interface. */
+  sender: VrrpSocket | undefined;
+
   constructor(private readonly shared: SharedSocket, readonly vrid: number, private readonly release: () => void) {}
 
   send(payload: Buffer, destination: string): void {
-    this.shared.socket.send(payload, destination);
+    (this.sender ?? this.shared.socket).send(payload, destination);
   }
 
   on(_event: 'packet', listener: (p: ReceivedPacket) => void): void {
@@ -61,16 +65,19 @@ class SharedSocket {
   }
 }
 
+/** The VMAC an instance also hears on, and whether it sends from there too. */
+export interface ChannelVmac { name: string; sendsFromVmac: boolean }
+
 export class ChannelPool {
   private readonly sockets = new Map<string, SharedSocket>();
 
   constructor(private readonly netns: string | undefined, private readonly onError: (key: ChannelKey, err: Error) => void) {}
 
   /**
-   * Opens (or shares) the socket, and a listener on `vmac` when given;
-   * throws with the interface and errno when either cannot be opened.
+   * Opens (or shares) the socket, and the VMAC's own sockets when given;
+   * throws with the interface and errno when one cannot be opened.
    */
-  open(key: ChannelKey, vrid: number, vmac?: string): Channel {
+  open(key: ChannelKey, vrid: number, vmac?: ChannelVmac): Channel {
     const id = `${key.family}/${key.interface}/${key.source}/${key.multicast ? 'multicast' : 'unicast'}`;
     let shared = this.sockets.get(id);
     if (!shared) {
@@ -84,6 +91,7 @@ export class ChannelPool {
     let listener: VrrpSocket | undefined;
     const channel: Channel = new Channel(owner, vrid, () => {
       listener?.close();
+      channel.sender?.close();
       owner.channels.delete(channel);
       if (owner.channels.size === 0) {
         owner.socket.close();
@@ -92,15 +100,21 @@ export class ChannelPool {
     });
     owner.channels.add(channel);
     if (vmac === undefined) return channel;
+    const vmacKey = { ...key, interface: vmac.name };
     try {
-      listener = inNetns(this.netns, () => VrrpSocket.openLinkListener(vmac));
+      listener = inNetns(this.netns, () => VrrpSocket.openLinkListener(vmac.name));
+      // No group joined: a backup's VMAC must send nothing (no IGMP report either).
+      if (vmac.sendsFromVmac) {
+        channel.sender = inNetns(this.netns, () => VrrpSocket.open({ family: key.family, interface: vmac.name, sourceAddress: key.source, multicast: false }));
+      }
     } catch (e) {
       channel.close();
       throw e;
     }
     listener.on('packet', (p) => channel.deliver(p));
     listener.on('malformed', (m) => channel.onMalformed?.(`${m.reason} (${m.length} bytes)`, m.source));
-    listener.on('error', (err) => this.onError({ ...key, interface: vmac }, err));
+    listener.on('error', (err) => this.onError(vmacKey, err));
+    channel.sender?.on('error', (err) => this.onError(vmacKey, err));
     return channel;
   }
 

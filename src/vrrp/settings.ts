@@ -29,8 +29,14 @@ export interface ScriptPlan {
 /** A macvlan carrying the VRRP virtual MAC (use_vmac), on which the instance's addresses live. */
 export interface VmacPlan {
   name: string;
-  /** The instance's interface: adverts are sent and heard there (keepalived's vmac_xmit_base). */
+  /** The instance's interface, where adverts are heard (and, with vmac_xmit_base, sent). */
   base: string;
+  /**
+   * Adverts leave from the VMAC, with the VRRP MAC as source, as RFC 5798
+   * asks: switches keep learning where the VIPs' MAC is. Not with
+   * vmac_xmit_base, nor to unicast peers (keepalived then sends from the base too).
+   */
+  sendsFromVmac: boolean;
   /** 00:00:5e:00:01:VRID (RFC 5798 section 7.3). */
   mac: string;
 }
@@ -206,10 +212,10 @@ export function planVrrp(config: KeepalivedConfig): VrrpPlan {
   return { instances, groups, scripts, ...(syncDaemon ? { syncDaemon } : {}) };
 }
 
-function vmacPlan(name: string | true, base: string, vrid: number, family: 4 | 6): VmacPlan {
+function vmacPlan(name: string | true, base: string, vrid: number, family: 4 | 6, sendsFromVmac: boolean): VmacPlan {
   // An IPv6 VMAC needs a link-local address of its own to advertise from, which lvsd does not make.
   if (family === 6) throw new Error('use_vmac is supported on IPv4 instances only');
-  const vmac = { name: name === true ? `vrrp.${vrid}` : name, base, mac: `00:00:5e:00:01:${vrid.toString(16).padStart(2, '0')}` };
+  const vmac = { name: name === true ? `vrrp.${vrid}` : name, base, mac: `00:00:5e:00:01:${vrid.toString(16).padStart(2, '0')}`, sendsFromVmac };
   validateLinkName(vmac.name);
   if (vmac.name === base) throw new Error(`use_vmac ${vmac.name} names the instance's own interface`);
   return vmac;
@@ -255,7 +261,9 @@ function planInstance(
   if (v.authentication?.type === 'AH') throw new Error('auth_type AH is not supported; use PASS or none');
   const version = v.version ?? config.global.vrrp.version ?? 2;
   const family = instanceFamily(v) === AF_INET6 ? 6 : 4;
-  const vmac = v.useVmac === undefined ? undefined : vmacPlan(v.useVmac, ifname, v.virtualRouterId, family);
+  const vmac = v.useVmac === undefined
+    ? undefined
+    : vmacPlan(v.useVmac, ifname, v.virtualRouterId, family, !v.vmacXmitBase && v.unicastPeers.length === 0);
   // As in keepalived, addresses and routes that name no interface go on the VMAC.
   const addresses = [...v.virtualIpAddresses, ...v.virtualIpAddressesExcluded].map((vip) => addressSpec(vip, vmac?.name ?? ifname));
   const routes = v.virtualRoutes.map((r) => routeSpec(r, vmac?.name ?? ifname));

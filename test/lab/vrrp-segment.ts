@@ -19,7 +19,7 @@ export interface Segment {
   stop(): Promise<void>;
 }
 
-/** The segment (see segmentScript), its MACs, and a capture of its VRRP and ARP traffic. */
+/** The segment (see segmentScript), its MACs, and a capture of its VRRP, ARP and IGMP traffic. */
 export async function buildSegment(bridge: string, hosts: [ns: string, cidr: string][]): Promise<Segment> {
   mkdirSync(join(ROOT, '.lab'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, '.lab', `${bridge}-`));
@@ -27,7 +27,7 @@ export async function buildSegment(bridge: string, hosts: [ns: string, cidr: str
   const macs = new Map<string, string>();
   for (const [ns] of hosts) macs.set(ns, (await sh(`cat /sys/class/net/eth0/address`, ns)).trim());
   const capture = join(dir, 'wire.pcap');
-  const dump = LineProcess.start('tcpdump', undefined, '/usr/bin/tcpdump', ['-U', '--immediate-mode', '-i', bridge, '-w', capture, 'vrrp or arp']);
+  const dump = LineProcess.start('tcpdump', undefined, '/usr/bin/tcpdump', ['-U', '--immediate-mode', '-i', bridge, '-w', capture, 'vrrp or arp or igmp']);
   await dump.waitFor(/listening on/, 15_000);
   return {
     bridge, macs, capture, dir,

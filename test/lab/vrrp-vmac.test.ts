@@ -1,7 +1,9 @@
 // use_vmac on a real segment: two lvsd directors, each with a private-mode
 // macvlan carrying the VRRP MAC 00:00:5e:00:01:33 and the VIP on the master
 // only. The client learns that MAC once and keeps it through a takeover and
-// back; adverts leave from the base interface; the base interface stops
+// back; adverts leave from the VMAC (the VRRP MAC as source, the base
+// interface's address as IP source), and with vmac_xmit_base from the base
+// interface; the base interface stops
 // answering ARP for the VIP; a VMAC left by a killed lvsd is taken over on
 // restart; an interface of that name that is not a VMAC is left alone. Then
 // lvsd and keepalived, both with use_vmac, share the VRID and the VMAC.
@@ -50,6 +52,14 @@ async function vmacLink(ns: string, name = 'vrrp.51'): Promise<string | undefine
 async function vipOn(ns: string, dev = 'vrrp.51', vip = VIP): Promise<boolean> {
   const r = await run('/usr/sbin/ip', ['-n', ns, '-br', '-4', 'addr', 'show', 'dev', dev]);
   return r.code === 0 && r.stdout.split(/\s+/).some((w) => w.split('/')[0] === vip);
+}
+
+/** The source MACs of the VRRP frames captured on the segment since `since` (seconds). */
+async function advertMacs(seg: Segment, since: number): Promise<string[]> {
+  const out = (await run('/usr/bin/tcpdump', ['-r', seg.capture, '-tt', '-e', '-nn', 'vrrp'])).stdout;
+  const macs = new Set<string>();
+  for (const m of out.matchAll(/^(\d+\.\d+) (\S+) > 01:00:5e:00:00:12/gm)) if (Number(m[1]) >= since) macs.add(m[2]!);
+  return [...macs];
 }
 
 async function sysctl(ns: string, name: string): Promise<string> {
@@ -108,13 +118,14 @@ test('use_vmac: the VIP lives on a VRRP-MAC macvlan; the client keeps one MAC th
   }
   assert.equal(await vipOn(A, 'eth0'), false, 'the VIP is not on the base interface');
 
-  // The client resolves the VIP to the VMAC; adverts come from A's own address on the base interface.
+  // The client resolves the VIP to the VMAC; adverts come from A's own address, in frames from the VMAC.
   assert.equal(await arpAnswer(C, VIP), VMAC);
   const since = Date.now() / 1000;
   await new Promise((r) => setTimeout(r, 500));
   const seen = (await adverts(seg, since)).filter((x) => x.vrid === 51);
   assert.ok(seen.length >= 3, `adverts seen: ${seen.length}`);
   assert.deepEqual([...new Set(seen.map((x) => x.source))], ['10.62.0.1']);
+  assert.deepEqual(await advertMacs(seg, since), [VMAC]);
 
   // A stops: it leaves (priority 0), deletes its VMAC and puts eth0's ARP settings back; B takes over with the same MAC.
   await a.stop('SIGTERM');
@@ -130,10 +141,15 @@ test('use_vmac: the VIP lives on a VRRP-MAC macvlan; the client keeps one MAC th
   await clientStillReaches();
   await a.stop('SIGKILL');
   assert.ok(await vmacLink(A), 'a killed lvsd leaves its VMAC');
-  a = await lvsd(A, config(150));
+  // This time with vmac_xmit_base: adverts leave from eth0, with its own MAC.
+  a = await lvsd(A, config(150).replace('use_vmac', 'vmac_xmit_base\n  use_vmac'));
   await masterIs(A);
   assert.equal(a.lines.some((l) => l.includes('VRRP instance not started')), false, a.tail());
   await clientStillReaches();
+  const baseMac = seg.macs.get(A);
+  const sinceBase = Date.now() / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(await advertMacs(seg, sinceBase), [baseMac]);
 
   // An interface of the VMAC's name that is not a VMAC is refused and left in place.
   await sh(`ip -n ${C} link add taken0 type dummy`);
@@ -145,6 +161,9 @@ test('use_vmac: the VIP lives on a VRRP-MAC macvlan; the client keeps one MAC th
 
   for (const p of [a, b]) await p.stop('SIGTERM');
   for (const ns of [A, B]) assert.equal(await vmacLink(ns), undefined, `${ns} removed its VMAC at stop`);
+  // Nothing joined a group on a VMAC: no IGMP report ever left from the VRRP MAC (a backup's would mislead switches).
+  const igmp = (await run('/usr/bin/tcpdump', ['-r', seg.capture, '-e', '-nn', 'igmp'])).stdout;
+  assert.doesNotMatch(igmp, new RegExp(`^\\S+ ${VMAC} >`, 'm'), igmp);
 });
 
 test('use_vmac beside keepalived\'s use_vmac: one VRID, one VMAC, takeover both ways', { timeout: 120_000 }, async () => {

@@ -168,7 +168,7 @@ vrrp_instance B {
   assert.throws(() => planVrrp(config), /virtual_router_id 9 on eth0 is already used by A/);
 });
 
-test('use_vmac: a VMAC named vrrp.VRID (or as given) with the VRRP MAC carries the addresses; adverts stay on the interface', () => {
+test('use_vmac: a VMAC named vrrp.VRID (or as given) with the VRRP MAC carries the addresses; adverts leave from it unless vmac_xmit_base or unicast', () => {
   const { config } = load(`
 vrrp_instance A {
   interface eth0
@@ -192,15 +192,27 @@ vrrp_instance B {
     10.0.0.200
   }
 }
+vrrp_instance C {
+  interface eth0
+  virtual_router_id 201
+  use_vmac
+  unicast_peer {
+    10.0.0.7
+  }
+  virtual_ipaddress {
+    10.0.0.201
+  }
+}
 `);
-  const [a, b] = planVrrp(config).instances;
-  assert.deepEqual(a!.vmac, { name: 'vrrp.51', base: 'eth0', mac: '00:00:5e:00:01:33' });
+  const [a, b, c] = planVrrp(config).instances;
+  assert.deepEqual(a!.vmac, { name: 'vrrp.51', base: 'eth0', mac: '00:00:5e:00:01:33', sendsFromVmac: false });
   assert.equal(a!.config.interface, 'eth0');
   assert.equal(a!.config.announceInterface, 'vrrp.51');
   assert.deepEqual(a!.addresses.map((x) => x.dev), ['vrrp.51', 'eth1']);
   assert.deepEqual(a!.routes.map((r) => r.dev), [undefined, 'vrrp.51']);
   assert.deepEqual([...a!.interfaces.values()], ['eth0', 'eth1'], 'the base interface is tracked, the VMAC is lvsd\'s own');
-  assert.deepEqual(b!.vmac, { name: 'vip-b', base: 'eth0', mac: '00:00:5e:00:01:c8' });
+  assert.deepEqual(b!.vmac, { name: 'vip-b', base: 'eth0', mac: '00:00:5e:00:01:c8', sendsFromVmac: true });
+  assert.equal(c!.vmac?.sendsFromVmac, false, 'unicast adverts leave from the base interface');
   const plain = planVrrp(load(`
 vrrp_instance A {
   interface eth0
