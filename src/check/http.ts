@@ -4,8 +4,9 @@
 import type { ConnectOptions, HttpCheck, StatusRange, UrlCheck } from './types';
 import { httpFetch, type HttpTarget } from './http-fetch';
 import type { Cancel, Probe, ProbeDone } from './probe';
+import { regexMatcher, type RegexMatcher } from './regex-match';
 
-export function httpProbe(spec: HttpCheck & ConnectOptions): Probe {
+export function httpProbe(spec: HttpCheck & ConnectOptions, matcher: RegexMatcher = regexMatcher): Probe {
   return (done: ProbeDone): Cancel => {
     let cancelCurrent: Cancel = () => undefined;
     let cancelled = false;
@@ -32,9 +33,14 @@ export function httpProbe(spec: HttpCheck & ConnectOptions): Probe {
         (err, res) => {
           if (cancelled) return;
           if (err) { done({ ok: false, reason: err.message }); return; }
-          const verdict = judge(url, res!.status, res!.digest, res!.body);
+          const verdict = judge(url, res!.status, res!.digest);
           if (verdict) { done({ ok: false, reason: `GET ${url.path}: ${verdict}` }); return; }
-          step(index + 1);
+          if (url.regex === undefined) { step(index + 1); return; }
+          void judgeBody({ ...url, regex: url.regex }, res!.body ?? Buffer.alloc(0), matcher).then((why) => {
+            if (cancelled) return;
+            if (why) { done({ ok: false, reason: `GET ${url.path}: ${why}` }); return; }
+            step(index + 1);
+          });
         },
       );
     };
@@ -43,26 +49,20 @@ export function httpProbe(spec: HttpCheck & ConnectOptions): Probe {
   };
 }
 
-/** Why a response is not acceptable, or undefined when it is. */
-export function judge(url: UrlCheck, status: number, digest: string | undefined, body?: Buffer): string | undefined {
+/** Why the status or digest of a response is not acceptable, or undefined when they are. */
+export function judge(url: UrlCheck, status: number, digest: string | undefined): string | undefined {
   if (!statusAccepted(url.statusCodes, status)) return `status ${status} not in ${formatRanges(url.statusCodes)}`;
   if (url.digest !== undefined && digest !== url.digest) return `body digest ${digest} differs from expected ${url.digest}`;
-  if (url.regex !== undefined) {
-    const text = (body ?? Buffer.alloc(0)).toString('latin1');
-    // keepalived's PCRE lets $ match before a final newline too (unless dollar_endonly); a JavaScript $ only at the very end.
-    const matches = regexMatches(url, text) || (!url.regexDollarEndOnly && text.endsWith('\n') && regexMatches(url, text.slice(0, -1)));
-    if (matches && url.regexNoMatch) return `body matches regex ${JSON.stringify(url.regex)} (regex_no_match)`;
-    if (!matches && !url.regexNoMatch) return `body does not match regex ${JSON.stringify(url.regex)}`;
-  }
   return undefined;
 }
 
-/** Whether the body has a match starting within regex_min_offset..regex_max_offset (the whole body by default). */
-function regexMatches(url: UrlCheck, text: string): boolean {
-  const re = new RegExp(url.regex!, `${url.regexFlags ?? ''}g`);
-  re.lastIndex = url.regexMinOffset ?? 0;
-  const m = re.exec(text);
-  return m !== null && (url.regexMaxOffset === undefined || m.index <= url.regexMaxOffset);
+/** Why the body does not satisfy the url's regex (matched off the event loop), or undefined when it does. */
+async function judgeBody(url: UrlCheck & { regex: string }, body: Buffer, matcher: RegexMatcher): Promise<string | undefined> {
+  const verdict = await matcher.match(url, body);
+  if ('failed' in verdict) return verdict.failed;
+  if (verdict.matches && url.regexNoMatch) return `body matches regex ${JSON.stringify(url.regex)} (regex_no_match)`;
+  if (!verdict.matches && !url.regexNoMatch) return `body does not match regex ${JSON.stringify(url.regex)}`;
+  return undefined;
 }
 
 export function statusAccepted(ranges: StatusRange[], status: number): boolean {
