@@ -114,7 +114,8 @@ export function httpFetch(
     const headers = head.subarray(0, end).toString('latin1');
     const rest = head.subarray(end + HEADER_END.length);
     head = null;
-    const m = /^HTTP\/\d\.\d (\d{3})/.exec(headers);
+    // As keepalived reads it: a first word (any), a space, three digits, a space.
+    const m = /^[^ \r\n]+ (\d{3}) /.exec(headers);
     if (!m) { fail(`malformed status line ${JSON.stringify(headers.split('\r\n')[0]!.slice(0, 80))}`); return; }
     status = Number(m[1]);
     if (!req.digest && !req.keepBody) { complete(); return; }

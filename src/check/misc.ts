@@ -15,6 +15,7 @@ export function miscProbe(spec: MiscCheck & ConnectOptions): Probe {
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
     let killLater: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const killGroup = (signal: NodeJS.Signals = 'SIGKILL'): void => {
       if (child.pid === undefined) return;
       try { process.kill(-child.pid, signal); } catch { /* the group is already gone */ }
@@ -35,12 +36,16 @@ export function miscProbe(spec: MiscCheck & ConnectOptions): Probe {
     child.once('error', (err) => finish(false, `${program}: cannot run: ${errorCode(err)}`));
     child.once('exit', (code, signal) => {
       clearTimeout(killLater);
+      // As keepalived: once timed out, what the program started dies with it. Now,
+      // while its survivors still hold the group id (later, that id may be another's).
+      if (timedOut) killGroup();
       if (code === null) { finish(false, `${program}: killed by ${signal}`); return; }
       const verdict = exitVerdict(code, spec.miscDynamic);
       finish(verdict.ok, `${program}: exit ${code}`, verdict.weight);
     });
     timer = setTimeout(() => {
       // As keepalived: SIGTERM to the group, SIGKILL if it is still there 2 s later.
+      timedOut = true;
       killGroup('SIGTERM');
       killLater = setTimeout(() => killGroup(), KILL_GRACE_MS);
       killLater.unref();

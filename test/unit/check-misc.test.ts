@@ -100,6 +100,13 @@ test('misc_timeout stops the whole process group: SIGTERM, then SIGKILL 2 s late
   const ignoring = Number(readFileSync(pidFile, 'utf8'));
   assert.equal(await gone(ignoring, 1000), false, 'SIGTERM is ignored: still running within the grace');
   assert.equal(await gone(ignoring, 2500), true, 'killed once the 2 s grace is over');
+
+  // The program dies of its SIGTERM, leaving a child that ignores it: that child goes at once, not never.
+  const leaving = script('leaving.sh', `(trap "" TERM; exec sleep 30) & echo $! > ${pidFile}; sleep 30 & wait`);
+  const l = await probeOnce(misc(leaving, { miscTimeout: 0.3 }));
+  assert.equal(l.ok, false);
+  const orphan = Number(readFileSync(pidFile, 'utf8'));
+  assert.equal(await gone(orphan, 1000), true, `child ${orphan} of a program that died of SIGTERM must be killed with it`);
 });
 
 test('MISC_CHECK runs as the configured uid/gid', { skip: process.getuid?.() !== 0 && 'needs root to switch users' }, async () => {

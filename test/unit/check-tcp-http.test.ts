@@ -119,6 +119,23 @@ function webHandler(seen: Seen) {
   };
 }
 
+test('HTTP_GET reads the status line as keepalived: a first word, a space, three digits, a space', async () => {
+  for (const [answer, ok] of [
+    ['HTTP/1.1 200 OK', true], ['FOO 200 OK', true], ['HTTP/2 204 ', true],
+    ['HTTP/1.1 2000 OK', false], ['HTTP/1.1 200abc', false], ['HTTP/1.1 200', false], [' 200 OK', false],
+  ] as const) {
+    const server = createTcpServer((s) => { s.on('error', () => undefined); s.once('data', () => s.end(`${answer}\r\nX: y\r\n\r\nbody`)); });
+    const port = await listen(server);
+    try {
+      const r = await probeOnce(spec({ kind: 'HTTP_GET', port, urls: [{ path: '/' }] }));
+      assert.equal(r.ok, ok, `${JSON.stringify(answer)}: ${r.reason}`);
+      if (!ok) assert.match(r.reason, /malformed status line/);
+    } finally {
+      server.close();
+    }
+  }
+});
+
 test('HTTP_GET checks status codes, ranges and digests, and sends Host as keepalived', async () => {
   const seen: Seen = {};
   const server = createHttpServer(webHandler(seen));
