@@ -8,7 +8,7 @@
 // written as a new snapshot and the journal emptied. Changes set what they
 // name outright, so a crash between the two only replays changes the new
 // snapshot already holds, to the same result.
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyEdit, emptyApiState, type ApiEdit, type ApiState } from '../director/api-state';
 
@@ -90,13 +90,18 @@ export function writeStateFile(dir: string, state: ApiState): number {
   const file = join(dir, STATE_FILE);
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
-  let bytes: number;
+  const data = Buffer.from(JSON.stringify(state));
   try {
-    bytes = writeSync(fd, JSON.stringify(state));
+    // write() may write less than asked (a full file system): the snapshot goes in whole or not at all.
+    for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
     closeSync(fd);
+    try { unlinkSync(temp); } catch { /* gone already */ }
+    throw err;
   }
+  closeSync(fd);
+  const bytes = data.length;
   renameSync(temp, file);
   // The rename itself is durable only once the directory is.
   syncDir(dir);

@@ -318,7 +318,8 @@ export class Director extends EventEmitter<DirectorEvents> {
       this.rebuildPending = false;
       // A verdict that came just before stop(): the table is left as it is, and the client may be closed.
       if (this.stopped) return;
-      this.rebuild().catch((err: Error) => this.opts.log.error({ err }, 'applying health changes failed'));
+      // Serialized with load() and setApiState(): the table is built from the effective configuration of its turn.
+      this.serialize(() => this.rebuild()).catch((err: Error) => this.opts.log.error({ err }, 'applying health changes failed'));
     });
   }
 

@@ -4,10 +4,10 @@
 // folded into the snapshot once the journal outgrows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JOURNAL_FILE, readStateFile, STATE_FILE, StateFileError } from '../../src/api/state-file';
+import { JOURNAL_FILE, readStateFile, STATE_FILE, StateFileError, writeStateFile } from '../../src/api/state-file';
 import { ApiError } from '../../src/api/objects';
 import { ApiStore } from '../../src/api/store';
 import { applyEdit, emptyApiState, type ApiEdit, type ApiRealServer, type ApiState } from '../../src/director/api-state';
@@ -140,4 +140,27 @@ test('a change that fails after editing leaves nothing behind, and the others of
   assert.deepEqual(seen.map((s) => Object.keys(s.servers[VS] ?? {})), [['10.1.0.2:80']], 'one batch, without the failed change');
   assert.deepEqual(readStateFile(dir), store.state);
   await store.close();
+});
+
+test('a snapshot the file system takes only part of is not put in place: the old one stays, no temporary file is left', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-state-'));
+  writeStateFile(dir, emptyApiState());
+  const before = readFileSync(join(dir, STATE_FILE), 'utf8');
+  const bigger = emptyApiState();
+  applyEdit(bigger, {
+    kind: 'server', service: 'tcp:10.0.0.1:80', server: '192.168.1.50:8080',
+    value: { address: '192.168.1.50', port: 8080, weight: 1, forward: 'nat', inhibitOnFailure: false } as ApiRealServer,
+  });
+  // As a nearly full disk: the first write takes half, the next fails with ENOSPC.
+  const realWrite = fs.writeSync;
+  let calls = 0;
+  t.mock.method(fs, 'writeSync', (fd: number, data: Buffer, offset = 0) => {
+    calls++;
+    if (calls > 1) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return realWrite(fd, data, offset, Math.max(1, (data.length - offset) >> 1));
+  });
+  assert.throws(() => writeStateFile(dir, bigger), /ENOSPC/);
+  t.mock.restoreAll();
+  assert.equal(readFileSync(join(dir, STATE_FILE), 'utf8'), before);
+  assert.deepEqual(readdirSync(dir), [STATE_FILE]);
 });

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { realServerId, serviceId } from '../../src/director/ids';
 import type { TableEntry } from '../../src/director/diff';
-import { auth, enc, harness, type Harness } from './api-fixture';
+import { auth, BASE_CONFIG, enc, FakeKernel, harness, type Harness } from './api-fixture';
+import { loadConfigText } from '../helpers/config-text';
 
 const CONFIG = `
 virtual_server 10.0.0.1 80 {
@@ -70,6 +71,27 @@ test('API changes to real servers leave the kernel as a full build would, and mo
       'tcp:10.0.0.1:80 [192.168.1.11:8080/0 192.168.1.13:8080/0]',
       'tcp:10.0.0.2:80 [192.168.2.1:80/1 192.168.2.2:80/1]',
     ].join('\n'));
+  } finally {
+    await h.close();
+  }
+});
+
+test('a reload during an API change in flight: the table rebuilt after the reload keeps the acknowledged change', async () => {
+  const kernel = new FakeKernel();
+  const apply = kernel.apply.bind(kernel);
+  // A kernel that takes a while, so that the reload and its rebuild come while the change is on its way.
+  kernel.apply = async (ops) => { await new Promise((r) => setTimeout(r, 20)); return apply(ops); };
+  const h = await harness({ kernel });
+  try {
+    const post = h.app.inject({
+      method: 'POST', url: `/v1/services/${enc('tcp:10.0.0.1:80')}/servers`, headers: auth,
+      payload: { address: '192.168.1.50', port: 8080, weight: 1, forward: 'nat' },
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    await h.director.load(loadConfigText(BASE_CONFIG).config, 'reload');
+    assert.equal((await post).statusCode, 201);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(kernel.table.get('tcp:10.0.0.1:80')!.servers.has('192.168.1.50:8080'), [...kernel.table.get('tcp:10.0.0.1:80')!.servers.keys()].join());
   } finally {
     await h.close();
   }
