@@ -214,7 +214,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
       if (signal === 'SIGHUP') return void reload();
       if (signal === 'SIGUSR1') return void queue('state dump', dumpState, () => undefined);
       stopping = true;
-      inbox.close();
+      inbox.releaseStopSignals();
       log.info({ signal }, director.running?.global.lvsFlushOnStop ? 'stopping; lvs_flush_on_stop removes the services' : 'stopping; the IPVS table is left in place');
       void busy.then(shutdown).then(
         () => {

@@ -31,7 +31,17 @@ export class SignalInbox {
     for (const s of [...held.filter((s) => !isStop(s)), ...held.filter(isStop)]) handler(s);
   }
 
-  /** Gives the signals back to their defaults: a second SIGTERM while stopping ends the process at once. */
+  /**
+   * While stopping: a second SIGTERM or SIGINT ends the process at once (their
+   * defaults back), while SIGHUP and SIGUSR1 stay caught, or their defaults
+   * would end it half-way through the stop.
+   */
+  releaseStopSignals(): void {
+    process.off('SIGTERM', this.listener);
+    process.off('SIGINT', this.listener);
+  }
+
+  /** Gives every signal back its default. */
   close(): void {
     for (const s of SIGNALS) process.off(s, this.listener);
   }

@@ -28,3 +28,17 @@ test('close removes the inbox\'s listeners', () => {
   inbox.close();
   assert.deepEqual(signals.map((s) => process.listenerCount(s)), before);
 });
+
+test('while stopping, a second SIGTERM or SIGINT has its default again; SIGHUP and SIGUSR1 stay caught', () => {
+  const signals = ['SIGHUP', 'SIGUSR1', 'SIGTERM', 'SIGINT'] as const;
+  const before = signals.map((s) => process.listenerCount(s));
+  const inbox = new SignalInbox();
+  try {
+    inbox.deliverTo(() => undefined);
+    inbox.releaseStopSignals();
+    assert.deepEqual(signals.map((s) => process.listenerCount(s)), [before[0]! + 1, before[1]! + 1, before[2], before[3]]);
+  } finally {
+    inbox.close();
+  }
+  assert.deepEqual(signals.map((s) => process.listenerCount(s)), before);
+});
