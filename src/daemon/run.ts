@@ -183,9 +183,16 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     busy = done.then(() => undefined);
     return done;
   };
+  let stopping = false;
+  // A reload waiting for its turn reads the file when it runs: later asks join
+  // it, so a burst of SIGHUPs is one reload, and a stop waits for none of them.
+  let waitingReload: Promise<ReloadOutcome> | undefined;
   reload = () => {
+    if (waitingReload) return waitingReload;
     log.info({ file: opts.configFile }, 'reloading');
-    return queue('reload', async (): Promise<ReloadOutcome> => {
+    waitingReload = queue('reload', async (): Promise<ReloadOutcome> => {
+      waitingReload = undefined;
+      if (stopping) return { applied: false, reason: 'lvsd is stopping' };
       const next = read(opts.configFile, source, log);
       if ('error' in next) {
         log.error({ file: opts.configFile }, 'reload refused: the configuration is not valid; keeping the running one');
@@ -203,12 +210,12 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
       }
       return { applied: true };
     }, (reason) => ({ applied: false, reason }));
+    return waitingReload;
   };
 
   const dumpState = stateDumper(() => ({ configFile: opts.configFile, config: director.running, desired: director.desiredTable(), client, scheduler, components }), log, opts.stateDir);
   return await new Promise<number>((resolve) => {
     log.info({ file: opts.configFile, pid: process.pid }, 'lvsd running');
-    let stopping = false;
     inbox.deliverTo((signal) => {
       if (stopping) return;
       if (signal === 'SIGHUP') return void reload();
