@@ -63,6 +63,19 @@ export function apiComponent(ctx: DaemonContext): Component {
   const drains = new DrainWatcher(store, client, mutations, log, events);
   const vrrp = (): VrrpView[] => ctx.components.filter(hasVrrpView).flatMap((c) => c.vrrpView());
   let app: FastifyInstance | undefined;
+  let listen: { host: string; port: number } | undefined;
+  let token: string | undefined;
+  let prechecked = false;
+  const precheck = (): void => {
+    // A state file that cannot be read would start lvsd without the API's objects, removing them from the kernel.
+    if (startError) throw startError;
+    prechecked = true;
+    if (options.api === 'off') return;
+    const parsed = parseListen(options.api ?? DEFAULT_API_LISTEN);
+    if ('error' in parsed) throw new Error(`--api: ${parsed.error}`);
+    listen = parsed;
+    token = options.apiTokenFile !== undefined ? readToken(options.apiTokenFile) : undefined;
+  };
 
   director.on('server', (t) => events.add('server', `${t.server} ${t.up ? 'up' : 'down'}${t.reason ? `: ${t.reason}` : ''}`, { server: t.server, up: t.up, at: t.at }));
   director.on('quorum', (q) => events.add('quorum', `${q.virtualServer}: quorum ${q.up ? 'regained' : 'lost'}`));
@@ -78,18 +91,16 @@ export function apiComponent(ctx: DaemonContext): Component {
 
   return {
     name: 'api',
+    precheck,
     async apply(_config, cause): Promise<void> {
       if (cause === 'reload') return;
-      if (startError) throw startError;
+      if (!prechecked) precheck();
       // On start every component exists; the VRRP one starts after this one.
       followVrrp();
-      if (options.api === 'off') {
+      if (!listen) {
         log.info({}, 'REST API off');
         return;
       }
-      const listen = parseListen(options.api ?? DEFAULT_API_LISTEN);
-      if ('error' in listen) throw new Error(`--api: ${listen.error}`);
-      const token = options.apiTokenFile !== undefined ? readToken(options.apiTokenFile) : undefined;
       if (token === undefined) log.warn({}, 'no --api-token-file: the REST API is read-only');
       if (director.apiStateRefused) events.add('api', `saved API objects not in effect: ${director.apiStateRefused}`);
       app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => ctx.reload() });

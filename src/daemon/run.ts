@@ -50,6 +50,11 @@ export type ReloadOutcome = { applied: true } | { applied: false; reason: string
 
 export interface Component {
   name: string;
+  /**
+   * Throws, before anything reaches the kernel, when what the component needs
+   * at start is missing or damaged: failing later would leave a table built without it.
+   */
+  precheck?(): void;
   /** Called with each configuration the director accepted (the first one included). */
   apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void>;
   stop(): Promise<void>;
@@ -160,6 +165,13 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     await claim.release();
   };
 
+  try {
+    for (const c of components) c.precheck?.();
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'not starting; the IPVS table is left as it is');
+    await shutdown();
+    return 1;
+  }
   try {
     // As keepalived: lvs_flush empties the whole table before the configuration goes in.
     if (config.global.lvsFlush) await flushAtStart(client, log);

@@ -153,5 +153,15 @@ test('API real servers carry traffic, drain after their connections, persist, an
   await director.sh('/usr/sbin/ipvsadm -C');
   lvsd = await startLvsd();
   assert.match(await table(), /-a -t 10\.40\.0\.100:80 -r 192\.168\.60\.12:8080 -m -w 3/);
-  await lvsd.stop();
+
+  // A damaged state file: lvsd refuses to start, naming it, and leaves the table (API servers included) as it was.
+  await lvsd.stop('SIGTERM');
+  const kept = await table();
+  writeFileSync(join(dir, 'state', 'api-state.json'), '{"version": 1, "services": {');
+  const refusedStart = LineProcess.start('lvsd', director.name, NODE, args);
+  cleanups.push(() => refusedStart.stop());
+  await until('the refused start to exit', 30_000, async () => (refusedStart.exited !== undefined ? true : undefined));
+  assert.equal(refusedStart.exited, 1, refusedStart.tail());
+  assert.match(refusedStart.tail(), /api-state\.json/);
+  assert.equal(await table(), kept);
 });
