@@ -102,16 +102,18 @@ export class Director extends EventEmitter<DirectorEvents> {
     let effective = applyApiState(config, this.apiState);
     let checks = this.checksOf(config, effective);
     let report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
-    this.apiRefusal = undefined;
-    if (report.failed.length > 0 && !isEmpty(this.apiState)) {
-      // The file is the authority: run it alone rather than not at all.
-      this.apiRefusal = refusal(report);
-      this.opts.log.error({ cause, err: this.apiRefusal }, 'the objects of the REST API were refused with this configuration; running without them');
+    let apiRefusal: string | undefined;
+    // At start (or while they are out already), the file is the authority: run it alone rather than not at
+    // all. A reload is refused instead: it must not take out the operator's objects that are in effect.
+    if (report.failed.length > 0 && !isEmpty(this.apiState) && (cause === 'start' || this.apiRefusal !== undefined)) {
+      apiRefusal = refusal(report);
       effective = applyApiState(config, emptyApiState());
       checks = this.checksOf(config, effective);
       report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
+      if (report.failed.length === 0) this.opts.log.error({ cause, err: apiRefusal }, 'the objects of the REST API were refused with this configuration; running without them');
     }
     if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
+    this.apiRefusal = apiRefusal;
     this.config = config;
     this.effective = effective;
     const t = config.global.lvsTimeouts;

@@ -7,6 +7,7 @@ import { realServerId, serviceId } from '../../src/director/ids';
 import type { TableEntry } from '../../src/director/diff';
 import { auth, BASE_CONFIG, enc, FakeKernel, harness, type Harness } from './api-fixture';
 import { loadConfigText } from '../helpers/config-text';
+import { IpvsError } from '../../src/ipvs/errors';
 
 const CONFIG = `
 virtual_server 10.0.0.1 80 {
@@ -92,6 +93,28 @@ test('a reload during an API change in flight: the table rebuilt after the reloa
     assert.equal((await post).statusCode, 201);
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(kernel.table.get('tcp:10.0.0.1:80')!.servers.has('192.168.1.50:8080'), [...kernel.table.get('tcp:10.0.0.1:80')!.servers.keys()].join());
+  } finally {
+    await h.close();
+  }
+});
+
+test('a reload the kernel refuses because of the API\'s objects is refused: they are not dropped to let the file in', async () => {
+  const kernel = new FakeKernel();
+  const h = await harness({ kernel });
+  try {
+    const added = await h.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.2', port: 80, scheduler: 'rr' } });
+    assert.equal(added.statusCode, 201, added.body);
+    // Taken out behind lvsd's back, and the kernel now refuses it back.
+    kernel.table.delete('tcp:10.0.0.2:80');
+    const apply = kernel.apply.bind(kernel);
+    kernel.apply = async (ops) => {
+      const refused = ops.find((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80');
+      if (!refused) return apply(ops);
+      return ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }));
+    };
+    await assert.rejects(h.director.load(loadConfigText(BASE_CONFIG).config, 'reload'), { name: 'ConfigRefusedError' });
+    assert.equal(h.director.apiStateRefused, undefined);
+    assert.ok(h.director.effectiveConfig?.overlays.has('tcp:10.0.0.2:80'), 'the API service stays in effect');
   } finally {
     await h.close();
   }
