@@ -17,6 +17,11 @@ export interface HttpTarget {
   /** TLS server name to send (SNI); ignored for plain HTTP. */
   servername?: string;
   timeoutMs: number;
+  /**
+   * The whole exchange, however steadily the answer trickles in: without it an
+   * endless body would hold its check (and a place among those in flight) for ever.
+   */
+  deadlineMs?: number;
 }
 
 export interface HttpRequest {
@@ -79,10 +84,14 @@ export function httpFetch(
     if (finished) return;
     finished = true;
     clearTimeout(timer);
+    clearTimeout(deadline);
     socket.destroy();
     done(err, res);
   };
   const fail = (message: string): void => finish(new Error(`${where}: ${message}`));
+  const deadline = target.deadlineMs === undefined ? undefined : setTimeout(() => {
+    fail(`answer not complete within ${target.deadlineMs} ms (${bodyBytes} body bytes read)`);
+  }, target.deadlineMs);
   const complete = (): void => {
     finish(null, { status, bodyBytes, digest: hash ? hash.digest('hex') : undefined, body: req.keepBody ? Buffer.concat(kept) : undefined });
   };
@@ -129,6 +138,7 @@ export function httpFetch(
     else complete();
   });
   socket.once('error', (err) => fail(errorCode(err)));
+  if (target.tls) socket.once('connect', () => wait('no TLS handshake'));
   socket.once(target.tls ? 'secureConnect' : 'connect', () => {
     wait('no answer');
     socket.write(requestText(target, req));
@@ -137,6 +147,7 @@ export function httpFetch(
     if (finished) return;
     finished = true;
     clearTimeout(timer);
+    clearTimeout(deadline);
     socket.destroy();
   };
 }

@@ -1,12 +1,12 @@
 // HTTP_GET and SSL_GET: every url must answer with an accepted status code
 // and, when configured, a body whose MD5 matches the digest and which
 // matches the regex (or, with regex_no_match, does not).
-import type { ConnectOptions, HttpCheck, StatusRange, UrlCheck } from './types';
+import type { CheckTiming, ConnectOptions, HttpCheck, StatusRange, UrlCheck } from './types';
 import { httpFetch, type HttpTarget } from './http-fetch';
 import type { Cancel, Probe, ProbeDone } from './probe';
 import { regexMatcher, type RegexMatcher } from './regex-match';
 
-export function httpProbe(spec: HttpCheck & ConnectOptions, matcher: RegexMatcher = regexMatcher): Probe {
+export function httpProbe(spec: HttpCheck & ConnectOptions & Pick<CheckTiming, 'delayLoopMs'>, matcher: RegexMatcher = regexMatcher): Probe {
   return (done: ProbeDone): Cancel => {
     let cancelCurrent: Cancel = () => undefined;
     let cancelled = false;
@@ -26,6 +26,8 @@ export function httpProbe(spec: HttpCheck & ConnectOptions, matcher: RegexMatche
         tls: spec.kind === 'SSL_GET',
         servername: spec.enableSni ? url.virtualhost ?? spec.sniHost : undefined,
         timeoutMs: spec.connectTimeoutMs,
+        // A page that takes longer than a round and a connect_timeout more fails its round.
+        deadlineMs: spec.delayLoopMs + spec.connectTimeoutMs,
       };
       cancelCurrent = httpFetch(
         target,

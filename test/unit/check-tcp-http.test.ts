@@ -136,6 +136,27 @@ test('HTTP_GET reads the status line as keepalived: a first word, a space, three
   }
 });
 
+test('HTTP_GET gives up on an answer that never ends, within delay_loop + connect_timeout', async () => {
+  const server = createTcpServer((s) => {
+    s.on('error', () => undefined);
+    s.once('data', () => {
+      s.write('HTTP/1.0 200 OK\r\n\r\n');
+      const drip = setInterval(() => s.write('x'), 50);
+      s.on('close', () => clearInterval(drip));
+    });
+  });
+  const port = await listen(server);
+  try {
+    const started = Date.now();
+    const r = await probeOnce(spec({ kind: 'HTTP_GET', port, delayLoop: 0.5, connectTimeout: 0.3, urls: [{ path: '/', digest: '0123456789abcdef0123456789abcdef' }] }));
+    assert.equal(r.ok, false);
+    assert.match(r.reason, /answer not complete within 800 ms \(\d+ body bytes read\)/);
+    assert.ok(Date.now() - started < 3_000, `${Date.now() - started} ms`);
+  } finally {
+    server.close();
+  }
+});
+
 test('HTTP_GET checks status codes, ranges and digests, and sends Host as keepalived', async () => {
   const seen: Seen = {};
   const server = createHttpServer(webHandler(seen));
