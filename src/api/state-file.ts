@@ -11,6 +11,7 @@
 import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyEdit, emptyApiState, type ApiEdit, type ApiState } from '../director/api-state';
+import { parseRealServerId, parseServiceId } from '../director/ids';
 
 export const STATE_FILE = 'api-state.json';
 export const JOURNAL_FILE = 'api-state.journal';
@@ -48,6 +49,10 @@ export function readStateFile(dir: string): ApiState {
       throw new StateFileError(`${journal}:${i + 1}: not JSON: ${(err as Error).message}`);
     }
     if (!Array.isArray(edits)) throw new StateFileError(`${journal}:${i + 1}: not a list of changes`);
+    edits.forEach((e, n) => {
+      const why = editProblem(e);
+      if (why) throw new StateFileError(`${journal}:${i + 1}: change ${n + 1}: ${why}`);
+    });
     for (const e of reviveBuffers(edits as ApiEdit[])) applyEdit(state, e);
   });
   return state;
@@ -61,10 +66,44 @@ function parseSnapshot(file: string, text: string): ApiState {
     throw new StateFileError(`${file}: not JSON: ${(err as Error).message}`);
   }
   const s = data as Partial<ApiState>;
-  if (typeof s !== 'object' || s === null || s.version !== 1 || typeof s.services !== 'object' || typeof s.servers !== 'object' || typeof s.overrides !== 'object') {
+  if (!isRecord(s) || s.version !== 1 || !isRecord(s.services) || !isRecord(s.servers) || !isRecord(s.overrides)) {
     throw new StateFileError(`${file}: not an lvsd API state of version 1`);
   }
+  for (const [what, map] of [['services', s.services], ['servers', s.servers], ['overrides', s.overrides]] as const) {
+    for (const [sid, value] of Object.entries(map)) {
+      const why = idProblem(sid, undefined) ?? (isRecord(value) ? undefined : 'not an object');
+      if (why) throw new StateFileError(`${file}: ${what} ${JSON.stringify(sid)}: ${why}`);
+      if (what === 'services') continue;
+      for (const [rid, server] of Object.entries(value as Record<string, unknown>)) {
+        const bad = idProblem(sid, rid) ?? (isRecord(server) ? undefined : 'not an object');
+        if (bad) throw new StateFileError(`${file}: ${what} ${JSON.stringify(sid)} ${JSON.stringify(rid)}: ${bad}`);
+      }
+    }
+  }
   return reviveBuffers(s as ApiState);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** What is wrong with a service id (and real server id), as ids the API itself would make; undefined when nothing. */
+function idProblem(sid: unknown, rid: unknown): string | undefined {
+  if (typeof sid !== 'string') return 'the service id is not a string';
+  const s = parseServiceId(sid);
+  if ('error' in s) return `service id: ${s.error}`;
+  if (rid === undefined) return undefined;
+  if (typeof rid !== 'string') return 'the real server id is not a string';
+  const r = parseRealServerId(rid);
+  return 'error' in r ? `real server id: ${r.error}` : undefined;
+}
+
+/** What is wrong with a journal change's shape, or undefined; its values are checked again when put in effect. */
+function editProblem(e: unknown): string | undefined {
+  if (!isRecord(e)) return 'not an object';
+  if (e.kind !== 'service' && e.kind !== 'server' && e.kind !== 'override') return `unknown kind ${JSON.stringify(e.kind)}`;
+  if (e.value !== undefined && !isRecord(e.value)) return 'its value is not an object';
+  return idProblem(e.service, e.kind === 'service' ? undefined : e.server);
 }
 
 function sizeOf(file: string): number {

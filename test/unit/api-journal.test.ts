@@ -83,6 +83,31 @@ test('a torn last journal line is ignored; a damaged line before it is an error 
   assert.throws(() => readStateFile(dir), (e: Error) => e instanceof StateFileError && /api-state\.journal:1: not JSON/.test(e.message));
 });
 
+test('records of the wrong shape are errors naming the file, line and what is wrong, never applied', () => {
+  const dir = stateDir();
+  const cases: [string, RegExp][] = [
+    ['[null]', /api-state\.journal:1: change 1: not an object/],
+    ['[{"kind":"drop","service":"tcp:10.0.0.1:80"}]', /change 1: unknown kind "drop"/],
+    ['[{"kind":"server","service":"__proto__","server":"polluted","value":{"x":1}}]', /service id: .*__proto__/],
+    ['[{"kind":"server","service":"tcp:10.0.0.1:80","server":"constructor","value":{}}]', /real server id: "constructor" is not a real server id/],
+    ['[{"kind":"service","service":"tcp:10.0.0.1:80","value":7}]', /its value is not an object/],
+  ];
+  for (const [line, message] of cases) {
+    writeFileSync(join(dir, JOURNAL_FILE), `${line}\n`);
+    assert.throws(() => readStateFile(dir), (e: Error) => e instanceof StateFileError && message.test(e.message), line);
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  writeFileSync(join(dir, JOURNAL_FILE), '');
+  for (const snapshot of ['{"version":1,"services":null,"servers":{},"overrides":{}}', '{"version":1,"services":[],"servers":{},"overrides":{}}']) {
+    writeFileSync(join(dir, STATE_FILE), snapshot);
+    assert.throws(() => readStateFile(dir), /api-state\.json: not an lvsd API state of version 1/, snapshot);
+  }
+  writeFileSync(join(dir, STATE_FILE), '{"version":1,"services":{"tcp:10.0.0.1:80":null},"servers":{},"overrides":{}}');
+  assert.throws(() => readStateFile(dir), /api-state\.json: services "tcp:10\.0\.0\.1:80": not an object/);
+  writeFileSync(join(dir, STATE_FILE), '{"version":1,"services":{},"servers":{"tcp:10.0.0.1:80":{"10.1.0.1:http":{}}},"overrides":{}}');
+  assert.throws(() => readStateFile(dir), /servers "tcp:10\.0\.0\.1:80" "10\.1\.0\.1:http": real server id/);
+});
+
 test('replaying a journal over a snapshot that already holds it (a crash while folding) gives the same state', () => {
   const edits: ApiEdit[] = [
     { kind: 'service', service: 'tcp:10.9.0.1:80', value: { key: { family: 2, protocol: 'tcp', address: '10.9.0.1', port: 80 }, scheduler: 'wlc', schedulerFlags: [], ops: false } },
