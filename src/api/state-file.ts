@@ -137,7 +137,7 @@ export function writeStateFile(dir: string, state: ApiState): number {
   } catch (err) {
     closeSync(fd);
     try { unlinkSync(temp); } catch { /* gone already */ }
-    throw err;
+    throw new StateFileError(`${temp}: ${(err as Error).message}; ${STATE_FILE} and ${JOURNAL_FILE} are kept as they were`);
   }
   closeSync(fd);
   const bytes = data.length;
