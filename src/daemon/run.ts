@@ -195,16 +195,15 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     busy = done.then(() => undefined);
     return done;
   };
-  let stopping = false;
   // A reload waiting for its turn reads the file when it runs: later asks join
-  // it, so a burst of SIGHUPs is one reload, and a stop waits for none of them.
+  // it, so a burst of SIGHUPs is one reload, and a stop waits for two at most
+  // (one running, one waiting: asked before the stop, it is still done first).
   let waitingReload: Promise<ReloadOutcome> | undefined;
   reload = () => {
     if (waitingReload) return waitingReload;
     log.info({ file: opts.configFile }, 'reloading');
     waitingReload = queue('reload', async (): Promise<ReloadOutcome> => {
       waitingReload = undefined;
-      if (stopping) return { applied: false, reason: 'lvsd is stopping' };
       const next = read(opts.configFile, source, log);
       if ('error' in next) {
         log.error({ file: opts.configFile }, 'reload refused: the configuration is not valid; keeping the running one');
@@ -228,6 +227,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   const dumpState = stateDumper(() => ({ configFile: opts.configFile, config: director.running, desired: director.desiredTable(), client, scheduler, components }), log, opts.stateDir);
   return await new Promise<number>((resolve) => {
     log.info({ file: opts.configFile, pid: process.pid }, 'lvsd running');
+    let stopping = false;
     inbox.deliverTo((signal) => {
       if (stopping) return;
       if (signal === 'SIGHUP') return void reload();
