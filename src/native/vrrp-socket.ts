@@ -66,14 +66,7 @@ export class VrrpSocket extends EventEmitter {
   }
 
   static open(opts: VrrpSocketOptions): VrrpSocket {
-    const options = { ...checkOptions(opts) };
-    const socket = new VrrpSocket(options);
-    socket.handle = new (native().VrrpSocket)(
-      options.family, options.interface, options.sourceAddress, options.multicast,
-      (data, hopLimit, source, destination, ifindex, receivedAtUs) => socket.received(data, hopLimit, source, destination, ifindex, receivedAtUs),
-      (err) => socket.emit('error', err),
-    );
-    return socket;
+    return VrrpSocket.create({ ...checkOptions(opts) }, false);
   }
 
   /**
@@ -83,13 +76,16 @@ export class VrrpSocket extends EventEmitter {
    * and the kernel delivers such frames to our macvlan only, not to its base.
    */
   static openLinkListener(ifname: string): VrrpSocket {
-    const options = checkOptions({ family: 4, interface: ifname, multicast: false });
+    return VrrpSocket.create(checkOptions({ family: 4, interface: ifname, multicast: false }), true);
+  }
+
+  private static create(options: VrrpSocketOptions, linkListener: boolean): VrrpSocket {
     const socket = new VrrpSocket(options);
     socket.handle = new (native().VrrpSocket)(
-      4, ifname, undefined, false,
+      options.family, options.interface, options.sourceAddress, options.multicast,
       (data, hopLimit, source, destination, ifindex, receivedAtUs) => socket.received(data, hopLimit, source, destination, ifindex, receivedAtUs),
       (err) => socket.emit('error', err),
-      true,
+      linkListener,
     );
     return socket;
   }

@@ -166,7 +166,7 @@ export class VrrpRuntime {
     const multicast = !(p.config.unicastPeers?.length);
     const channel = this.channels.open({
       family: p.family, interface: p.config.interface, source, multicast,
-    }, p.config.vrid, multicast && p.vmac ? { name: p.vmac.name, sendsFromVmac: p.vmac.sendsFromVmac } : undefined);
+    }, p.config.vrid, multicast ? p.vmac : undefined);
     const addresses = new VirtualAddresses(nl, p.addresses, p.routes);
     let r: Running | undefined;
     try {
