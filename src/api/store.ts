@@ -62,15 +62,25 @@ export class ApiStore {
   private readonly journal: StateJournal;
   private queue: Pending[] = [];
   private busy = false;
+  /** The committed real servers being drained (service id, real server id, removeBy): the drain watcher looks at these alone, not at every real server. */
+  private readonly removals = new Map<string, Map<string, number>>();
 
   constructor(private readonly dir: string, private readonly target: StoreTarget, initial: ApiState) {
     this.committed = initial;
     this.next = cloneApiState(initial);
     this.journal = new StateJournal(dir);
+    for (const [sid, servers] of Object.entries(initial.servers)) {
+      for (const [rid, rs] of Object.entries(servers)) this.noteRemoval({ kind: 'server', service: sid, server: rid, value: rs });
+    }
   }
 
   get state(): ApiState {
     return this.committed;
+  }
+
+  /** The real servers being drained, each with the time (ms) by which it goes. */
+  draining(): { sid: string; rid: string; by: number }[] {
+    return [...this.removals].flatMap(([sid, servers]) => [...servers].map(([rid, by]) => ({ sid, rid, by })));
   }
 
   change<T>(mutate: Mutation<T>): Promise<T> {
@@ -140,10 +150,28 @@ export class ApiStore {
         for (const a of accepted) a.p.reject(err);
         return true;
       }
-      for (const e of log.edits) applyEdit(this.committed, e);
+      for (const e of log.edits) {
+        applyEdit(this.committed, e);
+        this.noteRemoval(e);
+      }
     }
     for (const a of accepted) a.p.resolve(a.reply);
     return true;
+  }
+
+  private noteRemoval(e: ApiEdit): void {
+    if (e.kind === 'service') {
+      if (!e.value) this.removals.delete(e.service);
+    } else if (e.kind === 'server') {
+      const servers = this.removals.get(e.service);
+      if (e.value?.removeBy !== undefined) {
+        if (servers) servers.set(e.server, e.value.removeBy);
+        else this.removals.set(e.service, new Map([[e.server, e.value.removeBy]]));
+      } else if (servers) {
+        servers.delete(e.server);
+        if (servers.size === 0) this.removals.delete(e.service);
+      }
+    }
   }
 
   private restore(undo: ApiEdit[]): void {

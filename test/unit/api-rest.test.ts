@@ -192,6 +192,39 @@ test('DELETE ?drain quiesces, and removes once the kernel counts no active conne
   }
 });
 
+test('the drain watcher knows every drain: from the saved state after a restart, none left by a deleted service or a drain taken back', async () => {
+  const svc = { protocol: 'tcp', address: '10.0.0.9', port: 80, scheduler: 'rr' };
+  const first = await harness();
+  let stateDir: string;
+  try {
+    stateDir = first.stateDir;
+    assert.equal((await first.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: svc })).statusCode, 201);
+    for (const [sid, address] of [[VS, '192.168.1.12'], [VS, '192.168.1.13'], ['tcp:10.0.0.9:80', '192.168.1.14']] as const) {
+      const url = `/v1/services/${enc(sid)}/servers`;
+      assert.equal((await first.app.inject({ method: 'POST', url, headers: auth, payload: { address, port: 8080, forward: 'nat' } })).statusCode, 201);
+      assert.equal((await first.app.inject({ method: 'DELETE', url: `${url}/${address}:8080?drain=60`, headers: auth })).statusCode, 202);
+    }
+    assert.deepEqual(first.store.draining().map((d) => `${d.sid} ${d.rid}`).sort(), [`${VS} 192.168.1.12:8080`, `${VS} 192.168.1.13:8080`, 'tcp:10.0.0.9:80 192.168.1.14:8080']);
+  } finally {
+    await first.close();
+  }
+  const h = await harness({ stateDir });
+  try {
+    assert.deepEqual(h.store.draining().map((d) => `${d.sid} ${d.rid}`).sort(), [`${VS} 192.168.1.12:8080`, `${VS} 192.168.1.13:8080`, 'tcp:10.0.0.9:80 192.168.1.14:8080']);
+    assert.ok(h.store.draining().every((d) => d.by > Date.now()));
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc('tcp:10.0.0.9:80')}`, headers: auth })).statusCode, 204);
+    assert.equal((await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc(VS)}/servers/192.168.1.13:8080`, headers: auth })).statusCode, 204);
+    assert.deepEqual(h.store.draining().map((d) => `${d.sid} ${d.rid}`), [`${VS} 192.168.1.12:8080`]);
+    const events = new EventLog();
+    const watcher = new DrainWatcher(h.store, h.kernel, new ServiceMutations(h.director, h.store, events), { error() {} }, events);
+    await watcher.tick();
+    assert.deepEqual(h.store.draining(), [], 'no active connection: the drain is over');
+    assert.equal(h.kernel.snapshot(), 'tcp:10.0.0.1:80 rr [192.168.1.11:8080/3/masq]');
+  } finally {
+    await h.close();
+  }
+});
+
 test('concurrent changes are committed together, and one refused change does not sink the others', async () => {
   const h = await harness();
   try {
