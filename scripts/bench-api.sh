@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # REST API benchmark, run inside the lab (scripts/lab scripts/bench-api.sh):
 # bin/lvsd in its own namespace; 200 real servers added through the API to
-# warm it up (reported, not counted), then 1,000 added one request at a time,
-# and 1,000 more with 16 requests in flight. Each request returns once its
-# change is in the kernel and saved (fsync) under --state-dir. Prints latency
-# percentiles and throughput; the kernel table is counted at the end. Then the
-# same load on a server that answers at once gives the lab's floor, to read
-# lvsd's figures against. The client is curl (one keep-alive connection per
-# request in flight), so that no garbage collector or JIT compiler of the
-# client's own is in the figures.
+# warm it up (reported, not counted), then rounds of 1,000 added one request
+# at a time and 1,000 more with 16 requests in flight, each load to a service
+# of its own. Round 1 is what a freshly started lvsd gives; the later rounds
+# show it once its JIT compiler has settled (on the lab's single CPU, code
+# being compiled in the background competes with the requests). Each request
+# returns once its change is in the kernel and saved (fsync) under
+# --state-dir. Prints latency percentiles and throughput per load; the kernel
+# table is counted at the end. Then the same loads on a server that answers
+# at once give the lab's floor, to read lvsd's figures against. The client is
+# curl (one keep-alive connection per request in flight), so that no garbage
+# collector or JIT compiler of the client's own is in the figures.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 node=$(command -v node)
@@ -16,6 +19,7 @@ count=${BENCH_COUNT:-1000}
 inflight=${BENCH_IN_FLIGHT:-16}
 statedir=${BENCH_STATE_DIR:-}
 warmup=${BENCH_WARMUP:-200}
+rounds=${BENCH_ROUNDS:-3}
 # BENCH_PROFILE_DIR=DIR: lvsd writes a CPU profile (.cpuprofile) there when it
 # stops. The lab passes no environment: scripts/lab env BENCH_PROFILE_DIR=... CMD.
 lvsd=("$here/bin/lvsd")
@@ -41,11 +45,12 @@ ip netns add $ns
 ip -n $ns link set lo up
 ip -n $ns link add lan0 type dummy
 ip -n $ns link set lan0 up
-ip -n $ns addr add 10.201.0.1/16 dev lan0
-ip -n $ns addr add 10.202.0.1/16 dev lan0
-ip -n $ns addr add 10.203.0.1/16 dev lan0
+# Service k (10.100.0.k) gets its real servers from 10.(200 + k).0.0/16: two
+# per round, and the last one for the warm-up.
+services=$((2 * rounds + 1))
+for ((k = 1; k <= services; k++)); do ip -n $ns addr add 10.$((200 + k)).0.1/16 dev lan0; done
 
-for s in 1 2 3; do
+for ((s = 1; s <= services; s++)); do
   printf 'virtual_server 10.100.0.%d 80 {\n  lb_algo wlc\n  lb_kind NAT\n  protocol TCP\n}\n' $s
 done >"$work/keepalived.conf"
 head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/token"
@@ -91,21 +96,29 @@ load() {
     }'
 }
 
-echo "state dir: $statedir ($(stat -f -c %T "$statedir" 2>/dev/null || echo unknown))"
-echo -n "warm-up (not counted): "; load 7080 tcp%3A10.100.0.3%3A80 10.203 "$warmup" 1
-echo -n "sequential: "; load 7080 tcp%3A10.100.0.1%3A80 10.201 "$count" 1
-echo -n "concurrent: "; load 7080 tcp%3A10.100.0.2%3A80 10.202 "$count" "$inflight"
-echo "kernel table: $(ip netns exec $ns /usr/sbin/ipvsadm -Ln | grep -c -- '->' ) real server lines (expect $((warmup + 2 * count)) + header)"
+# rounds_on PORT LABEL: the warm-up, then each round's sequential and concurrent loads.
+rounds_on() {
+  local k r
+  echo -n "$2warm-up (not counted): "; load "$1" tcp%3A10.100.0.$services%3A80 10.$((200 + services)) "$warmup" 1
+  for ((r = 1; r <= rounds; r++)); do
+    k=$((2 * r - 1))
+    echo -n "$2round $r sequential: "; load "$1" tcp%3A10.100.0.$k%3A80 10.$((200 + k)) "$count" 1
+    k=$((2 * r))
+    echo -n "$2round $r concurrent: "; load "$1" tcp%3A10.100.0.$k%3A80 10.$((200 + k)) "$count" "$inflight"
+  done
+}
 
-# The same load on a server that does nothing: the lab's own share of the latency.
+echo "state dir: $statedir ($(stat -f -c %T "$statedir" 2>/dev/null || echo unknown))"
+rounds_on 7080 ""
+echo "kernel table: $(ip netns exec $ns /usr/sbin/ipvsadm -Ln | grep -c -- '->' ) real server lines (expect $((warmup + 2 * rounds * count)) + header)"
+
+# The same loads on a server that does nothing: the lab's own share of the latency.
 ip netns exec $ns "$node" "$here/dist/scripts/bench-api-floor.js" 7081 &
 floor_pid=$!
 for _ in $(seq 100); do
   ip netns exec $ns /usr/bin/curl -fs -X POST http://127.0.0.1:7081/ >/dev/null 2>&1 && break
   sleep 0.2
 done
-echo -n "floor warm-up (not counted): "; load 7081 floor 10.203 "$warmup" 1
-echo -n "floor sequential: "; load 7081 floor 10.201 "$count" 1
-echo -n "floor concurrent: "; load 7081 floor 10.202 "$count" "$inflight"
+rounds_on 7081 "floor "
 kill "$floor_pid"
 floor_pid=
