@@ -5,28 +5,31 @@
 import { existsSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type KeepalivedConfig } from '../config';
+import { parseListen } from '../common/listen';
 import { netnsPath } from '../net/netns';
 import { diagnose, type DoctorOptions, type Finding, formatFinding } from './doctor-checks';
 import { gatherFacts } from './doctor-facts';
 import { parseToolArgs } from './tool-args';
 
-const USAGE = `usage: lvsd doctor [-f FILE] [-i ID] [--netns NAME] [--api [ADDRESS:]PORT]
+const USAGE = `usage: lvsd doctor [-f FILE] [-i ID] [--netns NAME] [--api ADDRESS:PORT|off]
   -f, --use-file FILE    configuration to check the host against (default ${DEFAULT_CONFIG_FILE})
   -i, --config-id ID     id matched by "@ID" lines
   --netns NAME           examine network namespace NAME instead of the current one
-  --api [ADDRESS:]PORT   also check that the REST API's address is free
+  --api ADDRESS:PORT     also check that the REST API's address is free (as lvsd --api takes it; off: no check)
 Prints one line per check: ok, warning or problem, with what to change after "->".
 Exits 0 when there is no problem, 1 otherwise.
 `;
 
-/** "8080", "127.0.0.1:8080" or "[::1]:8080". */
+/**
+ * The REST API's address read as `lvsd --api` reads it ("127.0.0.1:8080" or
+ * "[::1]:8080"; a bare port is refused there too). The doctor looks for
+ * listeners on it, so a host name must be given as its address.
+ */
 export function parseApiAddress(text: string): { address: string; port: number } | { error: string } {
-  const m = /^(?:\[([^\]]+)\]:|([^:[\]]+):)?(\d{1,5})$/.exec(text);
-  const address = m?.[1] ?? m?.[2] ?? '0.0.0.0';
-  const port = Number(m?.[3]);
-  if (!m || port < 1 || port > 65535) return { error: `--api needs [ADDRESS:]PORT with a port 1-65535, got ${JSON.stringify(text)}` };
-  if (!ipaddr.isValid(address)) return { error: `--api: "${address}" is not an IP address` };
-  return { address: ipaddr.process(address).toString(), port };
+  const listen = parseListen(text);
+  if ('error' in listen) return { error: `--api: ${listen.error}, as lvsd --api takes it` };
+  if (!ipaddr.isValid(listen.host)) return { error: `--api: "${listen.host}" is not an IP address (give the address the API listens on)` };
+  return { address: ipaddr.process(listen.host).toString(), port: listen.port };
 }
 
 function netnsProblem(name: string): string | undefined {
@@ -63,7 +66,7 @@ export async function doctorMain(argv: string[]): Promise<number> {
   if ('exit' in parsed) return parsed.exit;
   const { values } = parsed;
   const opts: DoctorOptions = {};
-  if (values.api !== undefined) {
+  if (values.api !== undefined && values.api !== 'off') {
     const api = parseApiAddress(values.api);
     if ('error' in api) {
       process.stderr.write(`lvsd doctor: ${api.error}\n${USAGE}`);

@@ -9,6 +9,7 @@ import { ServiceMutations } from '../api/mutations';
 import { buildApi } from '../api/server';
 import { readStateFile } from '../api/state-file';
 import { ApiStore } from '../api/store';
+import { parseListen } from '../common/listen';
 import { emptyApiState } from '../director/api-state';
 import type { VrrpTransition } from '../vrrp/runtime';
 import type { VrrpView } from '../vrrp/view';
@@ -16,14 +17,6 @@ import type { Component, DaemonContext } from './run';
 
 export const DEFAULT_API_LISTEN = '127.0.0.1:7080';
 export const DEFAULT_STATE_DIR = '/var/lib/lvsd';
-
-/** "ADDR:PORT" or "[V6]:PORT" into host and port ("off" is handled by the caller); an error names what is wrong. */
-export function parseListen(text: string): { host: string; port: number } | { error: string } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) return { error: `"${text}" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080)` };
-  return { host: m[1] ?? m[2]!, port };
-}
 
 function readToken(file: string): string {
   let token: string;

@@ -60,10 +60,19 @@ export function opRequest(op: IpvsOp): IpvsRequest {
   }
 }
 
-function asIpvsError(e: unknown, req: { command: string; target: string }): IpvsError {
-  if (e instanceof IpvsError) return e;
+function asIpvsError(e: unknown, req: { command: string; target: string; missing?: string }): IpvsError {
+  if (e instanceof IpvsError) return explained(e, req);
   const reason = e instanceof Error ? e.message : String(e);
   return new IpvsError({ errno: osConstants.errno.EPROTO, command: req.command, target: req.target, reason });
+}
+
+/** The kernel's refusal in the request's own words, where it has some: the errno stays for lvsadm. */
+export function explained(e: IpvsError, req: { missing?: string }): IpvsError {
+  if (e.errno !== osConstants.errno.ENOENT || req.missing === undefined) return e;
+  return new IpvsError({
+    errno: e.errno, command: e.command, target: e.target, reason: req.missing,
+    ...(e.kernelMessage !== undefined ? { kernelMessage: e.kernelMessage } : {}),
+  });
 }
 
 export class IpvsClient {
@@ -198,8 +207,12 @@ export class IpvsClient {
     return results.map((r, i) => r ?? cancelled(requests[i]!));
   }
 
-  private send(req: IpvsRequest): Promise<Buffer[]> {
-    return this.transport.request({ ...req, type: this.family, payload: genlPayload(req), dump: req.dump === true });
+  private async send(req: IpvsRequest): Promise<Buffer[]> {
+    try {
+      return await this.transport.request({ ...req, type: this.family, payload: genlPayload(req), dump: req.dump === true });
+    } catch (e) {
+      throw e instanceof IpvsError ? explained(e, req) : e;
+    }
   }
 }
 

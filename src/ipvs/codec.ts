@@ -24,6 +24,8 @@ export interface IpvsRequest {
   /** Generic netlink header + attributes. */
   payload: Buffer;
   dump?: boolean;
+  /** What ENOENT from the kernel means for this request, when it names something the kernel lacks. */
+  missing?: string;
 }
 
 /** Generic netlink header + attributes: the payload after the netlink header. */
@@ -126,7 +128,18 @@ export function serviceRequest(command: 'NEW_SERVICE' | 'SET_SERVICE', s: Servic
   // IPv4: a mask in network order; IPv6: a prefix length in host order (as the kernel reads them).
   if (s.family === AF_INET) w.be32(SvcAttr.NETMASK, s.netmask); else w.u32(SvcAttr.NETMASK, s.netmask);
   w.end(svc);
-  return { command, target, payload: w.finish() };
+  return { command, target, payload: w.finish(), missing: missingModules(sched, pe) };
+}
+
+/**
+ * The kernel loads ip_vs_NAME for a scheduler and ip_vs_pe_NAME for a
+ * persistence engine on demand, and answers ENOENT when that fails; which
+ * of the two it lacked, it does not say.
+ */
+function missingModules(sched: string, pe: string): string {
+  if (pe === '') return `the kernel has no scheduler ${sched} (module ip_vs_${sched} is not loaded and could not be)`;
+  return `the kernel has no scheduler ${sched} (module ip_vs_${sched}) or no persistence engine ${pe} `
+    + `(module ip_vs_pe_${pe}): one is not loaded and could not be`;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { SyncDaemon, SyncDaemonState } from '../ipvs/types';
 import { AF_INET, AF_INET6 } from '../ipvs/types';
 import { listAddresses } from '../net/addresses';
 import { isLinkUp, LinkWatcher } from '../net/link-watch';
+import { requireLink } from '../net/links';
 import { Rtnl } from '../net/rtnl';
 import { normalizeAddress } from './address';
 import { ChannelPool, type Channel } from './channels';
@@ -220,6 +221,8 @@ export class VrrpRuntime {
   /** The address adverts come from: the interface's first IPv4 address, or its IPv6 link-local one. */
   private async primaryAddress(p: InstancePlan): Promise<string> {
     const dev = p.config.interface;
+    // Without it, a missing interface would read as one without addresses.
+    await requireLink(this.nl!, dev);
     const all = await listAddresses(this.nl!, { dev, family: p.family === 4 ? AF_INET : AF_INET6 });
     const vips = new Set(p.addresses.map((a) => a.prefix.address.text));
     const own = all.filter((a) => !vips.has(a.prefix.address.text) && !a.flags.includes('secondary'));

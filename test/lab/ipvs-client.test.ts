@@ -139,6 +139,8 @@ test('kernel refusals arrive as typed IpvsErrors with errno, command and target'
   await expectError(client.editRealServer(webKey, rs('10.1.0.99')), 'ENOENT', 'SET_DEST', /10\.1\.0\.99/);
   await expectError(client.addRealServer(webKey, rs('10.1.0.3', { forward: 'route', port: 2003 })), 'EEXIST', 'NEW_DEST', /10\.1\.0\.3:2003/);
   await expectError(client.addService(svc(v4(9), { scheduler: 'nosuch' })), 'ENOENT', 'NEW_SERVICE', /:9$/);
+  await assert.rejects(client.addService(svc(v4(9), { scheduler: 'nosuch' })),
+    { message: 'IPVS NEW_SERVICE TCP 10.0.0.1:9: the kernel has no scheduler nosuch (module ip_vs_nosuch is not loaded and could not be) [ENOENT]' });
   await expectError(client.addRealServer(webKey, rs('224.0.0.5')), 'EINVAL', 'NEW_DEST', /224\.0\.0\.5/);
   await expectError(client.addService(svc(v4(70000))), 'EINVAL', 'NEW_SERVICE', /70000/);
   assert.equal((await client.listServices()).some((s) => s.service.port === 9), false, 'failed adds left nothing behind');
@@ -206,8 +208,10 @@ test('apply reports each failure in order and goes on; stopOnError stops', async
     { op: 'addRealServer', key: a, server: rs('10.1.0.2') },
     { op: 'addRealServer', key: a, server: rs('10.1.0.3', { weight: -5 }) },
     { op: 'setTimeouts', timeouts: { tcp: 0, tcpFin: 0, udp: 0 } },
+    { op: 'editService', service: svc(a, { scheduler: 'nosuch' }) },
   ]);
-  assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.error.code)), ['ok', 'EEXIST', 'ESRCH', 'ok', 'EINVAL', 'ok']);
+  assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.error.code)), ['ok', 'EEXIST', 'ESRCH', 'ok', 'EINVAL', 'ok', 'ENOENT']);
+  assert.match(results[6]!.ok ? '' : results[6]!.error.message, /: the kernel has no scheduler nosuch \(module ip_vs_nosuch /);
   assert.equal((await client.listRealServers(a)).length, 1);
 
   const b = v4(3002);

@@ -7,6 +7,7 @@ import { loadConfig, type KeepalivedConfig } from '../../src/config';
 import { diagnose, formatFinding, sysctlsToRead, type Finding, type HostFacts } from '../../src/cli/doctor-checks';
 import { parseCapEff, parseModuleList, parseProcNet, parseProcNetUnix } from '../../src/cli/doctor-facts';
 import { parseApiAddress } from '../../src/cli/doctor';
+import { parseListen } from '../../src/common/listen';
 
 function config(text: string): KeepalivedConfig {
   const file = join(mkdtempSync(join(tmpdir(), 'doctor-')), 'keepalived.conf');
@@ -284,10 +285,14 @@ test('facts parsers: CapEff, module lists, /proc/net sockets', () => {
   assert.deepEqual(parseProcNetUnix(unix), ['@lvsd/director', '/run/systemd/notify']);
 });
 
-test('--api takes PORT, ADDRESS:PORT or [V6]:PORT', () => {
-  assert.deepEqual(parseApiAddress('8080'), { address: '0.0.0.0', port: 8080 });
+test('--api takes ADDRESS:PORT or [V6]:PORT as lvsd --api does, and says so of a bare port', () => {
   assert.deepEqual(parseApiAddress('127.0.0.1:9000'), { address: '127.0.0.1', port: 9000 });
   assert.deepEqual(parseApiAddress('[::1]:9000'), { address: '::1', port: 9000 });
-  assert.ok('error' in parseApiAddress('70000'));
-  assert.ok('error' in parseApiAddress('host:80'));
+  assert.deepEqual(parseApiAddress('[::ffff:127.0.0.1]:9000'), { address: '127.0.0.1', port: 9000 });
+  assert.deepEqual(parseApiAddress('8080'), { error: '--api: "8080" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
+  assert.deepEqual(parseApiAddress('127.0.0.1:70000'), { error: '--api: "127.0.0.1:70000" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
+  assert.deepEqual(parseApiAddress('host:80'), { error: '--api: "host" is not an IP address (give the address the API listens on)' });
+  for (const text of ['8080', '127.0.0.1:9000', '[::1]:9000', '127.0.0.1:70000']) {
+    assert.equal('error' in parseListen(text), 'error' in parseApiAddress(text), text);
+  }
 });

@@ -9,7 +9,7 @@ import {
 } from '../../src/ipvs/codec';
 import { frame, parseAck, parseMessages } from '../../src/ipvs/message';
 import { IpvsError, IpvsInputError, IpvsProtocolError } from '../../src/ipvs/errors';
-import { opRequest } from '../../src/ipvs/client';
+import { explained, opRequest } from '../../src/ipvs/client';
 import { AF_INET, AF_INET6, SVC_F_PERSISTENT, TUN_F_CSUM, type RealServer, type Service } from '../../src/ipvs/types';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -313,4 +313,19 @@ test('bad input is refused before anything is encoded', () => {
   }
   assert.throws(() => realServerRequest('NEW_DEST', webService, { ...tunnelServer, weight: 1.5 }),
     /NEW_DEST TCP 10\.0\.0\.1:80 -> 192\.168\.1\.2:0: invalid input: weight 1\.5/);
+});
+
+test('ENOENT for a service names the scheduler or persistence engine the kernel lacks; errno stays', () => {
+  const refusal = (command: string): IpvsError => new IpvsError({ errno: 2, command, target: 'TCP 10.0.0.1:80' });
+  const sched = explained(refusal('NEW_SERVICE'), serviceRequest('NEW_SERVICE', { ...webService, scheduler: 'twos' }));
+  assert.equal(sched.code, 'ENOENT');
+  assert.equal(sched.message, 'IPVS NEW_SERVICE TCP 10.0.0.1:80: the kernel has no scheduler twos '
+    + '(module ip_vs_twos is not loaded and could not be) [ENOENT]');
+  const pe = explained(refusal('SET_SERVICE'), serviceRequest('SET_SERVICE', { ...webService, peName: 'sip' }));
+  assert.match(pe.message, /: the kernel has no scheduler wlc \(module ip_vs_wlc\) or no persistence engine sip \(module ip_vs_pe_sip\)/);
+  const dest = refusal('SET_DEST');
+  assert.equal(explained(dest, realServerRequest('SET_DEST', webService, { ...tunnelServer, family: AF_INET, address: '10.0.0.2' })),
+    dest, 'a missing real server keeps the kernel reason');
+  const exists = new IpvsError({ errno: 17, command: 'NEW_SERVICE', target: 'TCP 10.0.0.1:80' });
+  assert.equal(explained(exists, serviceRequest('NEW_SERVICE', webService)), exists);
 });

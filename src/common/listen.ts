@@ -1,0 +1,10 @@
+// The REST API's listen address as `lvsd --api` takes it, shared with
+// `lvsd doctor --api` so that both read the same text the same way.
+
+/** "ADDR:PORT" or "[V6]:PORT" into host and port ("off" is handled by the caller); an error names what is wrong. */
+export function parseListen(text: string): { host: string; port: number } | { error: string } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) return { error: `"${text}" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080)` };
+  return { host: m[1] ?? m[2]!, port };
+}
