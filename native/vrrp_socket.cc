@@ -3,8 +3,8 @@
 // to the VRRP engine: the kernel neither computes nor verifies them here.
 //
 // A link listener is the receive half only, over a packet socket: it reads
-// the IPv4 VRRP datagrams an interface receives from its own MAC address,
-// without joining the group there. A VMAC needs one: a peer advertising from
+// the VRRP datagrams (IPv4 or IPv6) an interface receives from its own MAC
+// address, without joining the group there. A VMAC needs one: a peer advertising from
 // its VMAC sends from our VMAC's MAC, and the kernel hands such frames to our
 // macvlan alone, never to its base interface.
 #include "vrrp_socket.h"
@@ -79,15 +79,18 @@ union SocketAddress {
   sockaddr_ll link;
 };
 
-// Keeps IPv4 protocol 112 that the interface received (not what it sent)
+// Keeps IP protocol 112 that the interface received (not what it sent)
 // from its own MAC address as source: the frames a macvlan alone is given.
 // Offsets count from the IP header (a SOCK_DGRAM packet socket's data starts
-// there); SKF_LL_OFF reaches back into the Ethernet header.
-std::vector<sock_filter> LinkFilter(const unsigned char mac[6]) {
+// there): the protocol is byte 9 of an IPv4 header, the next header byte 6
+// of an IPv6 one (VRRP carries no extension headers); SKF_LL_OFF reaches
+// back into the Ethernet header.
+std::vector<sock_filter> LinkFilter(int family, const unsigned char mac[6]) {
   const __u32 high = (__u32{mac[0]} << 24) | (__u32{mac[1]} << 16) | (__u32{mac[2]} << 8) | mac[3];
   const __u32 low = (__u32{mac[4]} << 8) | mac[5];
+  const __u32 protocolOffset = family == AF_INET ? 9 : 6;
   return {
-      {BPF_LD | BPF_B | BPF_ABS, 0, 0, 9},
+      {BPF_LD | BPF_B | BPF_ABS, 0, 0, protocolOffset},
       {BPF_JMP | BPF_JEQ | BPF_K, 0, 7, kVrrpProtocol},
       {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<__u32>(SKF_AD_OFF + SKF_AD_PKTTYPE)},
       {BPF_JMP | BPF_JEQ | BPF_K, 5, 0, PACKET_OUTGOING},
@@ -115,7 +118,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     });
   }
 
-  // new VrrpSocket(family, ifname, sourceAddress | undefined, multicast, onPacket, onError, linkListener?)
+  // new VrrpSocket(family, ifname, sourceAddress | undefined, multicast, onPacket, onError, linkListener?, foreignSource?)
   explicit VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSocket>(info) {
     Napi::Env env = info.Env();
     if (!ReadArguments(info)) return;
@@ -143,11 +146,11 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
  private:
   bool ReadArguments(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const char* usage = "new VrrpSocket(family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean, onPacket: Function, onError: Function, linkListener?: boolean)";
+    const char* usage = "new VrrpSocket(family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean, onPacket: Function, onError: Function, linkListener?: boolean, foreignSource?: boolean)";
+    auto optionalBoolean = [&](size_t i) { return info.Length() <= i || info[i].IsBoolean() || info[i].IsUndefined(); };
     if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsString() ||
         !(info[2].IsString() || info[2].IsUndefined()) || !info[3].IsBoolean() ||
-        !info[4].IsFunction() || !info[5].IsFunction() ||
-        !(info.Length() < 7 || info[6].IsBoolean() || info[6].IsUndefined())) {
+        !info[4].IsFunction() || !info[5].IsFunction() || !optionalBoolean(6) || !optionalBoolean(7)) {
       ThrowTypeError(env, usage);
       return false;
     }
@@ -164,8 +167,13 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     }
     multicast_ = info[3].As<Napi::Boolean>().Value();
     link_ = info.Length() >= 7 && info[6].IsBoolean() && info[6].As<Napi::Boolean>().Value();
-    if (link_ && (family_ != AF_INET || multicast_ || !info[2].IsUndefined())) {
-      ThrowTypeError(env, "VrrpSocket: a link listener is IPv4, with no group and no source address");
+    if (link_ && (multicast_ || !info[2].IsUndefined())) {
+      ThrowTypeError(env, "VrrpSocket: a link listener has no group and no source address");
+      return false;
+    }
+    foreignSource_ = info.Length() >= 8 && info[7].IsBoolean() && info[7].As<Napi::Boolean>().Value();
+    if (foreignSource_ && (link_ || multicast_ || info[2].IsUndefined())) {
+      ThrowTypeError(env, "VrrpSocket: a foreign source is a source address, for a socket that joins no group");
       return false;
     }
     if (info[2].IsString()) {
@@ -198,6 +206,11 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &stamp, sizeof(stamp)) < 0) return fail("setsockopt(SO_TIMESTAMPNS)", "");
     int err = family_ == AF_INET ? ConfigureIpv4(fail) : ConfigureIpv6(fail);
     if (err) return err;
+    // A VMAC sends with its base interface's address, which (an IPv6
+    // link-local one above all) is not on the VMAC itself.
+    int on = 1;
+    if (foreignSource_ && family_ == AF_INET && setsockopt(fd_, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) < 0) return fail("setsockopt(IP_FREEBIND)", "");
+    if (foreignSource_ && family_ == AF_INET6 && setsockopt(fd_, IPPROTO_IPV6, IPV6_FREEBIND, &on, sizeof(on)) < 0) return fail("setsockopt(IPV6_FREEBIND)", "");
     if (!source_.empty()) {
       SocketAddress address = SourceSockaddr();
       // A bound raw IPv4 socket only sees datagrams addressed to that exact
@@ -224,14 +237,14 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     ifreq request{};
     std::memcpy(request.ifr_name, ifname_.c_str(), ifname_.size());
     if (ioctl(fd_, SIOCGIFHWADDR, &request) < 0) return fail("ioctl(SIOCGIFHWADDR)", "");
-    std::vector<sock_filter> filter = LinkFilter(reinterpret_cast<const unsigned char*>(request.ifr_hwaddr.sa_data));
+    std::vector<sock_filter> filter = LinkFilter(family_, reinterpret_cast<const unsigned char*>(request.ifr_hwaddr.sa_data));
     sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
     if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0) return fail("setsockopt(SO_ATTACH_FILTER)", "");
     int stamp = 1;
     if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &stamp, sizeof(stamp)) < 0) return fail("setsockopt(SO_TIMESTAMPNS)", "");
     sockaddr_ll address{};
     address.sll_family = AF_PACKET;
-    address.sll_protocol = htons(ETH_P_IP);
+    address.sll_protocol = htons(family_ == AF_INET ? ETH_P_IP : ETH_P_IPV6);
     address.sll_ifindex = static_cast<int>(ifindex_);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0) return fail("bind(AF_PACKET)", "");
     const char* pollCall = nullptr;
@@ -485,8 +498,9 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
     }
     std::string source;
     if (link_) {
-      // The datagram's own IPv4 header names its source; the filter let in nothing else.
-      if (length >= 20) source = AddressText(AF_INET, data + 12);
+      // The datagram's own IP header names its source; the filter let in nothing else.
+      if (family_ == AF_INET && length >= 20) source = AddressText(AF_INET, data + 12);
+      if (family_ == AF_INET6 && length >= 40) source = AddressText(AF_INET6, data + 8);
       ifindex = ifindex_;
     } else {
       source = family_ == AF_INET ? AddressText(AF_INET, &from.v4.sin_addr) : AddressText(AF_INET6, &from.v6.sin6_addr);
@@ -529,6 +543,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   unsigned ifindex_ = 0;
   bool multicast_ = false;
   bool link_ = false;
+  bool foreignSource_ = false;
   std::string source_;
   in_addr source4_{};
   in6_addr source6_{};

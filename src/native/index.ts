@@ -27,8 +27,10 @@ export interface NativeVrrpSocketConstructor {
   new (
     family: 4 | 6, ifname: string, sourceAddress: string | undefined, multicast: boolean,
     onPacket: NativePacketHandler, onError: (err: Error) => void,
-    /** Receive only, over a packet socket: IPv4 VRRP the interface received, with no group joined. */
+    /** Receive only, over a packet socket: VRRP the interface received, with no group joined. */
     linkListener?: boolean,
+    /** The source address is not on this interface (a VMAC's base has it): IP(V6)_FREEBIND. */
+    foreignSource?: boolean,
   ): NativeVrrpSocket;
 }
 

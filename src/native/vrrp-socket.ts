@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { native, type NativeVrrpSocket } from './index';
 import { parseIpv4Datagram } from './ipv4-datagram';
+import { parseIpv6Datagram } from './ipv6-datagram';
 import { addressBytes, checkInterfaceName } from './validate';
 
 export { interfaceInfo, sendGratuitousArp, sendUnsolicitedNa } from './announce';
@@ -61,31 +62,42 @@ function checkOptions(opts: unknown): VrrpSocketOptions {
 export class VrrpSocket extends EventEmitter {
   private handle: NativeVrrpSocket | undefined;
 
-  private constructor(readonly options: Readonly<VrrpSocketOptions>) {
+  private constructor(readonly options: Readonly<VrrpSocketOptions>, private readonly linkListener: boolean) {
     super();
   }
 
   static open(opts: VrrpSocketOptions): VrrpSocket {
-    return VrrpSocket.create({ ...checkOptions(opts) }, false);
+    return VrrpSocket.create({ ...checkOptions(opts) }, false, false);
   }
 
   /**
-   * Receives the IPv4 VRRP packets `ifname` itself receives, without joining
-   * the group there (so without IGMP reports from it), and sends nothing.
-   * For a VMAC: a peer advertising from its own VMAC sends our VMAC's MAC,
-   * and the kernel delivers such frames to our macvlan only, not to its base.
+   * Sends from a VMAC with its base interface's address as source, which is
+   * not on the VMAC (an IPv6 link-local address is the base's alone), and
+   * joins no group there.
    */
-  static openLinkListener(ifname: string): VrrpSocket {
-    return VrrpSocket.create(checkOptions({ family: 4, interface: ifname, multicast: false }), true);
+  static openVmacSender(family: 4 | 6, ifname: string, sourceAddress: string): VrrpSocket {
+    return VrrpSocket.create(checkOptions({ family, interface: ifname, sourceAddress, multicast: false }), false, true);
   }
 
-  private static create(options: VrrpSocketOptions, linkListener: boolean): VrrpSocket {
-    const socket = new VrrpSocket(options);
+  /**
+   * Receives the VRRP packets of `family` that `ifname` itself receives,
+   * without joining the group there (so without IGMP or MLD reports from
+   * it), and sends nothing. For a VMAC: a peer advertising from its own VMAC
+   * sends our VMAC's MAC, and the kernel delivers such frames to our macvlan
+   * only, not to its base.
+   */
+  static openLinkListener(ifname: string, family: 4 | 6 = 4): VrrpSocket {
+    return VrrpSocket.create(checkOptions({ family, interface: ifname, multicast: false }), true, false);
+  }
+
+  private static create(options: VrrpSocketOptions, linkListener: boolean, foreignSource: boolean): VrrpSocket {
+    const socket = new VrrpSocket(options, linkListener);
     socket.handle = new (native().VrrpSocket)(
       options.family, options.interface, options.sourceAddress, options.multicast,
       (data, hopLimit, source, destination, ifindex, receivedAtUs) => socket.received(data, hopLimit, source, destination, ifindex, receivedAtUs),
       (err) => socket.emit('error', err),
       linkListener,
+      foreignSource,
     );
     return socket;
   }
@@ -111,11 +123,12 @@ export class VrrpSocket extends EventEmitter {
   }
 
   private received(data: Buffer, hopLimit: number, source: string, destination: string, ifindex: number, receivedAtUs: number): void {
-    if (this.options.family === 6) {
+    if (this.options.family === 6 && !this.linkListener) {
       this.emit('packet', { payload: data, ttl: hopLimit, source, destination, ifindex, receivedAtUs } satisfies ReceivedVrrp);
       return;
     }
-    const parsed = parseIpv4Datagram(data);
+    // A packet socket hands up the IP header too, as a raw IPv4 socket does.
+    const parsed = this.options.family === 4 ? parseIpv4Datagram(data) : parseIpv6Datagram(data);
     if (!parsed.ok) {
       this.emit('malformed', { reason: parsed.reason, source, length: data.length } satisfies MalformedVrrp);
       return;

@@ -6,7 +6,8 @@
 // each counts it. An instance with a VMAC also hears on the VMAC itself (a
 // link listener of its own): adverts a peer sends from its VMAC carry our
 // VMAC's MAC, and the kernel gives them to that macvlan, not to its base. It
-// sends from the VMAC through a socket of its own there, which joins no group.
+// sends from the VMAC through a socket of its own there, which joins no group
+// and uses the base interface's address (the VMAC has none of its own).
 import { VrrpSocket, type MalformedVrrp, type ReceivedVrrp } from '../native/vrrp-socket';
 import { inNetns } from '../net/netns';
 import type { ReceivedPacket, VrrpTransport } from './instance';
@@ -102,10 +103,10 @@ export class ChannelPool {
     if (vmac === undefined) return channel;
     const vmacKey = { ...key, interface: vmac.name };
     try {
-      listener = inNetns(this.netns, () => VrrpSocket.openLinkListener(vmac.name));
-      // No group joined: a backup's VMAC must send nothing (no IGMP report either).
+      listener = inNetns(this.netns, () => VrrpSocket.openLinkListener(vmac.name, key.family));
+      // No group joined: a backup's VMAC must send nothing (no IGMP or MLD report either).
       if (vmac.sendsFromVmac) {
-        channel.sender = inNetns(this.netns, () => VrrpSocket.open({ family: key.family, interface: vmac.name, sourceAddress: key.source, multicast: false }));
+        channel.sender = inNetns(this.netns, () => VrrpSocket.openVmacSender(key.family, vmac.name, key.source));
       }
     } catch (e) {
       channel.close();

@@ -37,8 +37,9 @@ export interface VmacPlan {
    * vmac_xmit_base, nor to unicast peers (keepalived then sends from the base too).
    */
   sendsFromVmac: boolean;
-  /** 00:00:5e:00:01:VRID (RFC 5798 section 7.3). */
+  /** 00:00:5e:00:01:VRID, or 00:00:5e:00:02:VRID for IPv6 (RFC 5798 section 7.3). */
   mac: string;
+  family: 4 | 6;
 }
 
 export interface InstancePlan {
@@ -213,9 +214,9 @@ export function planVrrp(config: KeepalivedConfig): VrrpPlan {
 }
 
 function vmacPlan(name: string | true, base: string, vrid: number, family: 4 | 6, sendsFromVmac: boolean): VmacPlan {
-  // An IPv6 VMAC needs a link-local address of its own to advertise from, which lvsd does not make.
-  if (family === 6) throw new Error('use_vmac is supported on IPv4 instances only');
-  const vmac = { name: name === true ? `vrrp.${vrid}` : name, base, mac: `00:00:5e:00:01:${vrid.toString(16).padStart(2, '0')}`, sendsFromVmac };
+  // RFC 5798 7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6.
+  const mac = `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
+  const vmac = { name: name === true ? `vrrp.${vrid}` : name, base, mac, family, sendsFromVmac };
   validateLinkName(vmac.name);
   if (vmac.name === base) throw new Error(`use_vmac ${vmac.name} names the instance's own interface`);
   return vmac;

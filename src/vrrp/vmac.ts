@@ -1,8 +1,9 @@
 // The VMAC of a use_vmac instance: a private-mode macvlan on the instance's
 // interface, with the VRRP virtual MAC, that holds the instance's addresses,
 // so hosts keep one MAC for the VIPs whichever director is master. Adverts
-// stay on the base interface (keepalived's vmac_xmit_base); a backup's VMAC
-// is up but sends nothing, so switches learn the VMAC only at the master.
+// leave from it with the base interface's address (the VMAC has no address
+// of its own, an IPv6 one included); a backup's VMAC is up but sends
+// nothing, so switches learn the VMAC only at the master.
 import { createLink, deleteLink, findLink, requireLink, setLinkUp } from '../net/links';
 import type { Rtnl } from '../net/rtnl';
 import { ensureSysctl, interfaceSysctl, writeSysctl } from '../net/sysctl';
@@ -39,6 +40,10 @@ export class VmacLinks {
 
   private async configure(v: VmacPlan): Promise<void> {
     const opts = this.netns !== undefined ? { netns: this.netns } : {};
+    if (v.family === 6) {
+      await this.configureIpv6(v, opts);
+      return;
+    }
     // IPv6 would make a backup's VMAC send router and multicast listener solicitations, and switches learn the VMAC there.
     writeSysctl(interfaceSysctl(v.name, 'disable_ipv6', 'ipv6'), 1, opts);
     // Answer ARP only for the addresses on the VMAC itself.
@@ -59,6 +64,22 @@ export class VmacLinks {
       this.bases.set(v.base, b);
     }
     b.vmacs.add(v.name);
+  }
+
+  /**
+   * IPv6 on, but no address of its own (addr_gen_mode 1: no link-local one
+   * from the MAC, RFC 5798 7.4; accept_ra 0: none from a router's prefix
+   * either): each address would join its solicited-node group, and a
+   * backup's VMAC would send listener reports that switches learn it from.
+   * The VIPs alone come and go, on the master. The base interface's ARP
+   * settings do not concern IPv6: neighbour solicitations for a VIP are
+   * answered only by the interface that holds it.
+   */
+  private async configureIpv6(v: VmacPlan, opts: { netns?: string }): Promise<void> {
+    writeSysctl(interfaceSysctl(v.name, 'addr_gen_mode', 'ipv6'), 1, opts);
+    writeSysctl(interfaceSysctl(v.name, 'accept_ra', 'ipv6'), 0, opts);
+    writeSysctl(interfaceSysctl(v.name, 'disable_ipv6', 'ipv6'), 0, opts);
+    await setLinkUp(this.nl, v.name, true);
   }
 
   /** Deletes the VMAC (its addresses go with it). */

@@ -6,13 +6,14 @@
 // interface; the base interface stops
 // answering ARP for the VIP; a VMAC left by a killed lvsd is taken over on
 // restart; an interface of that name that is not a VMAC is left alone. Then
-// lvsd and keepalived, both with use_vmac, share the VRID and the VMAC.
+// lvsd and keepalived, both with use_vmac, share the VRID and the VMAC; and
+// the same for IPv6, with the IPv6 VRRP MAC 00:00:5e:00:02:33.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireLab, run, sh } from '../helpers/lab';
-import { until, type LineProcess } from '../helpers/procs';
+import { LineProcess, until } from '../helpers/procs';
 import { adverts, arpAnswer, buildSegment, startKeepalived, startLvsd, stopKeepalived, writeConfig, type Segment } from './vrrp-segment';
 
 const A = 'vrrp-vmac-a';
@@ -237,5 +238,131 @@ test('use_vmac beside a keepalived master of higher priority: lvsd hears adverts
   assert.equal(await vipOn(L, 'vrrp.51', vip), false, lvsd.tail());
   assert.equal(await vipOn(K, 'vrrp.51', vip), true);
   await lvsd.stop('SIGTERM');
+  await stopKeepalived(seg, K, keepalived);
+});
+
+test('IPv6 use_vmac beside keepalived\'s: the VIP answers from the IPv6 VRRP MAC, adverts leave from it, the higher priority wins both ways', { timeout: 180_000 }, async () => {
+  requireLab();
+  const L = 'vrrp-vmac6-l';
+  const K = 'vrrp-vmac6-k';
+  const client = 'vrrp-vmac6-c';
+  const vip = 'fd00:65::100';
+  const vmac6 = '00:00:5e:00:02:33';
+  const seg: Segment = await buildSegment('vrrpvmac6br', [[L, 'fd00:65::1/64'], [K, 'fd00:65::2/64'], [client, 'fd00:65::3/64']]);
+  cleanups.push(() => seg.stop());
+  const capture = join(seg.dir, 'wire6.pcap');
+  const dump = LineProcess.start('tcpdump6', undefined, '/usr/bin/tcpdump', ['-U', '--immediate-mode', '-i', seg.bridge, '-w', capture, 'ip6']);
+  await dump.waitFor(/listening on/, 15_000);
+  const started: LineProcess[] = [dump];
+  cleanups.push(async () => {
+    for (const p of started) {
+      await p.stop(p === dump ? 'SIGINT' : 'SIGKILL');
+      writeFileSync(join(seg.dir, `${p.name.replace(/\W+/g, '-')}-${p.child.pid}.log`), p.lines.join('\n'));
+    }
+  });
+  const linkLocal = async (ns: string): Promise<string> => until(`${ns}'s eth0 link-local address usable`, 10_000, async () => {
+    const out = (await run('/usr/sbin/ip', ['-n', ns, '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link'])).stdout;
+    return out.includes('tentative') ? undefined : /inet6 (fe80::[0-9a-f:]+)/.exec(out)?.[1];
+  });
+  const ownLinkLocal = await linkLocal(L);
+  await linkLocal(K);
+  const text = (priority: number): string => config(priority).replace(`${VIP}/24`, `${vip}/64`);
+  const vip6On = async (ns: string): Promise<boolean> => {
+    const r = await run('/usr/sbin/ip', ['-n', ns, '-br', '-6', 'addr', 'show', 'dev', 'vrrp.51']);
+    return r.code === 0 && r.stdout.split(/\s+/).some((w) => w.split('/')[0] === vip);
+  };
+  const masterIs6 = async (want: string): Promise<void> => {
+    await until(`${want} alone holding ${vip} on vrrp.51`, 20_000, async () => {
+      const holding = [];
+      for (const r of [L, K]) if (await vip6On(r)) holding.push(r);
+      return holding.join() === want ? true : undefined;
+    });
+  };
+  /** IPv6 adverts for VRID 51 on the wire since `since` (seconds): source MAC, source address, priority. */
+  const adverts6 = async (since: number): Promise<{ mac: string; source: string; priority: number }[]> => {
+    const out = (await run('/usr/bin/tcpdump', ['-r', capture, '-tt', '-e', '-nn', 'ip6 proto 112'])).stdout;
+    const list = [];
+    for (const m of out.matchAll(/^(\d+\.\d+) (\S+) > 33:33:00:00:00:12, .*?: (\S+) > ff02::12: VRRPv3, Advertisement, vrid 51, prio (\d+)/gm)) {
+      if (Number(m[1]) >= since) list.push({ mac: m[2]!, source: m[3]!, priority: Number(m[4]) });
+    }
+    return list;
+  };
+  /** Only `source` advertised (priority above 0) for a while, and only `want` holds the VIP. */
+  const settled = async (want: string, source: string): Promise<void> => {
+    await masterIs6(want);
+    await until(`${want} the only one advertising`, 20_000, async () => {
+      const from = Date.now() / 1000;
+      await new Promise((r) => setTimeout(r, 1_500));
+      const seen = (await adverts6(from)).filter((a) => a.priority > 0);
+      const sources = [...new Set(seen.map((a) => a.source))];
+      return seen.length > 0 && sources.join() === source && (await vip6On(want)) && !(await vip6On(want === L ? K : L)) ? true : undefined;
+    });
+  };
+  const neighbourMac = async (): Promise<string | undefined> => {
+    await run('/usr/sbin/ip', ['-n', client, '-6', 'neigh', 'flush', 'dev', 'eth0']);
+    await until(`${client} reaching ${vip}`, 10_000, async () => ((await run('/usr/bin/ping', ['-6', '-c', '1', '-W', '1', vip], { ns: client })).code === 0 ? true : undefined));
+    return /lladdr (\S+)/.exec((await run('/usr/sbin/ip', ['-n', client, '-6', 'neigh', 'show', vip])).stdout)?.[1];
+  };
+
+  // lvsd alone: master, the VIP on a VMAC with the IPv6 VRRP MAC and no address of its own.
+  let lvsd = await startLvsd(L, writeConfig(seg, 'l6.conf', text(150)));
+  started.push(lvsd);
+  await masterIs6(L);
+  const link = await vmacLink(L);
+  assert.match(link ?? '', new RegExp(`link/ether ${vmac6}`), link);
+  assert.match(link ?? '', /macvlan mode private/, link);
+  assert.equal(await sysctl(L, 'net.ipv6.conf.vrrp/51.disable_ipv6'), '0');
+  assert.equal(await sysctl(L, 'net.ipv6.conf.vrrp/51.addr_gen_mode'), '1', 'no link-local address made from the VRRP MAC');
+  const onVmac = (await run('/usr/sbin/ip', ['-n', L, '-6', '-o', 'addr', 'show', 'dev', 'vrrp.51'])).stdout;
+  assert.deepEqual([...onVmac.matchAll(/inet6 (\S+)/g)].map((m) => m[1]), [`${vip}/64`], onVmac);
+  assert.equal(await sysctl(L, 'net.ipv4.conf.eth0.arp_ignore'), '0', 'an IPv6 VMAC leaves the base interface\'s ARP settings alone');
+
+  // The VIP answers from the VMAC; adverts leave from it, with eth0's link-local address as source.
+  assert.equal(await neighbourMac(), vmac6);
+  const since = Date.now() / 1000;
+  await new Promise((r) => setTimeout(r, 500));
+  const seen = await adverts6(since);
+  assert.ok(seen.length >= 3, `adverts seen: ${seen.length}`);
+  assert.deepEqual([...new Set(seen.map((a) => `${a.mac} ${a.source}`))], [`${vmac6} ${ownLinkLocal}`]);
+  const na = (await run('/usr/bin/tcpdump', ['-r', capture, '-e', '-nn', 'icmp6 and ip6[40] == 136'])).stdout;
+  assert.match(na, new RegExp(`^\\S+ ${vmac6} > .*neighbor advertisement, tgt is ${vip}`, 'm'), 'the VIP is announced from the VMAC');
+
+  // keepalived (100) with use_vmac joins as backup: lvsd keeps the VIP, keepalived sends no adverts.
+  const keepalived = await startKeepalived(seg, K, writeConfig(seg, 'k6.conf', text(100)));
+  started.push(keepalived);
+  assert.match((await vmacLink(K)) ?? '', new RegExp(`link/ether ${vmac6}`), 'keepalived made its IPv6 VMAC');
+  await settled(L, ownLinkLocal);
+
+  // lvsd stops: keepalived takes over. lvsd comes back at 50: it hears keepalived's adverts, sent from
+  // keepalived's VMAC with our VMAC's MAC, and stays backup.
+  await lvsd.stop('SIGTERM');
+  await masterIs6(K);
+  const peerLinkLocal = await linkLocal(K);
+  await settled(K, peerLinkLocal);
+  const backupFrom = Date.now() / 1000;
+  lvsd = await startLvsd(L, writeConfig(seg, 'l6-low.conf', text(50)));
+  started.push(lvsd);
+  await new Promise((r) => setTimeout(r, 2_000));
+  await settled(K, peerLinkLocal);
+  assert.ok((await adverts6(0)).some((a) => a.mac === vmac6 && a.source === peerLinkLocal), 'keepalived advertises from its VMAC');
+  const backupTo = Date.now() / 1000;
+  await lvsd.stop('SIGTERM');
+  // lvsd's VMAC has no address while backup: no listener report, router or neighbour solicitation left
+  // from the VRRP MAC but keepalived's own (from its link-local address, or the VIP it holds).
+  const fromVmac = (await run('/usr/bin/tcpdump', ['-r', capture, '-tt', '-e', '-nn', `ether src ${vmac6}`])).stdout;
+  const strangers = fromVmac.split('\n').filter((line) => {
+    const t = Number(line.split(' ')[0]);
+    const source = /length \d+: (\S+) > /.exec(line)?.[1];
+    return t >= backupFrom && t <= backupTo && source !== peerLinkLocal && source !== vip;
+  });
+  assert.deepEqual(strangers, []);
+
+  // At 150 again, lvsd preempts keepalived; the client is at the VMAC still.
+  lvsd = await startLvsd(L, writeConfig(seg, 'l6-high.conf', text(150)));
+  started.push(lvsd);
+  await settled(L, ownLinkLocal);
+  assert.equal(await neighbourMac(), vmac6);
+  await lvsd.stop('SIGTERM');
+  assert.equal(await vmacLink(L), undefined, 'lvsd removed its VMAC at stop');
   await stopKeepalived(seg, K, keepalived);
 });

@@ -65,10 +65,14 @@ test('the addon itself refuses malformed calls with TypeErrors, never crashing',
   assert.throws(() => new addon.VrrpSocket(4, 'lo', 'nonsense', true, noop, noop), /not an IPv4 address/);
   assert.throws(() => new addon.VrrpSocket(6, 'lo', '10.0.0.1', true, noop, noop), /not an IPv6 address/);
   assert.throws(() => Reflect.construct(addon.VrrpSocket, [4, 'lo']), TypeError);
-  for (const [family, source, multicast] of [[6, undefined, false], [4, '10.0.0.1', false], [4, undefined, true]] as const) {
-    assert.throws(() => new addon.VrrpSocket(family, 'lo', source, multicast, noop, noop, true), /a link listener is IPv4, with no group and no source address/);
+  for (const [family, source, multicast] of [[6, 'fe80::1', false], [4, '10.0.0.1', false], [4, undefined, true], [6, undefined, true]] as const) {
+    assert.throws(() => new addon.VrrpSocket(family, 'lo', source, multicast, noop, noop, true), /a link listener has no group and no source address/);
+  }
+  for (const [source, multicast, link] of [[undefined, false, false], ['10.0.0.1', true, false], [undefined, false, true]] as const) {
+    assert.throws(() => new addon.VrrpSocket(4, 'lo', source, multicast, noop, noop, link, true), /a foreign source is a source address, for a socket that joins no group/);
   }
   assert.throws(() => Reflect.construct(addon.VrrpSocket, [4, 'lo', undefined, false, noop, noop, 'yes']), TypeError);
+  assert.throws(() => Reflect.construct(addon.VrrpSocket, [4, 'lo', '10.0.0.1', false, noop, noop, false, 'yes']), TypeError);
   assert.throws(() => VrrpSocket.openLinkListener('a/b'), /invalid interface name/);
   assert.throws(() => addon.sendFrame('lo', Buffer.alloc(4)), /shorter than an Ethernet header/);
   assert.throws(() => addon.sendFrame('lo', 'frame' as unknown as Buffer), /must be a Buffer/);

@@ -205,14 +205,26 @@ vrrp_instance C {
 }
 `);
   const [a, b, c] = planVrrp(config).instances;
-  assert.deepEqual(a!.vmac, { name: 'vrrp.51', base: 'eth0', mac: '00:00:5e:00:01:33', sendsFromVmac: false });
+  assert.deepEqual(a!.vmac, { name: 'vrrp.51', base: 'eth0', mac: '00:00:5e:00:01:33', family: 4, sendsFromVmac: false });
   assert.equal(a!.config.interface, 'eth0');
   assert.equal(a!.config.announceInterface, 'vrrp.51');
   assert.deepEqual(a!.addresses.map((x) => x.dev), ['vrrp.51', 'eth1']);
   assert.deepEqual(a!.routes.map((r) => r.dev), [undefined, 'vrrp.51']);
   assert.deepEqual([...a!.interfaces.values()], ['eth0', 'eth1'], 'the base interface is tracked, the VMAC is lvsd\'s own');
-  assert.deepEqual(b!.vmac, { name: 'vip-b', base: 'eth0', mac: '00:00:5e:00:01:c8', sendsFromVmac: true });
+  assert.deepEqual(b!.vmac, { name: 'vip-b', base: 'eth0', mac: '00:00:5e:00:01:c8', family: 4, sendsFromVmac: true });
   assert.equal(c!.vmac?.sendsFromVmac, false, 'unicast adverts leave from the base interface');
+  const v6 = planVrrp(load(`
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 5
+  use_vmac
+  virtual_ipaddress {
+    fd00::5
+  }
+}
+`).config).instances[0]!;
+  assert.deepEqual(v6.vmac, { name: 'vrrp.5', base: 'eth0', mac: '00:00:5e:00:02:05', family: 6, sendsFromVmac: true }, 'IPv6: the IPv6 VRRP MAC');
+  assert.deepEqual(v6.addresses.map((x) => x.dev), ['vrrp.5']);
   const plain = planVrrp(load(`
 vrrp_instance A {
   interface eth0
@@ -227,7 +239,7 @@ vrrp_instance A {
   assert.deepEqual(plain.addresses.map((x) => x.dev), ['eth0']);
 });
 
-test('use_vmac is refused on IPv6, on the instance\'s own interface, and twice with one name, naming file:line', () => {
+test('use_vmac is refused on the instance\'s own interface, and twice with one name, naming file:line', () => {
   const refused = (text: string): string => {
     const { config, file } = load(text, false);
     try {
@@ -243,22 +255,12 @@ test('use_vmac is refused on IPv6, on the instance\'s own interface, and twice w
 vrrp_instance A {
   interface eth0
   virtual_router_id 5
-  use_vmac
-  virtual_ipaddress {
-    fd00::5
-  }
-}
-`), /:2: vrrp_instance A: use_vmac is supported on IPv4 instances only/);
-  assert.match(refused(`
-vrrp_instance A {
-  interface eth0
-  virtual_router_id 5
   use_vmac eth0
   virtual_ipaddress {
     10.0.0.5
   }
 }
-`), /use_vmac eth0 names the instance's own interface/);
+`), /:2: vrrp_instance A: use_vmac eth0 names the instance's own interface/);
   assert.match(refused(`
 vrrp_instance A {
   interface eth0
