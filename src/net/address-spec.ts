@@ -20,6 +20,12 @@ export interface AddressSpec {
   /** Point-to-point peer. */
   peer?: IpPrefix;
   noPrefixRoute?: boolean;
+  /**
+   * Added without duplicate address detection (IFA_F_NODAD): the default for
+   * IPv6, as keepalived has it, since a VIP under DAD is unusable for a second
+   * after a takeover and stays "dadfailed" for good after a brief split brain;
+   * keepalived's `-nodad` word asks for DAD.
+   */
   noDad?: boolean;
   /** keepalived's no_track: the address does not affect the instance's state. */
   noTrack?: boolean;
@@ -42,7 +48,7 @@ export function parseAddressSpec(text: string): AddressSpec {
     if (FLAG_KEYWORDS.has(key)) {
       if (key === 'noprefixroute') spec.noPrefixRoute = true;
       else if (key === 'no_track') spec.noTrack = true;
-      else spec.noDad = true;
+      else spec.noDad = key === 'nodad';
       continue;
     }
     if (!KEYWORDS_WITH_VALUE.has(key)) throw new Error(`unknown keyword ${JSON.stringify(word)} ${where}`);
@@ -74,6 +80,7 @@ export function parseAddressSpec(text: string): AddressSpec {
     }
   }
   if (brdText !== undefined) spec.broadcast = resolveBroadcast(spec.prefix, brdText, where);
+  if (spec.prefix.address.family !== AF_INET) spec.noDad ??= true;
   validateLabel(spec);
   return spec;
 }
@@ -107,7 +114,7 @@ export function formatAddressSpec(spec: AddressSpec): string {
   if (spec.scope !== undefined) parts.push('scope', scopeName(spec.scope));
   if (spec.label !== undefined) parts.push('label', spec.label);
   if (spec.noPrefixRoute) parts.push('noprefixroute');
-  if (spec.noDad) parts.push('-nodad');
+  if (spec.noDad === false && spec.prefix.address.family !== AF_INET) parts.push('-nodad');
   if (spec.noTrack) parts.push('no_track');
   return parts.join(' ');
 }

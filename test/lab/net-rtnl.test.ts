@@ -32,17 +32,21 @@ test('addresses with label, scope and brd are added once, listed, and deleted on
     const v4 = parseAddressSpec('10.0.0.1/24 dev eth0 label eth0:vip brd + scope global');
     const v4b = parseAddressSpec('10.0.5.9/16 dev eth0 brd 10.0.255.254 scope link');
     // IPv6 scope comes from the address itself; the kernel ignores the requested one.
-    const v6 = parseAddressSpec('fd00:1::5/64 dev eth0 -nodad');
+    const v6 = parseAddressSpec('fd00:1::5/64 dev eth0');
+    // keepalived's -nodad asks for duplicate address detection: the address goes in without IFA_F_NODAD.
+    const v6dad = parseAddressSpec('fd00:1::6/64 dev eth0 -nodad');
     await withRtnl(ns.name, async (nl) => {
       assert.equal(await addAddress(nl, v4), true);
       assert.equal(await addAddress(nl, v4), false, 'the second add changes nothing');
       assert.equal(await addAddress(nl, v4b), true);
       assert.equal(await addAddress(nl, v6), true);
+      assert.equal(await addAddress(nl, v6dad), true);
 
       const shown = await ns.sh('ip -d addr show dev eth0');
       assert.match(shown, /inet 10\.0\.0\.1\/24 brd 10\.0\.0\.255 scope global eth0:vip/);
       assert.match(shown, /inet 10\.0\.5\.9\/16 brd 10\.0\.255\.254 scope link eth0/);
       assert.match(shown, /inet6 fd00:1::5\/64 scope global nodad/);
+      assert.match(shown, /inet6 fd00:1::6\/64 scope global *\n/);
 
       const listed = await listAddresses(nl, { dev: 'eth0' });
       const vip = listed.find((a) => a.prefix.address.text === '10.0.0.1');
@@ -52,6 +56,7 @@ test('addresses with label, scope and brd are added once, listed, and deleted on
       assert.equal(vip.scopeName, 'global');
       assert.equal(vip.broadcast?.text, '10.0.0.255');
       assert.ok(listed.find((a) => a.prefix.address.text === 'fd00:1::5')?.flags.includes('nodad'));
+      assert.deepEqual(listed.find((a) => a.prefix.address.text === 'fd00:1::6')?.flags.includes('nodad'), false);
 
       assert.equal(await deleteAddress(nl, v4), true);
       assert.equal(await deleteAddress(nl, v4), false, 'the second delete changes nothing');

@@ -31,8 +31,14 @@ test('brd - is the network address, broadcast is an alias of brd, and flags are 
   assert.equal(parseAddressSpec('10.1.2.3/16 brd -').broadcast?.text, '10.1.0.0');
   assert.equal(parseAddressSpec('10.1.2.3/30 broadcast +').broadcast?.text, '10.1.2.3');
   assert.equal(parseAddressSpec('10.1.2.3/8 brd 10.9.9.9').broadcast?.text, '10.9.9.9');
-  const spec = parseAddressSpec('fd00::1/64 dev eth0 -nodad noprefixroute no_track scope link');
+  const spec = parseAddressSpec('fd00::1/64 dev eth0 noprefixroute no_track scope link');
   assert.deepEqual([spec.noDad, spec.noPrefixRoute, spec.noTrack, spec.scope], [true, true, true, 253]);
+  // As keepalived: IPv6 addresses go in without DAD unless -nodad asks for it; IPv4 has none.
+  const dad = parseAddressSpec('fd00::1/64 dev eth0 -nodad');
+  assert.equal(dad.noDad, false);
+  assert.equal(formatAddressSpec(dad), 'fd00::1/64 dev eth0 -nodad');
+  assert.equal(formatAddressSpec(spec), 'fd00::1/64 dev eth0 scope link noprefixroute no_track');
+  assert.equal(parseAddressSpec('10.0.0.1/24 dev eth0').noDad, undefined);
   assert.equal(parseAddressSpec('10.0.0.1 peer 10.0.0.2/32 dev tun0').peer?.address.text, '10.0.0.2');
 });
 

@@ -60,11 +60,12 @@ test('an IPv4 address request carries local, address, label, broadcast and scope
   assert.equal(msg.attrs.flags, undefined);
 });
 
-test('an IPv6 address request carries nodad and noprefixroute; a peer becomes IFA_ADDRESS', () => {
-  const v6 = roundTrip(addressMessage(parseAddressSpec('fd00::5/64 dev eth0 -nodad noprefixroute'), 3));
+test('an IPv6 address request carries nodad (unless -nodad asks for DAD) and noprefixroute; a peer becomes IFA_ADDRESS', () => {
+  const v6 = roundTrip(addressMessage(parseAddressSpec('fd00::5/64 dev eth0 noprefixroute'), 3));
   assert.equal(v6.data.family, 10);
   assert.equal(v6.data.prefixlen, 64);
   assert.deepEqual(v6.attrs.flags, { nodad: true, noprefixroute: true });
+  assert.deepEqual(roundTrip(addressMessage(parseAddressSpec('fd00::5/64 dev eth0 -nodad'), 3)).attrs.flags, undefined);
   const p2p = roundTrip(addressMessage(parseAddressSpec('10.0.0.1 peer 10.0.0.2/32 dev tun0'), 4));
   assert.deepEqual([...p2p.attrs.local!], [10, 0, 0, 1]);
   assert.deepEqual([...p2p.attrs.address!], [10, 0, 0, 2]);
