@@ -9,7 +9,7 @@ import type { IpvsClient, IpvsOp } from '../ipvs/client';
 import type { RealServer } from '../ipvs/types';
 import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
 import { buildDesiredTable, quorumState, serverEntry, virtualServerName, type DesiredTable, type HealthLookup, type QuorumMemory } from './desired';
-import { changeRow, type TableEntry } from './diff';
+import { changeRow, planChanges, type TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
 import { serviceId } from './ids';
 import { Reconciler, type ReconcileReport } from './reconciler';
@@ -103,9 +103,9 @@ export class Director extends EventEmitter<DirectorEvents> {
     let checks = this.checksOf(config, effective);
     let report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
     let apiRefusal: string | undefined;
-    // At start (or while they are out already), the file is the authority: run it alone rather than not at
+    // At start (or while they are all out already), the file is the authority: run it alone rather than not at
     // all. A reload is refused instead: it must not take out the operator's objects that are in effect.
-    if (report.failed.length > 0 && !isEmpty(this.apiState) && (cause === 'start' || this.apiRefusal !== undefined)) {
+    if (report.failed.length > 0 && !isEmpty(this.apiState) && (cause === 'start' || (this.apiRefusal !== undefined && !this.apiObjectsIn()))) {
       apiRefusal = refusal(report);
       effective = applyApiState(config, emptyApiState());
       checks = this.checksOf(config, effective);
@@ -186,7 +186,9 @@ export class Director extends EventEmitter<DirectorEvents> {
     }
     if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
     this.apiState = state;
-    this.apiRefusal = undefined;
+    // A write lays over only what it touched: objects refused at start stay out, and their refusal stays
+    // reported, until they are in (a reload took them) or gone from the state (deleted through the API).
+    if (this.apiRefusal !== undefined && sameTable(applyApiState(config, state).config, effective.config)) this.apiRefusal = undefined;
     this.effective = effective;
     this.health.apply(checks);
     this.noteTransitions(changed);
@@ -227,6 +229,11 @@ export class Director extends EventEmitter<DirectorEvents> {
       ops.push(...next.ops);
     }
     return { rows, ops, quorumChanges };
+  }
+
+  /** Whether any REST API object is in the running table (some may be, written after the others were refused). */
+  private apiObjectsIn(): boolean {
+    return this.config !== undefined && this.effective !== undefined && !sameTable(this.config, this.effective.config);
   }
 
   /** The running configuration with the REST API's objects laid over it. */
@@ -395,6 +402,13 @@ const fileChecksOf = new WeakMap<KeepalivedConfig, ConfiguredCheck[]>();
 
 function isEmpty(state: ApiState): boolean {
   return Object.keys(state.services).length === 0 && Object.keys(state.servers).length === 0 && Object.keys(state.overrides).length === 0;
+}
+
+/** Whether two configurations put the same table in the kernel, whatever the health of real servers. */
+function sameTable(a: KeepalivedConfig, b: KeepalivedConfig): boolean {
+  const table = (c: KeepalivedConfig): TableEntry[] => buildDesiredTable(c, () => ({ up: true }), new Map()).table;
+  const running = table(b);
+  return planChanges(table(a), running, new Set(running.map((e) => serviceId(e.service)))).length === 0;
 }
 
 function refusal(report: ReconcileReport): string {

@@ -119,3 +119,91 @@ test('a reload the kernel refuses because of the API\'s objects is refused: they
     await h.close();
   }
 });
+
+test('saved API objects the kernel refused at start stay reported as out after other API writes, until a reload takes them or the API deletes them', async () => {
+  const first = await harness();
+  const stateDir = first.stateDir;
+  try {
+    for (const svc of [{ address: '10.0.0.2', port: 80 }, { address: '10.0.0.4', port: 80 }]) {
+      const r = await first.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', ...svc, scheduler: 'rr' } });
+      assert.equal(r.statusCode, 201, r.body);
+    }
+  } finally {
+    await first.close();
+  }
+  // A fresh kernel that refuses the first saved service back.
+  const kernel = new FakeKernel();
+  const apply = kernel.apply.bind(kernel);
+  let refuse = true;
+  kernel.apply = async (ops) => {
+    if (!refuse || !ops.some((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80')) return apply(ops);
+    return ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }));
+  };
+  const h = await harness({ kernel, stateDir });
+  try {
+    const refused = h.director.apiStateRefused;
+    assert.match(refused ?? '', /ENOMEM|Cannot allocate memory|errno 12/i);
+    assert.equal(kernelRows(h), 'tcp:10.0.0.1:80 [192.168.1.11:8080/3]', 'the file alone runs');
+    const add = await h.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.3', port: 80, scheduler: 'rr' } });
+    assert.equal(add.statusCode, 201, add.body);
+    assert.ok(h.kernel.table.has('tcp:10.0.0.3:80'));
+    assert.equal(h.director.apiStateRefused, refused, 'tcp:10.0.0.2:80 and tcp:10.0.0.4:80 are still out');
+    // Deleting one of the refused objects leaves the other out.
+    const del = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc('tcp:10.0.0.4:80')}`, headers: auth });
+    assert.equal(del.statusCode, 204, del.body);
+    assert.equal(h.director.apiStateRefused, refused);
+    refuse = false;
+    await h.director.load(loadConfigText(BASE_CONFIG).config, 'reload');
+    assert.equal(h.director.apiStateRefused, undefined, 'the reload took them');
+    assert.ok(h.kernel.table.has('tcp:10.0.0.2:80'));
+  } finally {
+    await h.close();
+  }
+  // Once every object out is deleted through the API, none is refused.
+  const again = new FakeKernel();
+  const refusing = again.apply.bind(again);
+  again.apply = async (ops) => (ops.some((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80')
+    ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
+    : refusing(ops));
+  const k = await harness({ kernel: again, stateDir });
+  try {
+    assert.notEqual(k.director.apiStateRefused, undefined, 'tcp:10.0.0.2:80 and tcp:10.0.0.3:80 are out');
+    for (const [id, out] of [['tcp:10.0.0.3:80', true], ['tcp:10.0.0.2:80', false]] as const) {
+      const del = await k.app.inject({ method: 'DELETE', url: `/v1/services/${enc(id)}`, headers: auth });
+      assert.equal(del.statusCode, 204, del.body);
+      assert.equal(k.director.apiStateRefused !== undefined, out, `after deleting ${id}`);
+    }
+  } finally {
+    await k.close();
+  }
+});
+
+test('while saved API objects refused at start are out, a reload they make the kernel refuse does not take out API objects written since', async () => {
+  const first = await harness();
+  const stateDir = first.stateDir;
+  try {
+    const r = await first.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.2', port: 80, scheduler: 'rr' } });
+    assert.equal(r.statusCode, 201, r.body);
+  } finally {
+    await first.close();
+  }
+  const kernel = new FakeKernel();
+  const apply = kernel.apply.bind(kernel);
+  kernel.apply = async (ops) => (ops.some((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80')
+    ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
+    : apply(ops));
+  const h = await harness({ kernel, stateDir });
+  try {
+    // Out from the start, nothing else of the API in: a reload runs the file alone again.
+    await h.director.load(loadConfigText(BASE_CONFIG).config, 'reload');
+    assert.notEqual(h.director.apiStateRefused, undefined);
+    const add = await h.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.3', port: 80, scheduler: 'rr' } });
+    assert.equal(add.statusCode, 201, add.body);
+    await assert.rejects(h.director.load(loadConfigText(BASE_CONFIG).config, 'reload'), { name: 'ConfigRefusedError' });
+    assert.ok(kernel.table.has('tcp:10.0.0.3:80'), 'the service written since stays in');
+    assert.ok(h.director.effectiveConfig?.overlays.has('tcp:10.0.0.3:80'));
+    assert.notEqual(h.director.apiStateRefused, undefined);
+  } finally {
+    await h.close();
+  }
+});
