@@ -23,7 +23,8 @@ export class StateFileError extends Error {
   override name = 'StateFileError';
 }
 
-function readText(file: string): string | undefined {
+/** A file's text; undefined when it does not exist, an error naming it when it cannot be read. */
+export function readText(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
@@ -125,26 +126,33 @@ function syncDir(dir: string): void {
 
 /** Writes the state under `dir` as its snapshot, atomically and durably; returns its size in bytes. */
 export function writeStateFile(dir: string, state: ApiState): number {
+  return writeWhole(dir, STATE_FILE, Buffer.from(JSON.stringify(state)), `${STATE_FILE} and ${JOURNAL_FILE} are kept as they were`);
+}
+
+/**
+ * Writes `data` as the file `name` under `dir`, whole or not at all:
+ * temporary file, fsync, rename, fsync of the directory. A failure says
+ * what is `kept`. Returns the size written.
+ */
+export function writeWhole(dir: string, name: string, data: Buffer, kept: string): number {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, STATE_FILE);
+  const file = join(dir, name);
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
-  const data = Buffer.from(JSON.stringify(state));
   try {
-    // write() may write less than asked (a full file system): the snapshot goes in whole or not at all.
+    // write() may write less than asked (a full file system): the file goes in whole or not at all.
     for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     try { unlinkSync(temp); } catch { /* gone already */ }
-    throw new StateFileError(`${temp}: ${(err as Error).message}; ${STATE_FILE} and ${JOURNAL_FILE} are kept as they were`);
+    throw new StateFileError(`${temp}: ${(err as Error).message}; ${kept}`);
   }
   closeSync(fd);
-  const bytes = data.length;
   renameSync(temp, file);
   // The rename itself is durable only once the directory is.
   syncDir(dir);
-  return bytes;
+  return data.length;
 }
 
 /** Appends changes to the journal under `dir`, and folds the journal into a new snapshot when it is due. */

@@ -10,6 +10,8 @@ import type { IpvsClient, IpvsOp } from '../ipvs/client';
 export interface FlushResult {
   mode: 'vs' | 'all';
   removed: number;
+  /** The ids of the services removed. */
+  gone: string[];
   /** Services the kernel refused to remove, with why. */
   failed: { service: string; error: string }[];
 }
@@ -35,20 +37,24 @@ export async function flushOnStop(
     const op = ops[i]!;
     if (!r.ok) failed.push({ service: op.op === 'deleteService' ? serviceId(op.key) : 'all services', error: r.error.message });
   });
-  const removed = mode === 'all' ? (failed.length ? 0 : present.size) : ops.length - failed.length;
-  return { mode, removed, failed };
+  const gone = mode === 'all'
+    ? (failed.length ? [] : [...present])
+    : ops.flatMap((op, i) => (op.op === 'deleteService' && results[i]?.ok ? [serviceId(op.key)] : []));
+  return { mode, removed: gone.length, gone, failed };
 }
 
-/** flushOnStop for the daemon's shutdown: says what it removed; a failure is logged, never thrown. */
+/** flushOnStop for the daemon's shutdown: says what it removed, and returns their ids; a failure is logged, never thrown. */
 export async function flushOnStopLogged(
   config: KeepalivedConfig | undefined, client: Pick<IpvsClient, 'listServices' | 'apply'>, log: Log,
-): Promise<void> {
+): Promise<string[]> {
   try {
     const result = await flushOnStop(config, client);
-    if (!result) return;
+    if (!result) return [];
     for (const f of result.failed) log.error({ service: f.service, err: f.error }, 'lvs_flush_on_stop: could not remove');
     log.info({ mode: result.mode, removed: result.removed }, 'lvs_flush_on_stop: services removed');
+    return result.gone;
   } catch (e) {
     log.error({ err: (e as Error).message }, 'lvs_flush_on_stop failed');
+    return [];
   }
 }

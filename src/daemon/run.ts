@@ -9,11 +9,12 @@ import { formatDiagnostic, loadConfig, type KeepalivedConfig, type SourceOptions
 import { ConfigRefusedError, Director } from '../director/director';
 import { IpvsClient } from '../ipvs/client';
 import { openLoadingModule } from '../ipvs/module';
-import { apiComponent } from './api';
+import { apiComponent, DEFAULT_STATE_DIR } from './api';
 import { scriptRunner } from './scripts';
 import { stateDumper } from './dump';
 import { flushOnStopLogged } from './flush-on-stop';
 import { claimInstance, type InstanceClaim } from './instance-lock';
+import { ownershipRecord } from './owned-services';
 import type { SignalInbox } from './signals';
 import { vrrpComponent } from './vrrp';
 import { problemText, vrrpPlanProblems } from '../vrrp/settings';
@@ -144,7 +145,9 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     return 1;
   }
   const scheduler = new CheckScheduler();
-  const director = new Director({ table: client, scheduler, log, runScript: scriptRunner(log) });
+  // Read once this lvsd holds the table: a second one refused at start must not touch the record.
+  const ownership = ownershipRecord(opts.stateDir ?? DEFAULT_STATE_DIR, opts.netns, log);
+  const director = new Director({ table: client, scheduler, log, runScript: scriptRunner(log), ownership });
   director.on('reconciled', (r) => {
     if (r.applied.length || r.failed.length) log.info({ cause: r.cause, applied: r.applied.length, failed: r.failed.length }, 'kernel table updated');
   });
@@ -159,7 +162,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
       await c.stop().catch((err: Error) => log.error({ component: c.name, err: err.message }, 'stop failed'));
     }
     await director.stop();
-    await flushOnStopLogged(director.running, client, log);
+    await director.forgetServices(await flushOnStopLogged(director.running, client, log));
     scheduler.close();
     client.close();
     await claim.release();

@@ -12,7 +12,7 @@ import { buildDesiredTable, quorumState, serverEntry, virtualServerName, type De
 import { changeRow, planChanges, type TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
 import { serviceId } from './ids';
-import { Reconciler, type ReconcileReport } from './reconciler';
+import { Reconciler, type OwnershipRecord, type ReconcileReport } from './reconciler';
 
 export type DirectorTable = Pick<IpvsClient, 'listServices' | 'listRealServers' | 'apply' | 'setTimeouts'>;
 
@@ -51,6 +51,8 @@ export interface DirectorOptions {
   log: Log;
   /** Runs notify_up / notify_down / quorum_up / quorum_down programs; never through a shell. */
   runScript: (script: Script, why: string) => void;
+  /** Where the services lvsd owns are kept across restarts; without it lvsd owns, at start, only what it is told to run. */
+  ownership?: OwnershipRecord;
 }
 
 /** The latest health change of a real server, for display. */
@@ -78,7 +80,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   constructor(private readonly opts: DirectorOptions) {
     super();
     this.health = new HealthBook(opts.scheduler);
-    this.reconciler = new Reconciler(opts.table);
+    this.reconciler = new Reconciler(opts.table, opts.ownership);
     this.reconciler.on('reconciled', (r) => this.emit('reconciled', r));
     this.reconciler.on('error', (e) => opts.log.error({ err: e }, 'resync failed'));
     opts.scheduler.on('change', (e: CheckEvent) => this.onCheck(e));
@@ -303,6 +305,11 @@ export class Director extends EventEmitter<DirectorEvents> {
   /** Health of each configured real server, by "<virtual server> -> <address:port>". */
   serverStates(): Map<string, boolean> {
     return new Map(this.serverUp);
+  }
+
+  /** Forgets services removed from the kernel by other means (lvs_flush_on_stop). */
+  forgetServices(ids: Iterable<string>): Promise<void> {
+    return this.reconciler.forget(ids);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,9 @@
 // Keeps the kernel's IPVS table equal to the desired table: on start it adopts
 // what is there (no flush), on each change it applies the minimal diff, and on
-// a timer it puts back what was changed behind its back.
+// a timer it puts back what was changed behind its back. The services it owns
+// (created, or adopted as desired) are the only ones it ever deletes; with an
+// ownership record they are remembered across restarts: a service is recorded
+// before it is created, and forgotten only once its deletion went through.
 import { EventEmitter } from 'node:events';
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
 import type { IpvsError } from '../ipvs/errors';
@@ -9,6 +12,14 @@ import { serviceId } from './ids';
 
 /** The part of the IPVS client the reconciler needs; a fake stands in for it in unit tests. */
 export type IpvsTable = Pick<IpvsClient, 'listServices' | 'listRealServers' | 'apply'>;
+
+/** Where the services lvsd owns are kept across restarts. */
+export interface OwnershipRecord {
+  /** The services owned when the record was read. */
+  readonly recorded: ReadonlySet<string>;
+  /** Replaces the record with `ids`; false when it could not be written (it is tried again at the next change). */
+  record(ids: ReadonlySet<string>): boolean;
+}
 
 export interface ReconcileFailure { op: IpvsOp; error: IpvsError }
 
@@ -37,12 +48,15 @@ export async function readKernelTable(table: Pick<IpvsTable, 'listServices' | 'l
 export class Reconciler extends EventEmitter<ReconcilerEvents> {
   private desired: TableEntry[] = [];
   /** Services lvsd has managed: only these are ever deleted when no longer desired. */
-  private owned = new Set<string>();
+  private readonly owned: Set<string>;
+  /** `owned` changed since the ownership record last took it. */
+  private unrecorded = false;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly table: IpvsTable) {
+  constructor(private readonly table: IpvsTable, private readonly ownership?: OwnershipRecord) {
     super();
+    this.owned = new Set(ownership?.recorded);
   }
 
   /**
@@ -56,7 +70,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
 
   private async replace(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
     this.desired = desired;
-    for (const e of desired) this.owned.add(serviceId(e.service));
+    this.own(desired.map((e) => serviceId(e.service)));
     return await this.pass(cause);
   }
 
@@ -66,10 +80,13 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     const report = await this.replace(desired, cause);
     if (report.failed.length > 0) {
       const current = await readKernelTable(this.table);
+      // The rollback creates again what the pass deleted.
+      this.own(saved.owned);
       const ops = planChanges(before, current, new Set(current.map((e) => serviceId(e.service))));
       report.rolledBack = { failed: await this.applyOps(ops).then((r) => r.failed) };
       this.desired = saved.desired;
-      this.owned = saved.owned;
+      const stuck = failedDeletions(report.rolledBack.failed);
+      this.disown([...this.owned].filter((id) => !saved.owned.has(id) && !stuck.has(id)));
     }
     return report;
   }
@@ -84,24 +101,23 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   change(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
     return this.serialize(async () => {
       const previous = this.desired;
-      const owned = new Set([...this.owned, ...desired.map((e) => serviceId(e.service))]);
-      const quick = await this.applyOps(planChanges(desired, this.desired, owned));
+      this.own(desired.map((e) => serviceId(e.service)));
+      const quick = await this.applyOps(planChanges(desired, this.desired, this.owned));
       if (quick.failed.length === 0) {
         this.desired = desired;
-        // Every deletion went through: lvsd now owns exactly what it wants.
-        this.owned = new Set(desired.map((e) => serviceId(e.service)));
+        this.disown(deletions(quick.applied));
         const report: ReconcileReport = { cause, ...quick };
         this.emit('reconciled', report);
         return report;
       }
-      return await this.undoQuick(previous, desired, cause, owned);
+      return await this.undoQuick(previous, desired, cause);
     });
   }
 
   /** A quick change the kernel refused in part: what went in is taken out (from a fresh read), then the change is retried atomically. */
-  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string, owned: ReadonlySet<string>): Promise<ReconcileReport> {
+  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string): Promise<ReconcileReport> {
     const current = await readKernelTable(this.table);
-    await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => owned.has(id)))));
+    await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => this.owned.has(id)))));
     return await this.atomicPass(desired, cause);
   }
 
@@ -115,19 +131,24 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.serialize(async () => {
       const previous = this.desired;
       const desired = previous.filter((e) => !ids.has(serviceId(e.service))).concat(entries);
-      const owned = new Set([...ids].filter((id) => this.owned.has(id)).concat(entries.map((e) => serviceId(e.service))));
+      this.own(entries.map((e) => serviceId(e.service)));
+      const owned = new Set([...ids].filter((id) => this.owned.has(id)));
       const ops = planned ?? planChanges(entries, previous.filter((e) => ids.has(serviceId(e.service))), owned);
       const quick = await this.applyOps(ops);
       if (quick.failed.length === 0) {
         this.desired = desired;
-        for (const id of ids) this.owned.delete(id);
-        for (const e of entries) this.owned.add(serviceId(e.service));
+        this.disown(deletions(quick.applied));
         const report: ReconcileReport = { cause, ...quick };
         this.emit('reconciled', report);
         return report;
       }
-      return await this.undoQuick(previous, desired, cause, new Set([...this.owned, ...owned]));
+      return await this.undoQuick(previous, desired, cause);
     });
+  }
+
+  /** Forgets services that went by other means (lvs_flush_on_stop): they are no longer there to delete. */
+  forget(ids: Iterable<string>): Promise<void> {
+    return this.serialize(async () => this.disown(ids));
   }
 
   /** The desired row of one service, if it has one. */
@@ -164,6 +185,26 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     await this.queue.catch(() => undefined);
   }
 
+  /** Records services as owned before any of them is created: a crash in between leaves none unrecorded. */
+  private own(ids: Iterable<string>): void {
+    for (const id of ids) {
+      if (this.owned.has(id)) continue;
+      this.owned.add(id);
+      this.unrecorded = true;
+    }
+    this.recordOwned();
+  }
+
+  /** Forgets services, once their deletion went through. */
+  private disown(ids: Iterable<string>): void {
+    for (const id of ids) if (this.owned.delete(id)) this.unrecorded = true;
+    this.recordOwned();
+  }
+
+  private recordOwned(): void {
+    if (this.unrecorded && this.ownership?.record(this.owned) !== false) this.unrecorded = false;
+  }
+
   private async applyOps(ops: IpvsOp[]): Promise<{ applied: IpvsOp[]; failed: ReconcileFailure[] }> {
     const results = ops.length ? await this.table.apply(ops) : [];
     const out: { applied: IpvsOp[]; failed: ReconcileFailure[] } = { applied: [], failed: [] };
@@ -186,11 +227,19 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     const report: ReconcileReport = { cause, ...(await this.applyOps(ops)) };
     // A service stays owned until it is desired no more and its deletion went through.
     const wanted = new Set(this.desired.map((e) => serviceId(e.service)));
-    const stuck = new Set(report.failed.flatMap((f) => (f.op.op === 'deleteService' ? [serviceId(f.op.key)] : [])));
-    for (const id of [...this.owned]) {
-      if (!wanted.has(id) && !stuck.has(id)) this.owned.delete(id);
-    }
+    const stuck = failedDeletions(report.failed);
+    this.disown([...this.owned].filter((id) => !wanted.has(id) && !stuck.has(id)));
     this.emit('reconciled', report);
     return report;
   }
+}
+
+/** The services that `ops` deleted. */
+function deletions(ops: readonly IpvsOp[]): string[] {
+  return ops.flatMap((op) => (op.op === 'deleteService' ? [serviceId(op.key)] : []));
+}
+
+/** The services whose deletion the kernel refused. */
+function failedDeletions(failed: readonly ReconcileFailure[]): Set<string> {
+  return new Set(deletions(failed.map((f) => f.op)));
 }

@@ -5,7 +5,8 @@
 // A second lvsd in the same namespace refuses to start and touches nothing.
 // lvs_flush empties the table at start. Signals sent while it starts are
 // held and handled once it runs; with nothing to poll it still runs until
-// stopped.
+// stopped. After a kill -9, a restart on a file with fewer services removes
+// those lvsd created and no longer wants, and leaves those it never owned.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -72,7 +73,7 @@ function start(ns: Netns, globalDefs: string, stateDir?: string): LineProcess {
   const dir = mkdtempSync(join(ROOT, '.lab', 'lifecycle-'));
   const file = join(dir, 'keepalived.conf');
   writeFileSync(file, config(globalDefs));
-  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0'],
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--state-dir', stateDir ?? join(dir, 'state')],
     { LVSD_LOG_LEVEL: 'info', ...(stateDir !== undefined ? { STATE_DIRECTORY: stateDir } : {}) });
   cleanups.push(() => lvsd.stop());
   return lvsd;
@@ -95,7 +96,7 @@ test('SIGUSR1 dumps the state as JSON; lvs_flush_on_stop VS removes only lvsd\'s
   const logged = JSON.parse(await lvsd.waitFor(/state dumped/, 15_000, mark)) as { file: string };
   const file = join(stateDir, 'lvsd.json');
   assert.equal(logged.file, file);
-  assert.deepEqual(readdirSync(stateDir), ['lvsd.json'], 'no temporary file is left behind');
+  assert.deepEqual(readdirSync(stateDir).sort(), ['lvsd.json', 'owned-services.json'], 'no temporary file is left behind');
   const dump = JSON.parse(readFileSync(file, 'utf8')) as {
     pid: number;
     config: { routerId: string; virtualServers: number; realServers: number; lvsFlushOnStop: string };
@@ -181,7 +182,7 @@ test('SIGHUP, SIGUSR1 and SIGTERM sent while lvsd starts are held, then handled 
     await writer.writeFile(config(''));
     await writer.close();
   };
-  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', fifo, '--resync', '0', '--api', 'off'],
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', fifo, '--resync', '0', '--api', 'off', '--state-dir', dir],
     { LVSD_LOG_LEVEL: 'info', STATE_DIRECTORY: dir });
   cleanups.push(() => lvsd.stop('SIGKILL'));
   const handle = await open(fifo, 'w');
@@ -210,7 +211,7 @@ test('with nothing to poll (no API, checks, VRRP or resync) lvsd still runs unti
   const dir = mkdtempSync(join(ROOT, '.lab', 'idle-'));
   const file = join(dir, 'keepalived.conf');
   writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
-  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--api', 'off'], { LVSD_LOG_LEVEL: 'info' });
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--api', 'off', '--state-dir', join(dir, 'state')], { LVSD_LOG_LEVEL: 'info' });
   cleanups.push(() => lvsd.stop('SIGKILL'));
   await lvsd.waitFor(/lvsd running/, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -229,4 +230,41 @@ test('lvs_flush empties the table at start, as keepalived does: a service the fi
   assert.ok(lvsd.lines.some((l) => /lvs_flush: the IPVS table was emptied before loading the configuration/.test(l)), lvsd.tail());
   await lvsd.stop('SIGTERM');
   assert.equal(lvsd.exited, 0, lvsd.tail());
+});
+
+test('after a kill -9, a restart on a file with fewer services removes those lvsd created, and never one added by hand', async () => {
+  requireLab();
+  const ns = await director('daemon-owned');
+  const dir = mkdtempSync(join(ROOT, '.lab', 'owned-'));
+  const file = join(dir, 'keepalived.conf');
+  writeFileSync(file, config(''));
+  const token = 'owned-token-0123456789abcdef';
+  writeFileSync(join(dir, 'token'), `${token}\n`);
+  const run = (): LineProcess => {
+    const p = LineProcess.start('lvsd', ns.name, process.execPath,
+      [LVSD, '-f', file, '--resync', '0', '--api', '127.0.0.1:7080', '--api-token-file', join(dir, 'token'), '--state-dir', join(dir, 'state')],
+      { LVSD_LOG_LEVEL: 'info' });
+    cleanups.push(() => p.stop('SIGKILL'));
+    return p;
+  };
+  const first = run();
+  await first.waitFor(/REST API listening/, 30_000);
+  const added = await ns.run('/usr/bin/curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', 'http://127.0.0.1:7080/v1/services',
+    '-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json',
+    '--data-binary', JSON.stringify({ protocol: 'tcp', address: '10.40.0.150', port: 80, scheduler: 'rr' })]);
+  assert.equal(added.stdout, '201', added.stderr);
+  // Added by hand while lvsd runs: not lvsd's either.
+  await ns.sh('/usr/sbin/ipvsadm -A -t 10.40.0.201:25 -s rr');
+  assert.deepEqual(await services(ns), [...ALL, '-t 10.40.0.150:80', '-t 10.40.0.201:25'].sort());
+
+  await first.stop('SIGKILL');
+  // The UDP service, last in the file, is dropped.
+  writeFileSync(file, config('').replace(/virtual_server 10\.40\.0\.100 53 \{[\s\S]*$/, ''));
+  const second = run();
+  await second.waitFor(/REST API listening/, 30_000);
+  assert.deepEqual(await services(ns), ['-t 10.40.0.100:80', '-t 10.40.0.150:80', '-t 10.40.0.200:25', '-t 10.40.0.201:25']);
+  const record = JSON.parse(readFileSync(join(dir, 'state', 'owned-services.json'), 'utf8')) as { services: string[] };
+  assert.deepEqual(record.services, ['tcp:10.40.0.100:80', 'tcp:10.40.0.150:80']);
+  await second.stop('SIGTERM');
+  assert.equal(second.exited, 0, second.tail());
 });

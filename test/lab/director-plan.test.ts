@@ -103,7 +103,7 @@ ip addr add fd00:30::1/64 dev lan0 nodad`);
   const restore = await planned.run('/usr/sbin/ipvsadm', ['-R'], rules);
   assert.equal(restore.code, 0, restore.stderr);
 
-  const lvsd = LineProcess.start('lvsd', undefined, process.execPath, [LVSD, '-f', file, '--netns', loaded.name, '--resync', '0']);
+  const lvsd = LineProcess.start('lvsd', undefined, process.execPath, [LVSD, '-f', file, '--netns', loaded.name, '--resync', '0', '--state-dir', join(dir, 'state')]);
   await lvsd.waitFor(/lvsd running/, 30_000);
   await lvsd.stop();
   assert.equal(await table(planned), await table(loaded));

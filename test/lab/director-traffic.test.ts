@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Bridge, Netns, connect, requireLab, run } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 
@@ -116,7 +116,7 @@ test('NAT: a failed real server is quiesced or removed, returns, and reloads and
   await web2.waitFor(/listening/, 20_000);
 
   const file = configFile(natConfig('initial'));
-  const lvsd = LineProcess.start('lvsd', director.name, NODE, [LVSD, '-f', file, '--resync', '1'], { LVSD_LOG_LEVEL: 'info' });
+  const lvsd = LineProcess.start('lvsd', director.name, NODE, [LVSD, '-f', file, '--resync', '1', '--state-dir', join(dirname(file), 'state')], { LVSD_LOG_LEVEL: 'info' });
   cleanups.push(() => lvsd.stop());
   await lvsd.waitFor(/lvsd running/, 30_000);
   // Both start up; on a loaded machine a first check may time out (connect_timeout 1) and recover a second later.
@@ -231,7 +231,7 @@ virtual_server 10.20.0.101 80 {
   }
 }
 `);
-  const lvsd = LineProcess.start('lvsd', director.name, NODE, [LVSD, '-f', file]);
+  const lvsd = LineProcess.start('lvsd', director.name, NODE, [LVSD, '-f', file, '--state-dir', join(dirname(file), 'state')]);
   cleanups.push(() => lvsd.stop());
   await lvsd.waitFor(/lvsd running/, 30_000);
   const listing = (await director.run('/usr/sbin/ipvsadm', ['-Ln'])).stdout;

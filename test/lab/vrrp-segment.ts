@@ -3,7 +3,7 @@
 // wire shows (adverts from a tcpdump capture on the bridge, the client's
 // neighbour table after it reached a virtual address).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run, segmentScript, segmentTeardownScript, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 
@@ -104,7 +104,7 @@ export function writeConfig(seg: Segment, name: string, text: string): string {
 }
 
 export async function startLvsd(ns: string, file: string): Promise<LineProcess> {
-  const p = LineProcess.start(`lvsd ${ns}`, ns, process.execPath, [LVSD, '-f', file], { LVSD_LOG_LEVEL: 'info' });
+  const p = LineProcess.start(`lvsd ${ns}`, ns, process.execPath, [LVSD, '-f', file, '--state-dir', join(dirname(file), `state-${ns}`)], { LVSD_LOG_LEVEL: 'info' });
   await p.waitFor(/lvsd running/, 30_000);
   return p;
 }
