@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "deadline_timer.h"
+#include "file_lock.h"
 #include "link.h"
 #include "netlink_socket.h"
 #include "netns.h"
@@ -13,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lvsd::InitDeadlineTimer(env, exports);
   lvsd::InitVrrpSocket(env, exports);
   lvsd::InitNetlinkSocket(env, exports);
+  lvsd::InitFileLock(env, exports);
   return exports;
 }
 

@@ -208,7 +208,7 @@ async function waitExit(child: ReturnType<typeof spawn>, what: string, timeoutMs
 function startLvsd(opts: Options, config: string, name: string): Checker {
   const fd = logFile(opts.out, name);
   const nodeArgs = (process.env.LVSD_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(IP, ['netns', 'exec', opts.lvsdNs, NODE, ...nodeArgs, LVSD, '-f', config, '--resync', '0'],
+  const child = spawn(IP, ['netns', 'exec', opts.lvsdNs, NODE, ...nodeArgs, LVSD, '-f', config, '--resync', '0', '--state-dir', join(opts.out, `${name}.state`)],
     { stdio: ['ignore', fd, fd], env: { ...process.env, LVSD_LOG_LEVEL: 'warn' } });
   closeSync(fd);
   return {

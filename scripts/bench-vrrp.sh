@@ -62,7 +62,7 @@ start_keepalived() { # NS CONF TAG
 }
 
 start_lvsd() { # NS CONF TAG
-  ip netns exec "$1" "$node" "$here/bin/lvsd" -f "$2" >"$work/$3.log" 2>&1 &
+  ip netns exec "$1" "$node" "$here/bin/lvsd" -f "$2" --state-dir "$work/$3.state" >"$work/$3.log" 2>&1 &
   echo $!
 }
 

@@ -71,7 +71,7 @@ CONF
 echo "== keepalived.conf"
 cat "$work/keepalived.conf"
 
-ip netns exec demo-lvs "$node" "$here/bin/lvsd" -f "$work/keepalived.conf" --resync 1 >"$work/lvsd.log" 2>&1 &
+ip netns exec demo-lvs "$node" "$here/bin/lvsd" -f "$work/keepalived.conf" --resync 1 --state-dir "$work/state" >"$work/lvsd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q 'lvsd running' "$work/lvsd.log" && break; sleep 0.2; done
 grep -q 'lvsd running' "$work/lvsd.log" || { cat "$work/lvsd.log"; exit 1; }

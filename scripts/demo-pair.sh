@@ -78,7 +78,7 @@ echo "== two directors, one VRRP instance (VRID 40, VIP 10.40.0.100), DR real se
 cat "$work/d1.conf"
 
 for d in d1 d2; do
-  ip netns exec "pair-$d" "$node" "$here/bin/lvsd" -f "$work/$d.conf" --api off >"$work/$d.log" 2>&1 &
+  ip netns exec "pair-$d" "$node" "$here/bin/lvsd" -f "$work/$d.conf" --api off --state-dir "$work/$d.state" >"$work/$d.log" 2>&1 &
   pids+=($!)
 done
 d1_pid=${pids[-2]}

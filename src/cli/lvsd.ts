@@ -79,7 +79,7 @@ function usage(): string {
     '  --resync SECONDS               re-read the kernel table and repair drift this often (default 5, 0 = never)',
     '  --api ADDR:PORT|off            REST API, metrics and status page address (default 127.0.0.1:7080)',
     '  --api-token-file FILE          bearer token REST API changes need (without it the API is read-only)',
-    '  --state-dir DIR                where the REST API\'s objects and the services lvsd owns are saved (default /var/lib/lvsd)',
+    '  --state-dir DIR                where the REST API\'s objects and the services lvsd owns are saved, one lvsd per DIR (default /var/lib/lvsd)',
     `  ${KEEPALIVED_NO_OPS.join(' ')}`,
     '                                 accepted for keepalived compatibility (lvsd always runs in the foreground)',
   ];

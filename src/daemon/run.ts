@@ -15,6 +15,7 @@ import { stateDumper } from './dump';
 import { flushOnStopLogged } from './flush-on-stop';
 import { claimInstance, type InstanceClaim } from './instance-lock';
 import { ownershipRecord } from './owned-services';
+import { claimStateDir, type StateDirClaim } from './state-dir-lock';
 import type { SignalInbox } from './signals';
 import { vrrpComponent } from './vrrp';
 import { problemText, vrrpPlanProblems } from '../vrrp/settings';
@@ -131,6 +132,20 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     log.error({ err: (err as Error).message }, 'not starting');
     return 1;
   }
+  // Two lvsd in different namespaces would otherwise share one API state, each overwriting the other's.
+  const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
+  let dirClaim: StateDirClaim;
+  try {
+    dirClaim = claimStateDir(stateDir);
+  } catch (err) {
+    await claim.release();
+    log.error({ err: (err as Error).message }, 'not starting');
+    return 1;
+  }
+  const releaseClaims = async (): Promise<void> => {
+    dirClaim.release();
+    await claim.release();
+  };
   let client: IpvsClient;
   let modprobe: { loaded: boolean; output: string } | undefined;
   try {
@@ -140,7 +155,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     });
   } catch (err) {
     // No IPVS in the kernel, no rights, no such namespace: the error says which and what to do.
-    await claim.release();
+    await releaseClaims();
     log.error({ err: (err as Error).message, ...(modprobe ? { modprobe: modprobe.output } : {}) }, 'cannot open the IPVS table; not starting');
     return 1;
   }
@@ -165,7 +180,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     await director.forgetServices(await flushOnStopLogged(director.running, client, log));
     scheduler.close();
     client.close();
-    await claim.release();
+    await releaseClaims();
   };
 
   try {

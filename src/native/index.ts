@@ -71,6 +71,8 @@ export interface NativeAddon {
   netlinkSend(fd: number, request: Buffer): void;
   /** Reads the kernel's next datagram into `into`; returns its full size (more than into.length: the tail was cut). */
   netlinkReceive(fd: number, into: Buffer): number;
+  /** Takes an exclusive flock() on fd without waiting; false while another open file holds one. */
+  lockExclusive(fd: number): boolean;
 }
 
 let cached: NativeAddon | undefined;

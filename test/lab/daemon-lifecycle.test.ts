@@ -2,7 +2,8 @@
 // (desired and kernel tables, health with the last check results), and
 // SIGTERM leaves the IPVS table in place unless global_defs asks for
 // lvs_flush_on_stop: with VS only lvsd's services go, without an argument all.
-// A second lvsd in the same namespace refuses to start and touches nothing.
+// A second lvsd in the same namespace, or on the same --state-dir from
+// another namespace, refuses to start and touches nothing.
 // lvs_flush empties the table at start. Signals sent while it starts are
 // held and handled once it runs; with nothing to poll it still runs until
 // stopped. After a kill -9, a restart on a file with fewer services removes
@@ -64,17 +65,28 @@ async function director(name: string): Promise<Netns> {
   return ns;
 }
 
+/** The whole table, as ipvsadm -Sn prints it. */
+async function rules(ns: Netns): Promise<string> {
+  return (await ns.run('/usr/sbin/ipvsadm', ['-Sn'])).stdout;
+}
+
+/** Every file in `dir` with its content. */
+function contents(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
+
 async function services(ns: Netns): Promise<string[]> {
   const out = (await ns.run('/usr/sbin/ipvsadm', ['-Sn'])).stdout;
   return out.split('\n').filter((l) => l.startsWith('-A')).map((l) => l.split(/\s+/).slice(1, 3).join(' ')).sort();
 }
 
+/** lvsd in `ns`, with its API state and dumps under `stateDir` (a fresh directory by default). */
 function start(ns: Netns, globalDefs: string, stateDir?: string): LineProcess {
   const dir = mkdtempSync(join(ROOT, '.lab', 'lifecycle-'));
   const file = join(dir, 'keepalived.conf');
   writeFileSync(file, config(globalDefs));
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--state-dir', stateDir ?? join(dir, 'state')],
-    { LVSD_LOG_LEVEL: 'info', ...(stateDir !== undefined ? { STATE_DIRECTORY: stateDir } : {}) });
+    { LVSD_LOG_LEVEL: 'info' });
   cleanups.push(() => lvsd.stop());
   return lvsd;
 }
@@ -96,7 +108,7 @@ test('SIGUSR1 dumps the state as JSON; lvs_flush_on_stop VS removes only lvsd\'s
   const logged = JSON.parse(await lvsd.waitFor(/state dumped/, 15_000, mark)) as { file: string };
   const file = join(stateDir, 'lvsd.json');
   assert.equal(logged.file, file);
-  assert.deepEqual(readdirSync(stateDir).sort(), ['lvsd.json', 'owned-services.json'], 'no temporary file is left behind');
+  assert.deepEqual(readdirSync(stateDir).sort(), ['lvsd.json', 'lvsd.lock', 'owned-services.json'], 'no temporary file is left behind');
   const dump = JSON.parse(readFileSync(file, 'utf8')) as {
     pid: number;
     config: { routerId: string; virtualServers: number; realServers: number; lvsFlushOnStop: string };
@@ -169,6 +181,41 @@ test('a second lvsd in the same namespace refuses to start and changes nothing, 
   assert.equal(third.exited, 0, third.tail());
 });
 
+test('two lvsd in different namespaces cannot share a --state-dir: the second refuses and changes nothing', async () => {
+  requireLab();
+  const one = await director('daemon-dir-one');
+  const two = await director('daemon-dir-two');
+  const stateDir = mkdtempSync(join(ROOT, '.lab', 'shared-state-'));
+  // An API weight override of a file server: its weight in the kernel shows whose state is in effect.
+  writeFileSync(join(stateDir, 'api-state.json'), JSON.stringify({ version: 1, services: {}, servers: {}, overrides: { 'tcp:10.40.0.100:80': { '192.168.80.11:8080': { weight: 5 } } } }));
+  const overridden = /-a -t 10\.40\.0\.100:80 -r 192\.168\.80\.11:8080 -m -w 5/;
+  const first = start(one, '', stateDir);
+  await first.waitFor(/lvsd running/, 30_000);
+  const table = await rules(one);
+  assert.match(table, overridden);
+  const files = contents(stateDir);
+  assert.deepEqual(Object.keys(files).sort(), ['api-state.json', 'lvsd.lock', 'owned-services.json']);
+
+  // With lvs_flush, a second start that went on would empty its own namespace's table first.
+  const second = start(two, 'lvs_flush', stateDir);
+  await until('the second lvsd to exit', 30_000, async () => second.exited ?? undefined);
+  assert.equal(second.exited, 1, second.tail());
+  assert.ok(second.tail().includes(`another lvsd (pid ${first.child.pid}) uses the state directory ${stateDir} (`), second.tail());
+  assert.ok(!second.lines.some((l) => /kernel table updated|lvs_flush:/.test(l)), second.tail());
+  assert.deepEqual(await services(two), ['-t 10.40.0.200:25'], 'the second namespace\'s table is untouched');
+  assert.equal(await rules(one), table, 'the first lvsd\'s table is untouched');
+  assert.deepEqual(contents(stateDir), files, 'and so are its state files');
+  assert.equal(first.exited, undefined, 'the first lvsd still runs');
+
+  // kill -9 releases the directory with the process: the API state moves to a director in the other namespace.
+  await first.stop('SIGKILL');
+  const third = start(two, '', stateDir);
+  await third.waitFor(/lvsd running/, 30_000);
+  assert.match(await rules(two), overridden);
+  await third.stop('SIGTERM');
+  assert.equal(third.exited, 0, third.tail());
+});
+
 test('SIGHUP, SIGUSR1 and SIGTERM sent while lvsd starts are held, then handled in order', async () => {
   requireLab();
   const ns = await director('daemon-early');
@@ -183,7 +230,7 @@ test('SIGHUP, SIGUSR1 and SIGTERM sent while lvsd starts are held, then handled 
     await writer.close();
   };
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', fifo, '--resync', '0', '--api', 'off', '--state-dir', dir],
-    { LVSD_LOG_LEVEL: 'info', STATE_DIRECTORY: dir });
+    { LVSD_LOG_LEVEL: 'info' });
   cleanups.push(() => lvsd.stop('SIGKILL'));
   const handle = await open(fifo, 'w');
   for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGTERM'] as const) lvsd.child.kill(signal);

@@ -104,7 +104,7 @@ export function writeConfig(seg: Segment, name: string, text: string): string {
 }
 
 export async function startLvsd(ns: string, file: string): Promise<LineProcess> {
-  const p = LineProcess.start(`lvsd ${ns}`, ns, process.execPath, [LVSD, '-f', file, '--state-dir', join(dirname(file), `state-${ns}`)], { LVSD_LOG_LEVEL: 'info' });
+  const p = LineProcess.start(`lvsd ${ns}`, ns, process.execPath, [LVSD, '-f', file, '--state-dir', mkdtempSync(join(ROOT, '.lab', `state-${ns}-`))], { LVSD_LOG_LEVEL: 'info' });
   await p.waitFor(/lvsd running/, 30_000);
   return p;
 }

@@ -77,6 +77,8 @@ test('the addon itself refuses malformed calls with TypeErrors, never crashing',
   assert.throws(() => addon.sendFrame('lo', Buffer.alloc(4)), /shorter than an Ethernet header/);
   assert.throws(() => addon.sendFrame('lo', 'frame' as unknown as Buffer), /must be a Buffer/);
   assert.throws(() => addon.interfaceInfo('x'.repeat(16)), /invalid interface name/);
+  assert.throws(() => addon.lockExclusive('3' as unknown as number), { name: 'TypeError', message: 'lockExclusive(fd: number)' });
+  assert.throws(() => addon.lockExclusive(-1), { code: 'EBADF', syscall: 'flock' });
 });
 
 test('an unknown interface is reported by name with ENODEV', () => {
