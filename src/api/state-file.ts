@@ -1,14 +1,15 @@
 // The REST API's state on disk: a snapshot, api-state.json, and a journal of
 // the changes made since, api-state.journal, one line per group of changes.
 // A crash at any moment leaves a state that loads: the snapshot is replaced
-// whole (temporary file, fsync, rename, fsync of the directory), and a
+// whole (temporary file, fsync, rename, fsync of the directory; a temporary
+// file a crash left before its rename is removed at the next start), and a
 // journal line counts only once its newline is in (a torn last line is a
 // change that was never confirmed). Each journal line is fsync'd before the
 // change is confirmed; once the journal outgrows the snapshot, the state is
 // written as a new snapshot and the journal emptied. Changes set what they
 // name outright, so a crash between the two only replays changes the new
 // snapshot already holds, to the same result.
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyEdit, emptyApiState, type ApiEdit, type ApiState } from '../director/api-state';
 import { parseRealServerId, parseServiceId } from '../director/ids';
@@ -124,6 +125,35 @@ function syncDir(dir: string): void {
   }
 }
 
+/** The name a state file is written under before its rename: NAME.PID.tmp. */
+const temporaryName = (name: string, pid: number): string => `${name}.${pid}.tmp`;
+/** Those of the snapshot and of the ownership record (owned-services.json), both written by writeWhole. */
+const TEMPORARY = /^(api-state|owned-services)\.json\.\d+\.tmp$/;
+
+/**
+ * Removes the temporary snapshots under `dir` that a crash between write and
+ * rename left behind (nothing else ever removes them); returns their names.
+ * Only for the one lvsd that holds the directory: another's write may be in flight.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new StateFileError(`${dir}: ${(err as Error).message}`);
+  }
+  const removed = names.filter((name) => TEMPORARY.test(name));
+  for (const name of removed) {
+    try {
+      unlinkSync(join(dir, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StateFileError(`${join(dir, name)}: ${(err as Error).message}`);
+    }
+  }
+  return removed;
+}
+
 /** Writes the state under `dir` as its snapshot, atomically and durably; returns its size in bytes. */
 export function writeStateFile(dir: string, state: ApiState): number {
   return writeWhole(dir, STATE_FILE, Buffer.from(JSON.stringify(state)), `${STATE_FILE} and ${JOURNAL_FILE} are kept as they were`);
@@ -137,7 +167,7 @@ export function writeStateFile(dir: string, state: ApiState): number {
 export function writeWhole(dir: string, name: string, data: Buffer, kept: string): number {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, name);
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = join(dir, temporaryName(name, process.pid));
   const fd = openSync(temp, 'w', 0o600);
   try {
     // write() may write less than asked (a full file system): the file goes in whole or not at all.

@@ -142,6 +142,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     log.error({ err: (err as Error).message }, 'not starting');
     return 1;
   }
+  if (dirClaim.removed.length) log.info({ stateDir, removed: dirClaim.removed }, 'removed the temporary files of a snapshot an earlier run did not finish');
   const releaseClaims = async (): Promise<void> => {
     dirClaim.release();
     await claim.release();

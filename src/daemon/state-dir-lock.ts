@@ -6,6 +6,7 @@
 // so the file left behind never blocks a later start.
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStaleTemporaries } from '../api/state-file';
 import { native } from '../native';
 
 export const LOCK_FILE = 'lvsd.lock';
@@ -18,6 +19,8 @@ export class StateDirClaimedError extends Error {
 }
 
 export interface StateDirClaim {
+  /** Temporary snapshots an earlier run left behind, removed once the directory was claimed. */
+  removed: string[];
   release(): void;
 }
 
@@ -30,7 +33,7 @@ function holderPid(file: string): string | undefined {
   }
 }
 
-/** Claims `dir` (created when missing) for this process; refused while another lvsd holds it. */
+/** Claims `dir` (created when missing) for this process, then clears what a crash left there; refused while another lvsd holds it. */
 export function claimStateDir(dir: string): StateDirClaim {
   const file = join(dir, LOCK_FILE);
   let fd: number;
@@ -51,8 +54,10 @@ export function claimStateDir(dir: string): StateDirClaim {
     if (!locked) throw new StateDirClaimedError(dir, holderPid(file));
     ftruncateSync(fd, 0);
     writeSync(fd, `${process.pid}\n`, 0);
+    const removed = removeStaleTemporaries(dir);
     let held = true;
     return {
+      removed,
       release: () => {
         if (held) closeSync(fd);
         held = false;

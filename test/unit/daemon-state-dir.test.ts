@@ -1,12 +1,14 @@
 // One lvsd per state directory: the claim is refused while another process
-// (or another claim in this one) holds it, and ends with its holder, even by
-// kill -9.
+// (or another claim in this one) holds it, ends with its holder, even by
+// kill -9, and once held clears the temporary snapshots a crash left behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STATE_FILE, writeStateFile } from '../../src/api/state-file';
+import { emptyApiState } from '../../src/director/api-state';
 import { claimStateDir, LOCK_FILE, StateDirClaimedError } from '../../src/daemon/state-dir-lock';
 
 const LOCK_MODULE = join(__dirname, '..', '..', 'src', 'daemon', 'state-dir-lock.js');
@@ -54,4 +56,26 @@ test('a state directory that cannot be made is refused, naming it', () => {
   writeFileSync(join(parent, 'file'), '');
   const dir = join(parent, 'file', 'state');
   assert.throws(() => claimStateDir(dir), new RegExp(`^Error: cannot use the state directory ${dir}: ENOTDIR`));
+});
+
+test('temporary snapshots a crash left are removed once the directory is claimed, and nothing else', () => {
+  const dir = fresh();
+  // A snapshot whose rename fails stays as a crash between its write and its rename leaves it.
+  mkdirSync(join(dir, STATE_FILE));
+  writeFileSync(join(dir, STATE_FILE, 'in-the-way'), '');
+  assert.throws(() => writeStateFile(dir, emptyApiState()), /EISDIR/);
+  rmSync(join(dir, STATE_FILE), { recursive: true });
+  const crashed = [...readdirSync(dir), 'api-state.json.4242.tmp', 'owned-services.json.4242.tmp'];
+  assert.equal(crashed.length, 3);
+  const kept = ['api-state.journal', 'api-state.json.tmp', 'api-state.json.12.tmp.bak', 'api-state.json.x1.tmp', 'lvsd.json.77.tmp', 'notes.tmp'];
+  for (const name of [...kept, 'api-state.json.4242.tmp', 'owned-services.json.4242.tmp']) writeFileSync(join(dir, name), '{');
+
+  const claim = claimStateDir(dir);
+  assert.deepEqual(claim.removed.sort(), crashed.sort());
+  assert.deepEqual(readdirSync(dir).sort(), [...kept, LOCK_FILE].sort());
+  // A refused claim removes nothing: the holder may be writing its snapshot.
+  writeFileSync(join(dir, 'api-state.json.4243.tmp'), '{');
+  assert.throws(() => claimStateDir(dir), StateDirClaimedError);
+  assert.ok(readdirSync(dir).includes('api-state.json.4243.tmp'));
+  claim.release();
 });
