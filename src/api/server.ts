@@ -11,6 +11,7 @@ import { ConfigRefusedError } from '../director/director';
 import { IpvsError } from '../ipvs/errors';
 import type { VrrpView } from '../vrrp/view';
 import { EventLog } from './events';
+import type { ApiListener } from './listener';
 import { createMetrics } from './metrics';
 import { ApiError } from './objects';
 import {
@@ -31,6 +32,8 @@ export interface ApiDeps {
   /** Same as SIGHUP; resolves once the file is applied, or refused with the reason. */
   reload(): Promise<{ applied: true } | { applied: false; reason: string }>;
   events: EventLog;
+  /** Serve on this listener, bound early (requests reach the API once the caller has it ready and calls serve()). */
+  listener?: ApiListener;
 }
 
 const READ_ONLY = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -95,6 +98,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     // Strict bodies: an unknown or mistyped field is an error, never dropped or converted.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    ...(deps.listener ? { serverFactory: deps.listener.serverFactory } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(fastifySwagger, {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { DrainWatcher } from '../api/drain';
 import { EventLog } from '../api/events';
+import { ApiListener } from '../api/listener';
 import { ServiceMutations } from '../api/mutations';
 import { buildApi } from '../api/server';
 import { readStateFile } from '../api/state-file';
@@ -56,18 +57,19 @@ export function apiComponent(ctx: DaemonContext): Component {
   const drains = new DrainWatcher(store, client, mutations, log, events);
   const vrrp = (): VrrpView[] => ctx.components.filter(hasVrrpView).flatMap((c) => c.vrrpView());
   let app: FastifyInstance | undefined;
-  let listen: { host: string; port: number } | undefined;
+  let listener: ApiListener | undefined;
   let token: string | undefined;
   let prechecked = false;
-  const precheck = (): void => {
+  const precheck = async (): Promise<void> => {
     // A state file that cannot be read would start lvsd without the API's objects, removing them from the kernel.
     if (startError) throw startError;
     prechecked = true;
     if (options.api === 'off') return;
     const parsed = parseListen(options.api ?? DEFAULT_API_LISTEN);
     if ('error' in parsed) throw new Error(`--api: ${parsed.error}`);
-    listen = parsed;
     token = options.apiTokenFile !== undefined ? readToken(options.apiTokenFile) : undefined;
+    // Bound now: a start that cannot serve its API must not have changed the table first.
+    listener = await ApiListener.open(parsed.host, parsed.port);
   };
 
   director.on('server', (t) => events.add('server', `${t.server} ${t.up ? 'up' : 'down'}${t.reason ? `: ${t.reason}` : ''}`, { server: t.server, up: t.up, at: t.at }));
@@ -87,23 +89,25 @@ export function apiComponent(ctx: DaemonContext): Component {
     precheck,
     async apply(_config, cause): Promise<void> {
       if (cause === 'reload') return;
-      if (!prechecked) precheck();
+      if (!prechecked) await precheck();
       // On start every component exists; the VRRP one starts after this one.
       followVrrp();
-      if (!listen) {
+      if (!listener) {
         log.info({}, 'REST API off');
         return;
       }
       if (token === undefined) log.warn({}, 'no --api-token-file: the REST API is read-only');
       if (director.apiStateRefused) events.add('api', `saved API objects not in effect: ${director.apiStateRefused}`);
-      app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => ctx.reload() });
-      await app.listen({ host: listen.host, port: listen.port });
+      app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => ctx.reload(), listener });
+      await app.ready();
+      listener.serve();
       drains.start();
-      log.info({ listen: `${listen.host}:${listen.port}`, stateDir }, 'REST API listening');
+      log.info({ listen: listener.address, stateDir }, 'REST API listening');
     },
     async stop(): Promise<void> {
       drains.stop();
       await app?.close();
+      await listener?.close();
       await store.close();
     },
   };

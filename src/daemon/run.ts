@@ -56,7 +56,7 @@ export interface Component {
    * Throws, before anything reaches the kernel, when what the component needs
    * at start is missing or damaged: failing later would leave a table built without it.
    */
-  precheck?(): void;
+  precheck?(): void | Promise<void>;
   /** Called with each configuration the director accepted (the first one included). */
   apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void>;
   stop(): Promise<void>;
@@ -185,7 +185,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   };
 
   try {
-    for (const c of components) c.precheck?.();
+    for (const c of components) await c.precheck?.();
   } catch (err) {
     log.error({ err: (err as Error).message }, 'not starting; the IPVS table is left as it is');
     await shutdown();

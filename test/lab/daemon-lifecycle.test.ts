@@ -3,7 +3,8 @@
 // SIGTERM leaves the IPVS table in place unless global_defs asks for
 // lvs_flush_on_stop: with VS only lvsd's services go, without an argument all.
 // A second lvsd in the same namespace, or on the same --state-dir from
-// another namespace, refuses to start and touches nothing.
+// another namespace, or with its --api address taken, refuses to start and
+// touches nothing.
 // lvs_flush empties the table at start. Signals sent while it starts are
 // held and handled once it runs; with nothing to poll it still runs until
 // stopped. After a kill -9, a restart on a file with fewer services removes
@@ -214,6 +215,22 @@ test('two lvsd in different namespaces cannot share a --state-dir: the second re
   assert.match(await rules(two), overridden);
   await third.stop('SIGTERM');
   assert.equal(third.exited, 0, third.tail());
+});
+
+test('an --api address already in use refuses the start before the kernel is touched', async () => {
+  requireLab();
+  const ns = await director('daemon-api-taken');
+  const holder = LineProcess.start('holder', ns.name, process.execPath, ['-e', "require('net').createServer().listen(7080, '127.0.0.1', () => console.log('listening'))"]);
+  cleanups.push(() => holder.stop());
+  await holder.waitFor(/listening/, 20_000);
+  const before = await rules(ns);
+  // With lvs_flush, a start that found the port taken only at its first listen would have emptied the table.
+  const lvsd = start(ns, 'lvs_flush');
+  await until('lvsd to exit', 30_000, async () => lvsd.exited ?? undefined);
+  assert.equal(lvsd.exited, 1, lvsd.tail());
+  assert.match(lvsd.tail(), /--api 127\.0\.0\.1:7080: the address and port are already in use/);
+  assert.ok(!lvsd.lines.some((l) => /kernel table updated|lvs_flush:/.test(l)), lvsd.tail());
+  assert.equal(await rules(ns), before, 'the table is as it was');
 });
 
 test('SIGHUP, SIGUSR1 and SIGTERM sent while lvsd starts are held, then handled in order', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { EventLog } from '../../src/api/events';
+import type { ApiListener } from '../../src/api/listener';
 import { buildApi, type ApiDeps } from '../../src/api/server';
 import { readStateFile } from '../../src/api/state-file';
 import { ApiStore } from '../../src/api/store';
@@ -44,7 +45,7 @@ export interface Harness {
 const quiet = { info() {}, warn() {}, error() {} };
 
 /** A director loaded with `config`, its API state read from `stateDir` (fresh when omitted). */
-export async function harness(opts: { config?: string; stateDir?: string; kernel?: FakeKernel; reload?: ApiDeps['reload'] } = {}): Promise<Harness> {
+export async function harness(opts: { config?: string; stateDir?: string; kernel?: FakeKernel; reload?: ApiDeps['reload']; listener?: ApiListener } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-api-'));
   const file = join(dir, 'keepalived.conf');
   writeFileSync(file, opts.config ?? BASE_CONFIG);
@@ -59,7 +60,7 @@ export async function harness(opts: { config?: string; stateDir?: string; kernel
   await director.load(loaded.config, 'start');
   const store = new ApiStore(stateDir, director, initial);
   const vrrp: VrrpView[] = [];
-  const app = await buildApi({ director, kernel, store, token: TOKEN, vrrp: () => vrrp, reload: opts.reload ?? (() => Promise.resolve({ applied: true })), events: new EventLog() });
+  const app = await buildApi({ director, kernel, store, token: TOKEN, vrrp: () => vrrp, reload: opts.reload ?? (() => Promise.resolve({ applied: true })), events: new EventLog(), ...(opts.listener ? { listener: opts.listener } : {}) });
   return {
     app, kernel, director, scheduler, store, stateDir, vrrp,
     async close() {
