@@ -3,7 +3,7 @@
 // wire shows (adverts from a tcpdump capture on the bridge, the client's
 // neighbour table after it reached a virtual address).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { run, segmentScript, segmentTeardownScript, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 
