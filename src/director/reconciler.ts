@@ -74,9 +74,10 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return await this.pass(cause);
   }
 
-  private async atomicPass(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
+  /** `ownedBefore`: what was owned before a refused quick change, whose new services the rollback must not leave owned. */
+  private async atomicPass(desired: TableEntry[], cause: string, ownedBefore: ReadonlySet<string> = this.owned): Promise<ReconcileReport> {
     const before = await readKernelTable(this.table);
-    const saved = { desired: this.desired, owned: new Set(this.owned) };
+    const saved = { desired: this.desired, owned: new Set(ownedBefore) };
     const report = await this.replace(desired, cause);
     if (report.failed.length > 0) {
       const current = await readKernelTable(this.table);
@@ -101,6 +102,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   change(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
     return this.serialize(async () => {
       const previous = this.desired;
+      const ownedBefore = new Set(this.owned);
       this.own(desired.map((e) => serviceId(e.service)));
       const quick = await this.applyOps(planChanges(desired, this.desired, this.owned));
       if (quick.failed.length === 0) {
@@ -110,15 +112,15 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         this.emit('reconciled', report);
         return report;
       }
-      return await this.undoQuick(previous, desired, cause);
+      return await this.undoQuick(previous, desired, cause, ownedBefore);
     });
   }
 
   /** A quick change the kernel refused in part: what went in is taken out (from a fresh read), then the change is retried atomically. */
-  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string): Promise<ReconcileReport> {
+  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string, ownedBefore: ReadonlySet<string>): Promise<ReconcileReport> {
     const current = await readKernelTable(this.table);
     await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => this.owned.has(id)))));
-    return await this.atomicPass(desired, cause);
+    return await this.atomicPass(desired, cause, ownedBefore);
   }
 
   /**
@@ -131,6 +133,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.serialize(async () => {
       const previous = this.desired;
       const desired = previous.filter((e) => !ids.has(serviceId(e.service))).concat(entries);
+      const ownedBefore = new Set(this.owned);
       this.own(entries.map((e) => serviceId(e.service)));
       const owned = new Set([...ids].filter((id) => this.owned.has(id)));
       const ops = planned ?? planChanges(entries, previous.filter((e) => ids.has(serviceId(e.service))), owned);
@@ -142,7 +145,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         this.emit('reconciled', report);
         return report;
       }
-      return await this.undoQuick(previous, desired, cause);
+      return await this.undoQuick(previous, desired, cause, ownedBefore);
     });
   }
 

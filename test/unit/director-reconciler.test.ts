@@ -161,6 +161,26 @@ test('an atomic pass the kernel refuses forgets the services it created once the
   assert.deepEqual(record.writes.at(-1)?.ids, ['tcp:10.0.0.1:80']);
 });
 
+test('a quick change the kernel refuses leaves the service it tried to create neither in the kernel nor owned', async () => {
+  for (const how of ['change', 'changeServices'] as const) {
+    const kernel = new FakeKernel();
+    const record = ownership();
+    const r = new Reconciler(kernel, record);
+    await r.setDesired([entry(svc('10.0.0.1', 80))], 'start', { atomic: true });
+    const refused = entry(svc('10.0.0.2', 80, 'nosuch'));
+    const report = how === 'change'
+      ? await r.change([entry(svc('10.0.0.1', 80)), refused], 'api')
+      : await r.changeServices([refused], new Set(['tcp:10.0.0.2:80']), 'api');
+    assert.equal(report.failed.length, 1, how);
+    assert.equal(kernel.snapshot(), 'tcp:10.0.0.1:80 wlc []', how);
+    assert.deepEqual(record.writes.at(-1)?.ids, ['tcp:10.0.0.1:80'], `${how}: the refused service is not left owned`);
+    // An operator's own service under that address is then never lvsd's to delete.
+    await kernel.apply([{ op: 'addService', service: svc('10.0.0.2', 80, 'rr') }]);
+    await r.setDesired([entry(svc('10.0.0.1', 80))], 'reload', { atomic: true });
+    assert.equal(kernel.snapshot(), 'tcp:10.0.0.1:80 wlc []\ntcp:10.0.0.2:80 rr []', how);
+  }
+});
+
 test('a record that could not be written is written again at the next change', async () => {
   const kernel = new FakeKernel();
   const record = ownership();
