@@ -131,27 +131,31 @@ const temporaryName = (name: string, pid: number): string => `${name}.${pid}.tmp
 const TEMPORARY = /^(api-state|owned-services)\.json\.\d+\.tmp$/;
 
 /**
- * Removes the temporary snapshots under `dir` that a crash between write and
- * rename left behind (nothing else ever removes them); returns their names.
- * Only for the one lvsd that holds the directory: another's write may be in flight.
+ * Removes the temporary state files under `dir` that a crash between write
+ * and rename left behind (nothing else ever removes them). Returns those
+ * removed, and those that could not be, with why: a leftover is no reason to
+ * refuse a start. Only for the one lvsd that holds the directory: another's
+ * write may be in flight.
  */
-export function removeStaleTemporaries(dir: string): string[] {
+export function removeStaleTemporaries(dir: string): { removed: string[]; kept: { name: string; reason: string }[] } {
+  const out: { removed: string[]; kept: { name: string; reason: string }[] } = { removed: [], kept: [] };
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
     throw new StateFileError(`${dir}: ${(err as Error).message}`);
   }
-  const removed = names.filter((name) => TEMPORARY.test(name));
-  for (const name of removed) {
+  for (const name of names.filter((n) => TEMPORARY.test(n))) {
     try {
       unlinkSync(join(dir, name));
+      out.removed.push(name);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StateFileError(`${join(dir, name)}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') out.removed.push(name);
+      else out.kept.push({ name, reason: (err as Error).message });
     }
   }
-  return removed;
+  return out;
 }
 
 /** Writes the state under `dir` as its snapshot, atomically and durably; returns its size in bytes. */

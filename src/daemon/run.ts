@@ -143,6 +143,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     return 1;
   }
   if (dirClaim.removed.length) log.info({ stateDir, removed: dirClaim.removed }, 'removed the temporary files of a snapshot an earlier run did not finish');
+  if (dirClaim.kept.length) log.warn({ stateDir, kept: dirClaim.kept }, 'could not remove the temporary files of a snapshot an earlier run did not finish; they are left in place');
   const releaseClaims = async (): Promise<void> => {
     dirClaim.release();
     await claim.release();

@@ -19,8 +19,10 @@ export class StateDirClaimedError extends Error {
 }
 
 export interface StateDirClaim {
-  /** Temporary snapshots an earlier run left behind, removed once the directory was claimed. */
+  /** Temporary state files an earlier run left behind, removed once the directory was claimed. */
   removed: string[];
+  /** Those that could not be removed, with why (the start goes on). */
+  kept: { name: string; reason: string }[];
   release(): void;
 }
 
@@ -54,10 +56,11 @@ export function claimStateDir(dir: string): StateDirClaim {
     if (!locked) throw new StateDirClaimedError(dir, holderPid(file));
     ftruncateSync(fd, 0);
     writeSync(fd, `${process.pid}\n`, 0);
-    const removed = removeStaleTemporaries(dir);
+    const { removed, kept } = removeStaleTemporaries(dir);
     let held = true;
     return {
       removed,
+      kept,
       release: () => {
         if (held) closeSync(fd);
         held = false;

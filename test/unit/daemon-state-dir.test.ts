@@ -79,3 +79,18 @@ test('temporary snapshots a crash left are removed once the directory is claimed
   assert.ok(readdirSync(dir).includes('api-state.json.4243.tmp'));
   claim.release();
 });
+
+test('a leftover that cannot be removed is reported, and the directory is claimed all the same', () => {
+  const dir = fresh();
+  // unlink() refuses a directory (EISDIR): the start must not hang on a leftover it cannot remove.
+  mkdirSync(join(dir, 'api-state.json.77.tmp'));
+  writeFileSync(join(dir, 'owned-services.json.77.tmp'), '{');
+  const claim = claimStateDir(dir);
+  try {
+    assert.deepEqual(claim.removed, ['owned-services.json.77.tmp']);
+    assert.deepEqual(claim.kept.map((k) => k.name), ['api-state.json.77.tmp']);
+    assert.match(claim.kept[0]!.reason, /EISDIR|EPERM/);
+  } finally {
+    claim.release();
+  }
+});
