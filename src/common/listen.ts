@@ -5,6 +5,6 @@
 export function parseListen(text: string): { host: string; port: number } | { error: string } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const port = Number(m?.[3]);
-  if (!m || port > 65535) return { error: `"${text}" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080)` };
+  if (!m || port < 1 || port > 65535) return { error: `"${text}" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080)` };
   return { host: m[1] ?? m[2]!, port };
 }

@@ -291,6 +291,7 @@ test('--api takes ADDRESS:PORT or [V6]:PORT as lvsd --api does, and says so of a
   assert.deepEqual(parseApiAddress('[::ffff:127.0.0.1]:9000'), { address: '127.0.0.1', port: 9000 });
   assert.deepEqual(parseApiAddress('8080'), { error: '--api: "8080" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
   assert.deepEqual(parseApiAddress('127.0.0.1:70000'), { error: '--api: "127.0.0.1:70000" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
+  assert.deepEqual(parseApiAddress('127.0.0.1:0'), { error: '--api: "127.0.0.1:0" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
   assert.deepEqual(parseApiAddress('host:80'), { error: '--api: "host" is not an IP address (give the address the API listens on)' });
   for (const text of ['8080', '127.0.0.1:9000', '[::1]:9000', '127.0.0.1:70000']) {
     assert.equal('error' in parseListen(text), 'error' in parseApiAddress(text), text);
