@@ -71,11 +71,16 @@ export class VmacLinks {
    * from the MAC, RFC 5798 7.4; accept_ra 0: none from a router's prefix
    * either): each address would join its solicited-node group, and a
    * backup's VMAC would send listener reports that switches learn it from.
-   * The VIPs alone come and go, on the master. The base interface's ARP
-   * settings do not concern IPv6: neighbour solicitations for a VIP are
-   * answered only by the interface that holds it.
+   * The VIPs alone come and go, on the master. forwarding 0: a router's
+   * interface is in the all-routers group and answers listener queries for
+   * it (forwarding itself follows all.forwarding); a VMAC made while
+   * all.forwarding is 1 still sends one report as it leaves the group, when
+   * it comes up. The base interface's ARP settings do not
+   * concern IPv6: neighbour solicitations for a VIP are answered only by the
+   * interface that holds it.
    */
   private async configureIpv6(v: VmacPlan, opts: { netns?: string }): Promise<void> {
+    writeSysctl(interfaceSysctl(v.name, 'forwarding', 'ipv6'), 0, opts);
     writeSysctl(interfaceSysctl(v.name, 'addr_gen_mode', 'ipv6'), 1, opts);
     writeSysctl(interfaceSysctl(v.name, 'accept_ra', 'ipv6'), 0, opts);
     writeSysctl(interfaceSysctl(v.name, 'disable_ipv6', 'ipv6'), 0, opts);

@@ -313,6 +313,7 @@ test('IPv6 use_vmac beside keepalived\'s: the VIP answers from the IPv6 VRRP MAC
   assert.match(link ?? '', /macvlan mode private/, link);
   assert.equal(await sysctl(L, 'net.ipv6.conf.vrrp/51.disable_ipv6'), '0');
   assert.equal(await sysctl(L, 'net.ipv6.conf.vrrp/51.addr_gen_mode'), '1', 'no link-local address made from the VRRP MAC');
+  assert.equal(await sysctl(L, 'net.ipv6.conf.vrrp/51.forwarding'), '0', 'the VMAC stays out of the all-routers group');
   const onVmac = (await run('/usr/sbin/ip', ['-n', L, '-6', '-o', 'addr', 'show', 'dev', 'vrrp.51'])).stdout;
   assert.deepEqual([...onVmac.matchAll(/inet6 (\S+)/g)].map((m) => m[1]), [`${vip}/64`], onVmac);
   assert.equal(await sysctl(L, 'net.ipv4.conf.eth0.arp_ignore'), '0', 'an IPv6 VMAC leaves the base interface\'s ARP settings alone');
