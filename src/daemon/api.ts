@@ -59,11 +59,10 @@ export function apiComponent(ctx: DaemonContext): Component {
   let app: FastifyInstance | undefined;
   let listener: ApiListener | undefined;
   let token: string | undefined;
-  let prechecked = false;
+  // The daemon runs every precheck before the first apply, and starts nothing when one throws.
   const precheck = async (): Promise<void> => {
     // A state file that cannot be read would start lvsd without the API's objects, removing them from the kernel.
     if (startError) throw startError;
-    prechecked = true;
     if (options.api === 'off') return;
     const parsed = parseListen(options.api ?? DEFAULT_API_LISTEN);
     if ('error' in parsed) throw new Error(`--api: ${parsed.error}`);
@@ -89,7 +88,6 @@ export function apiComponent(ctx: DaemonContext): Component {
     precheck,
     async apply(_config, cause): Promise<void> {
       if (cause === 'reload') return;
-      if (!prechecked) await precheck();
       // On start every component exists; the VRRP one starts after this one.
       followVrrp();
       if (!listener) {

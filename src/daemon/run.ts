@@ -163,7 +163,7 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   }
   const scheduler = new CheckScheduler();
   // Read once this lvsd holds the table: a second one refused at start must not touch the record.
-  const ownership = ownershipRecord(opts.stateDir ?? DEFAULT_STATE_DIR, opts.netns, log);
+  const ownership = ownershipRecord(stateDir, opts.netns, log);
   const director = new Director({ table: client, scheduler, log, runScript: scriptRunner(log), ownership });
   director.on('reconciled', (r) => {
     if (r.applied.length || r.failed.length) log.info({ cause: r.cause, applied: r.applied.length, failed: r.failed.length }, 'kernel table updated');
