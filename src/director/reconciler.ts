@@ -74,10 +74,11 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return await this.pass(cause);
   }
 
-  /** `ownedBefore`: what was owned before a refused quick change, whose new services the rollback must not leave owned. */
-  private async atomicPass(desired: TableEntry[], cause: string, ownedBefore: ReadonlySet<string> = this.owned): Promise<ReconcileReport> {
+  /** `newlyOwned`: the services a refused quick change took as owned, which the rollback must not leave owned. */
+  private async atomicPass(desired: TableEntry[], cause: string, newlyOwned: readonly string[] = []): Promise<ReconcileReport> {
     const before = await readKernelTable(this.table);
-    const saved = { desired: this.desired, owned: new Set(ownedBefore) };
+    const saved = { desired: this.desired, owned: new Set(this.owned) };
+    for (const id of newlyOwned) saved.owned.delete(id);
     const report = await this.replace(desired, cause);
     if (report.failed.length > 0) {
       const current = await readKernelTable(this.table);
@@ -102,8 +103,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
   change(desired: TableEntry[], cause: string): Promise<ReconcileReport> {
     return this.serialize(async () => {
       const previous = this.desired;
-      const ownedBefore = new Set(this.owned);
-      this.own(desired.map((e) => serviceId(e.service)));
+      const newlyOwned = this.own(desired.map((e) => serviceId(e.service)));
       const quick = await this.applyOps(planChanges(desired, this.desired, this.owned));
       if (quick.failed.length === 0) {
         this.desired = desired;
@@ -112,15 +112,15 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         this.emit('reconciled', report);
         return report;
       }
-      return await this.undoQuick(previous, desired, cause, ownedBefore);
+      return await this.undoQuick(previous, desired, cause, newlyOwned);
     });
   }
 
   /** A quick change the kernel refused in part: what went in is taken out (from a fresh read), then the change is retried atomically. */
-  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string, ownedBefore: ReadonlySet<string>): Promise<ReconcileReport> {
+  private async undoQuick(previous: TableEntry[], desired: TableEntry[], cause: string, newlyOwned: readonly string[]): Promise<ReconcileReport> {
     const current = await readKernelTable(this.table);
     await this.applyOps(planChanges(previous, current, new Set(current.map((e) => serviceId(e.service)).filter((id) => this.owned.has(id)))));
-    return await this.atomicPass(desired, cause, ownedBefore);
+    return await this.atomicPass(desired, cause, newlyOwned);
   }
 
   /**
@@ -133,8 +133,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     return this.serialize(async () => {
       const previous = this.desired;
       const desired = previous.filter((e) => !ids.has(serviceId(e.service))).concat(entries);
-      const ownedBefore = new Set(this.owned);
-      this.own(entries.map((e) => serviceId(e.service)));
+      const newlyOwned = this.own(entries.map((e) => serviceId(e.service)));
       const owned = new Set([...ids].filter((id) => this.owned.has(id)));
       const ops = planned ?? planChanges(entries, previous.filter((e) => ids.has(serviceId(e.service))), owned);
       const quick = await this.applyOps(ops);
@@ -145,7 +144,7 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
         this.emit('reconciled', report);
         return report;
       }
-      return await this.undoQuick(previous, desired, cause, ownedBefore);
+      return await this.undoQuick(previous, desired, cause, newlyOwned);
     });
   }
 
@@ -188,14 +187,17 @@ export class Reconciler extends EventEmitter<ReconcilerEvents> {
     await this.queue.catch(() => undefined);
   }
 
-  /** Records services as owned before any of them is created: a crash in between leaves none unrecorded. */
-  private own(ids: Iterable<string>): void {
+  /** Records services as owned before any of them is created: a crash in between leaves none unrecorded. Returns those not owned before. */
+  private own(ids: Iterable<string>): string[] {
+    const added: string[] = [];
     for (const id of ids) {
       if (this.owned.has(id)) continue;
       this.owned.add(id);
+      added.push(id);
       this.unrecorded = true;
     }
     this.recordOwned();
+    return added;
   }
 
   /** Forgets services, once their deletion went through. */
