@@ -129,41 +129,47 @@ export class Attrs {
   load(buf: Buffer, start: number, end: number, where: string): this {
     this.buf = buf;
     this.where = where;
-    this.starts.fill(-1);
+    const starts = this.starts;
+    const ends = this.ends;
+    starts.fill(-1);
     let off = start;
+    // Runs for every attribute of every dumped entry, mostly before any code is
+    // optimized (lvsadm never optimizes): the header reads are written out here.
     while (off < end) {
       if (end - off < NLA_HDRLEN) {
         throw new IpvsProtocolError(where, `${end - off} stray bytes after the last attribute`);
       }
-      const len = readU16h(buf, off);
-      const type = readU16h(buf, off + 2) & NLA_TYPE_MASK;
+      const len = LITTLE ? buf[off]! | (buf[off + 1]! << 8) : (buf[off]! << 8) | buf[off + 1]!;
+      const type = (LITTLE ? buf[off + 2]! | (buf[off + 3]! << 8) : (buf[off + 2]! << 8) | buf[off + 3]!) & NLA_TYPE_MASK;
       if (len < NLA_HDRLEN) throw new IpvsProtocolError(where, `attribute ${type} has length ${len}`);
       if (off + len > end) {
         throw new IpvsProtocolError(where, `attribute ${type} is truncated (${len} bytes announced, ${end - off} left)`);
       }
       if (type <= MAX_TYPE) {
-        this.starts[type] = off + NLA_HDRLEN;
-        this.ends[type] = off + len;
+        starts[type] = off + NLA_HDRLEN;
+        ends[type] = off + len;
       }
-      off += align4(len);
+      off += (len + 3) & ~3;
     }
     return this;
   }
 
-  has(type: number): boolean { return type <= MAX_TYPE && this.starts[type]! >= 0; }
+  /** Types beyond MAX_TYPE read as undefined here, which is not >= 0: absent. */
+  has(type: number): boolean { return this.starts[type]! >= 0; }
 
   /** Payload offset of a present attribute. */
   private at(type: number, name: string): number {
-    if (!this.has(type)) throw new IpvsProtocolError(this.where, `missing ${name}`);
-    return this.starts[type]!;
+    const off = this.starts[type]!;
+    if (off >= 0) return off;
+    throw new IpvsProtocolError(this.where, `missing ${name}`);
   }
 
-  /** Payload offset of an attribute that must have exactly `size` bytes. */
+  /** Payload offset of an attribute that must have exactly `size` bytes; one call, as every accessor makes one. */
   private sized(type: number, name: string, size: number): number {
-    const off = this.at(type, name);
-    const len = this.ends[type]! - off;
-    if (len !== size) throw new IpvsProtocolError(this.where, `${name} has ${len} bytes, expected ${size}`);
-    return off;
+    const off = this.starts[type]!;
+    if (off >= 0 && this.ends[type]! - off === size) return off;
+    if (!(off >= 0)) throw new IpvsProtocolError(this.where, `missing ${name}`);
+    throw new IpvsProtocolError(this.where, `${name} has ${this.ends[type]! - off} bytes, expected ${size}`);
   }
 
   raw(type: number, name: string): Buffer {
@@ -176,9 +182,22 @@ export class Attrs {
   }
 
   u8(type: number, name: string): number { return this.buf[this.sized(type, name, 1)]!; }
-  u16(type: number, name: string): number { return readU16h(this.buf, this.sized(type, name, 2)); }
-  be16(type: number, name: string): number { return this.buf.readUInt16BE(this.sized(type, name, 2)); }
-  u32(type: number, name: string): number { return readU32h(this.buf, this.sized(type, name, 4)); }
+  u16(type: number, name: string): number {
+    const off = this.sized(type, name, 2);
+    const b = this.buf;
+    return LITTLE ? b[off]! | (b[off + 1]! << 8) : (b[off]! << 8) | b[off + 1]!;
+  }
+  be16(type: number, name: string): number {
+    const off = this.sized(type, name, 2);
+    return (this.buf[off]! << 8) | this.buf[off + 1]!;
+  }
+  u32(type: number, name: string): number {
+    const off = this.sized(type, name, 4);
+    const b = this.buf;
+    return (LITTLE
+      ? b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)
+      : (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+  }
   be32(type: number, name: string): number { return this.buf.readUInt32BE(this.sized(type, name, 4)); }
 
   /** A counter sent either as u32 or u64. */
