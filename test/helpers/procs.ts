@@ -3,6 +3,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 
+/**
+ * How long a test waits for lvsd to start (its REST API loads fastify and
+ * swagger). On a lab host where each page fault of the guest costs about a
+ * millisecond, a cold start took over 30 s.
+ */
+export const LVSD_START_MS = 120_000;
+
 export class LineProcess {
   readonly lines: string[] = [];
   private waiters: (() => void)[] = [];

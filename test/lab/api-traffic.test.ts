@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bridge, Netns, connect, requireLab } from '../helpers/lab';
-import { LineProcess, until } from '../helpers/procs';
+import { LineProcess, LVSD_START_MS, until } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const NODE = process.execPath;
@@ -54,7 +54,7 @@ test('API real servers carry traffic, drain after their connections, persist, an
   const startLvsd = async (): Promise<LineProcess> => {
     const p = LineProcess.start('lvsd', director.name, NODE, args);
     cleanups.push(() => p.stop());
-    await p.waitFor(/REST API listening/, 30_000);
+    await p.waitFor(/REST API listening/, LVSD_START_MS);
     return p;
   };
   let lvsd = await startLvsd();

@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Netns, requireLab } from '../helpers/lab';
-import { LineProcess, until } from '../helpers/procs';
+import { LineProcess, LVSD_START_MS, until } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const LVSD = join(ROOT, 'bin', 'lvsd');
@@ -99,7 +99,7 @@ test('SIGUSR1 dumps the state as JSON; lvs_flush_on_stop VS removes only lvsd\'s
   const ns = await director('daemon-vs');
   const stateDir = mkdtempSync(join(ROOT, '.lab', 'state-'));
   const lvsd = start(ns, 'lvs_flush_on_stop VS', stateDir);
-  await lvsd.waitFor(/lvsd running/, 30_000);
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
   // Nothing listens on 192.168.80.12:8080: its TCP_CHECK fails and the server is removed.
   await lvsd.waitFor(/real server down/, 15_000);
   assert.deepEqual(await services(ns), ALL);
@@ -143,8 +143,8 @@ test('without lvs_flush_on_stop the table stays on SIGTERM; with it alone every 
   const flush = await director('daemon-all');
   const kept = start(keep, '');
   const flushed = start(flush, 'lvs_flush_on_stop');
-  await kept.waitFor(/lvsd running/, 30_000);
-  await flushed.waitFor(/lvsd running/, 30_000);
+  await kept.waitFor(/lvsd running/, LVSD_START_MS);
+  await flushed.waitFor(/lvsd running/, LVSD_START_MS);
   assert.deepEqual(await services(keep), ALL);
   assert.deepEqual(await services(flush), ALL);
 
@@ -162,7 +162,7 @@ test('a second lvsd in the same namespace refuses to start and changes nothing, 
   requireLab();
   const ns = await director('daemon-twice');
   const first = start(ns, '');
-  await first.waitFor(/lvsd running/, 30_000);
+  await first.waitFor(/lvsd running/, LVSD_START_MS);
   const table = await services(ns);
   assert.deepEqual(table, ALL);
 
@@ -177,7 +177,7 @@ test('a second lvsd in the same namespace refuses to start and changes nothing, 
   // kill -9 releases the claim with the process: a new daemon starts at once.
   await first.stop('SIGKILL');
   const third = start(ns, '');
-  await third.waitFor(/lvsd running/, 30_000);
+  await third.waitFor(/lvsd running/, LVSD_START_MS);
   await third.stop('SIGTERM');
   assert.equal(third.exited, 0, third.tail());
 });
@@ -191,7 +191,7 @@ test('two lvsd in different namespaces cannot share a --state-dir: the second re
   writeFileSync(join(stateDir, 'api-state.json'), JSON.stringify({ version: 1, services: {}, servers: {}, overrides: { 'tcp:10.40.0.100:80': { '192.168.80.11:8080': { weight: 5 } } } }));
   const overridden = /-a -t 10\.40\.0\.100:80 -r 192\.168\.80\.11:8080 -m -w 5/;
   const first = start(one, '', stateDir);
-  await first.waitFor(/lvsd running/, 30_000);
+  await first.waitFor(/lvsd running/, LVSD_START_MS);
   // 192.168.80.12's TCP_CHECK fails (nothing listens): the table is settled once its verdict took it out.
   const table = await until('the first lvsd\'s check verdict in its table', 15_000, async () => {
     const now = await rules(one);
@@ -215,7 +215,7 @@ test('two lvsd in different namespaces cannot share a --state-dir: the second re
   // kill -9 releases the directory with the process: the API state moves to a director in the other namespace.
   await first.stop('SIGKILL');
   const third = start(two, '', stateDir);
-  await third.waitFor(/lvsd running/, 30_000);
+  await third.waitFor(/lvsd running/, LVSD_START_MS);
   assert.match(await rules(two), overridden);
   await third.stop('SIGTERM');
   assert.equal(third.exited, 0, third.tail());
@@ -281,7 +281,7 @@ test('with nothing to poll (no API, checks, VRRP or resync) lvsd still runs unti
   writeFileSync(file, 'virtual_server 10.40.0.100 80 {\n protocol TCP\n  lb_algo rr\n  lb_kind NAT\n  real_server 192.168.80.11 8080 {\n    weight 1\n  }\n}\n');
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--api', 'off', '--state-dir', join(dir, 'state')], { LVSD_LOG_LEVEL: 'info' });
   cleanups.push(() => lvsd.stop('SIGKILL'));
-  await lvsd.waitFor(/lvsd running/, 30_000);
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   assert.equal(lvsd.exited, undefined, `lvsd ended by itself:\n${lvsd.tail()}`);
   await lvsd.stop('SIGTERM');
@@ -293,7 +293,7 @@ test('lvs_flush empties the table at start, as keepalived does: a service the fi
   const ns = await director('daemon-flush-start');
   assert.deepEqual(await services(ns), ['-t 10.40.0.200:25']);
   const lvsd = start(ns, 'lvs_flush');
-  await lvsd.waitFor(/lvsd running/, 30_000);
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
   assert.deepEqual(await services(ns), ['-t 10.40.0.100:80', '-u 10.40.0.100:53']);
   assert.ok(lvsd.lines.some((l) => /lvs_flush: the IPVS table was emptied before loading the configuration/.test(l)), lvsd.tail());
   await lvsd.stop('SIGTERM');
@@ -316,7 +316,7 @@ test('after a kill -9, a restart on a file with fewer services removes those lvs
     return p;
   };
   const first = run();
-  await first.waitFor(/REST API listening/, 30_000);
+  await first.waitFor(/REST API listening/, LVSD_START_MS);
   const added = await ns.run('/usr/bin/curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', 'http://127.0.0.1:7080/v1/services',
     '-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json',
     '--data-binary', JSON.stringify({ protocol: 'tcp', address: '10.40.0.150', port: 80, scheduler: 'rr' })]);
@@ -329,7 +329,7 @@ test('after a kill -9, a restart on a file with fewer services removes those lvs
   // The UDP service, last in the file, is dropped.
   writeFileSync(file, config('').replace(/virtual_server 10\.40\.0\.100 53 \{[\s\S]*$/, ''));
   const second = run();
-  await second.waitFor(/REST API listening/, 30_000);
+  await second.waitFor(/REST API listening/, LVSD_START_MS);
   assert.deepEqual(await services(ns), ['-t 10.40.0.100:80', '-t 10.40.0.150:80', '-t 10.40.0.200:25', '-t 10.40.0.201:25']);
   const record = JSON.parse(readFileSync(join(dir, 'state', 'owned-services.json'), 'utf8')) as { services: string[] };
   assert.deepEqual(record.services, ['tcp:10.40.0.100:80', 'tcp:10.40.0.150:80']);

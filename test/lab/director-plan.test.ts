@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Netns, requireLab, run } from '../helpers/lab';
-import { LineProcess } from '../helpers/procs';
+import { LineProcess, LVSD_START_MS } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const LVSD = join(ROOT, 'bin', 'lvsd');
@@ -104,7 +104,7 @@ ip addr add fd00:30::1/64 dev lan0 nodad`);
   assert.equal(restore.code, 0, restore.stderr);
 
   const lvsd = LineProcess.start('lvsd', undefined, process.execPath, [LVSD, '-f', file, '--netns', loaded.name, '--resync', '0', '--state-dir', join(dir, 'state')]);
-  await lvsd.waitFor(/lvsd running/, 30_000);
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
   await lvsd.stop();
   assert.equal(await table(planned), await table(loaded));
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Bridge, Netns, connect, requireLab, run } from '../helpers/lab';
-import { LineProcess, until } from '../helpers/procs';
+import { LineProcess, LVSD_START_MS, until } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const NODE = process.execPath;
@@ -118,7 +118,7 @@ test('NAT: a failed real server is quiesced or removed, returns, and reloads and
   const file = configFile(natConfig('initial'));
   const lvsd = LineProcess.start('lvsd', director.name, NODE, [LVSD, '-f', file, '--resync', '1', '--state-dir', join(dirname(file), 'state')], { LVSD_LOG_LEVEL: 'info' });
   cleanups.push(() => lvsd.stop());
-  await lvsd.waitFor(/lvsd running/, 30_000);
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
   // Both start up; on a loaded machine a first check may time out (connect_timeout 1) and recover a second later.
   await until('both real servers at weight 1', 10_000, async () => JSON.stringify([...(await kernelServers(director, '10.10.0.100:80')).entries()].sort())
     === JSON.stringify([['192.168.50.11:8080', 1], ['192.168.50.12:8080', 1]]) || undefined);
@@ -233,7 +233,7 @@ virtual_server 10.20.0.101 80 {
 `);
   const lvsd = LineProcess.start('lvsd', director.name, NODE, [LVSD, '-f', file, '--state-dir', join(dirname(file), 'state')]);
   cleanups.push(() => lvsd.stop());
-  await lvsd.waitFor(/lvsd running/, 30_000);
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
   const listing = (await director.run('/usr/sbin/ipvsadm', ['-Ln'])).stdout;
   assert.match(listing, /10\.20\.0\.13:80\s+Route/);
   assert.match(listing, /10\.20\.0\.14:80\s+Tunnel/);

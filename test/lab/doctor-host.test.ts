@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Netns, requireLab, run } from '../helpers/lab';
-import { LineProcess } from '../helpers/procs';
+import { LineProcess, LVSD_START_MS } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const LVSD = join(ROOT, 'bin', 'lvsd');
@@ -72,7 +72,7 @@ test('doctor names the missing ip_forward and the missing interface, and exits 0
   // With a director running there, doctor says so: a second one would refuse to start.
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--api', 'off', '--state-dir', dir]);
   cleanups.push(() => lvsd.stop('SIGKILL'));
-  await lvsd.waitFor(/lvsd running/, 30_000);
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
   const running = await run(process.execPath, [LVSD, 'doctor', '--netns', ns.name, '-f', file]);
   assert.equal(running.code, 0, running.stdout + running.stderr);
   assert.match(running.stdout, /^warning lvsd: an lvsd already drives the IPVS table in netns doctor-host -> a second one refuses to start/m);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Netns, requireLab, sh } from '../helpers/lab';
-import { LineProcess } from '../helpers/procs';
+import { LineProcess, LVSD_START_MS } from '../helpers/procs';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const IPVSADM = '/usr/sbin/ipvsadm';
@@ -82,7 +82,7 @@ async function lvsdBuilds(config: string, table: RegExp): Promise<void> {
   writeFileSync(file, config);
   const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [join(ROOT, 'bin/lvsd'), '-f', file, '--api', 'off', '--state-dir', dir]);
   try {
-    await lvsd.waitFor(/lvsd running/, 30_000);
+    await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
     assert.match(await ns.sh(`${IPVSADM} -Sn`), table);
   } finally {
     await lvsd.stop('SIGTERM');

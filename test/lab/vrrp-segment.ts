@@ -5,7 +5,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, segmentScript, segmentTeardownScript, sh } from '../helpers/lab';
-import { LineProcess, until } from '../helpers/procs';
+import { LineProcess, LVSD_START_MS, until } from '../helpers/procs';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 const LVSD = join(ROOT, 'bin', 'lvsd');
@@ -105,7 +105,7 @@ export function writeConfig(seg: Segment, name: string, text: string): string {
 
 export async function startLvsd(ns: string, file: string): Promise<LineProcess> {
   const p = LineProcess.start(`lvsd ${ns}`, ns, process.execPath, [LVSD, '-f', file, '--state-dir', mkdtempSync(join(ROOT, '.lab', `state-${ns}-`))], { LVSD_LOG_LEVEL: 'info' });
-  await p.waitFor(/lvsd running/, 30_000);
+  await p.waitFor(/lvsd running/, LVSD_START_MS);
   return p;
 }
 
