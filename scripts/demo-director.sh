@@ -73,7 +73,8 @@ cat "$work/keepalived.conf"
 
 ip netns exec demo-lvs "$node" "$here/bin/lvsd" -f "$work/keepalived.conf" --resync 1 --state-dir "$work/state" >"$work/lvsd.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do grep -q 'lvsd running' "$work/lvsd.log" && break; sleep 0.2; done
+# Up to 120 s: a cold start in a slow lab kernel (page faults of a millisecond) took over 30 s.
+for _ in $(seq 600); do grep -q 'lvsd running' "$work/lvsd.log" && break; sleep 0.2; done
 grep -q 'lvsd running' "$work/lvsd.log" || { cat "$work/lvsd.log"; exit 1; }
 
 requests() { # N: N requests through the VIP, one line each

@@ -86,8 +86,9 @@ wait_log() { # FILE PATTERN SECONDS
   for _ in $(seq $(($3 * 5))); do grep -q "$2" "$1" && return 0; sleep 0.2; done
   echo "no '$2' in $1" >&2; cat "$1" >&2; exit 1
 }
-wait_log "$work/d1.log" '"state":"MASTER"' 30
-wait_log "$work/d2.log" 'lvsd running' 30
+# Up to 120 s: a cold start in a slow lab kernel (page faults of a millisecond) took over 30 s.
+wait_log "$work/d1.log" '"state":"MASTER"' 120
+wait_log "$work/d2.log" 'lvsd running' 120
 has_vip() { ip -n "pair-$1" addr show eth0 | grep 10.40.0.100 >/dev/null; }
 for _ in $(seq 50); do has_vip d1 && break; sleep 0.2; done
 has_vip d1 && ! has_vip d2 && echo "== d1 is master and holds the VIP; d2 is backup"
