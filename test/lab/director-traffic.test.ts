@@ -132,7 +132,7 @@ test('NAT: a failed real server is quiesced or removed, returns, and reloads and
 
   // rs2 dies: its HTTP_GET fails and, with inhibit_on_failure, it is quiesced (weight 0).
   await web2.stop();
-  await until('rs2 quiesced', 15_000, async () =>
+  await until('rs2 quiesced', 60_000, async () =>
     (await kernelServers(director, '10.10.0.100:80')).get('192.168.50.12:8080') === 0 ? true : undefined);
   await lvsd.waitFor(/real server down/, 1000);
   let mark = http.lines.length;
@@ -142,7 +142,7 @@ test('NAT: a failed real server is quiesced or removed, returns, and reloads and
 
   // rs2 comes back: weight 1 again, and the client reaches it.
   web2 = startServer(rs2, 'rs2', 8080);
-  await until('rs2 back at weight 1', 20_000, async () =>
+  await until('rs2 back at weight 1', 60_000, async () =>
     (await kernelServers(director, '10.10.0.100:80')).get('192.168.50.12:8080') === 1 ? true : undefined);
   mark = http.lines.length;
   await until('a reply from rs2 again', 10_000, async () => (replies(http, mark).some((r) => r.ok && r.body === 'rs2') ? true : undefined));
