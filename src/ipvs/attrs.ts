@@ -182,22 +182,9 @@ export class Attrs {
   }
 
   u8(type: number, name: string): number { return this.buf[this.sized(type, name, 1)]!; }
-  u16(type: number, name: string): number {
-    const off = this.sized(type, name, 2);
-    const b = this.buf;
-    return LITTLE ? b[off]! | (b[off + 1]! << 8) : (b[off]! << 8) | b[off + 1]!;
-  }
-  be16(type: number, name: string): number {
-    const off = this.sized(type, name, 2);
-    return (this.buf[off]! << 8) | this.buf[off + 1]!;
-  }
-  u32(type: number, name: string): number {
-    const off = this.sized(type, name, 4);
-    const b = this.buf;
-    return (LITTLE
-      ? b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)
-      : (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
-  }
+  u16(type: number, name: string): number { return readU16h(this.buf, this.sized(type, name, 2)); }
+  be16(type: number, name: string): number { return this.buf.readUInt16BE(this.sized(type, name, 2)); }
+  u32(type: number, name: string): number { return readU32h(this.buf, this.sized(type, name, 4)); }
   be32(type: number, name: string): number { return this.buf.readUInt32BE(this.sized(type, name, 4)); }
 
   /** A counter sent either as u32 or u64. */
