@@ -134,7 +134,7 @@ export class Attrs {
     starts.fill(-1);
     let off = start;
     // Runs for every attribute of every dumped entry, mostly before any code is
-    // optimized (lvsadm never optimizes): the header reads are written out here.
+    // optimized (a listing by lvsadm never is): the header reads are written out here.
     while (off < end) {
       if (end - off < NLA_HDRLEN) {
         throw new IpvsProtocolError(where, `${end - off} stray bytes after the last attribute`);

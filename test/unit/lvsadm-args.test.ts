@@ -235,3 +235,22 @@ test('-R input cut inside a line or a UTF-8 character reads as if it came whole'
   assert.equal(code, 0);
   assert.deepEqual(table.ops.map((op) => (op as { service?: { peName?: string } }).service?.peName), ['', 'ré']);
 });
+
+test('a restore asks for the optimizing compiler once, before its first line; a listing or a change never does', async () => {
+  const calls: string[] = [];
+  const run = async (args: string[], stdin = ''): Promise<void> => {
+    const table = fakeTable();
+    const apply = table.apply;
+    table.apply = async (batch) => { calls.push(`apply ${batch.length}`); return await apply(batch); };
+    await lvsadm(['/usr/sbin/ipvsadm', ...args], {
+      stdout: { write: () => undefined }, stderr: { write: () => undefined }, stdin, table, names, longRun: () => { calls.push('longRun'); },
+    });
+  };
+  await run(['-R'], '-A -t 10.0.0.1:80\n-A -t 10.0.0.2:80\n');
+  assert.deepEqual(calls, ['longRun', 'apply 2']);
+  calls.length = 0;
+  await run(['-Ln']);
+  await run(['-A', '-t', '10.0.0.3:80']);
+  await run(['-S', '-n']);
+  assert.deepEqual(calls, ['apply 1']);
+});
