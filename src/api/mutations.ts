@@ -150,12 +150,19 @@ export class ServiceMutations {
     if (removed) this.events.add('api', `real server ${rid} removed from ${sid} (${why})`);
   }
 
-  private fileServerIds(sid: string): Set<string> {
+  /** Ids of the file's own real servers in service sid. */
+  private fileServerIds(sid: string): ReadonlySet<string> {
     const file = this.fileService(sid);
-    if (!file) return new Set();
+    if (!file) return NONE;
+    // With API objects laid over it, the service's block holds the API's real servers too (thousands,
+    // maybe): its overlay has the file's ids at hand, where filtering the block costs every request that much.
+    const overlay = this.director.effectiveConfig?.overlays.get(sid);
+    if (overlay?.base && file.group === undefined) return overlay.fileIds;
     return new Set(file.vs.realServers.filter((r) => r.at.file !== API_SOURCE).map((r) => effectiveServerId(file.vs, r)));
   }
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 function notFound(message: string): never {
   throw new ApiError(404, message);

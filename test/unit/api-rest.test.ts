@@ -58,6 +58,10 @@ test('adds a service and real servers, changes and removes them; the kernel foll
     assert.match(r.json().error, /configuration file \(.*keepalived\.conf:2\)/);
     r = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc(VS)}/servers/192.168.1.11:8080`, headers: auth });
     assert.equal(r.statusCode, 409);
+    // Nor add one under a file server's id, with API servers beside it.
+    r = await h.app.inject({ method: 'POST', url: `/v1/services/${enc(VS)}/servers`, headers: auth, payload: { address: '192.168.1.11', port: 8080 } });
+    assert.equal(r.statusCode, 409, r.body);
+    assert.match(r.json().error, /real server 192\.168\.1\.11:8080 of tcp:10\.0\.0\.1:80 is defined in the configuration file/);
 
     r = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc(VS)}/servers/192.168.1.12:8080`, headers: auth });
     assert.equal(r.statusCode, 204);
