@@ -1,7 +1,7 @@
 // Each change the API offers, as a mutation of the API state: it checks the
 // request against the running configuration and the state, refuses with the
 // reason, and only then edits the draft (records are replaced, never changed).
-import { API_SOURCE, effectiveServerId, type ApiRealServer, type ApiService, type ApiState, type ServiceOrigin } from '../director/api-state';
+import { API_SOURCE, effectiveServerId, fileServerIds, type ApiRealServer, type ApiService, type ApiState, type ServiceOrigin } from '../director/api-state';
 import { parseRealServerId, parseServiceId, realServerId, serviceId } from '../director/ids';
 import type { ServiceKey } from '../ipvs/types';
 import type { EventLog } from './events';
@@ -150,15 +150,9 @@ export class ServiceMutations {
     if (removed) this.events.add('api', `real server ${rid} removed from ${sid} (${why})`);
   }
 
-  /** Ids of the file's own real servers in service sid. */
   private fileServerIds(sid: string): ReadonlySet<string> {
-    const file = this.fileService(sid);
-    if (!file) return NONE;
-    // With API objects laid over it, the service's block holds the API's real servers too (thousands,
-    // maybe): its overlay has the file's ids at hand, where filtering the block costs every request that much.
-    const overlay = this.director.effectiveConfig?.overlays.get(sid);
-    if (overlay?.base && file.group === undefined) return overlay.fileIds;
-    return new Set(file.vs.realServers.filter((r) => r.at.file !== API_SOURCE).map((r) => effectiveServerId(file.vs, r)));
+    const effective = this.director.effectiveConfig;
+    return effective ? fileServerIds(effective, sid) : NONE;
   }
 }
 

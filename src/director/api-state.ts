@@ -210,6 +210,17 @@ function fileIds(vs: VirtualServer): ReadonlySet<string> {
   return ids;
 }
 
+const NO_IDS: ReadonlySet<string> = new Set();
+
+/** Ids of the configuration file's own real servers in service `id` (none when the file does not have it). */
+export function fileServerIds(effective: EffectiveConfig, id: string): ReadonlySet<string> {
+  const origin = effective.services.get(id);
+  if (origin?.origin !== 'file') return NO_IDS;
+  // Under an overlay the block in effect holds the API's real servers too: the overlay kept the file's ids.
+  const overlay = effective.overlays.get(id);
+  return overlay?.base ? overlay.fileIds : fileIds(origin.vs);
+}
+
 function overlayOf(id: string, file: ServiceOrigin | undefined, state: ApiState): ServiceOverlay {
   const api = state.services[id];
   const out: ServiceOverlay = {

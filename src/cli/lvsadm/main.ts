@@ -415,10 +415,9 @@ export function runProcess(): void {
     stdout: descriptorSink(1, () => process.stdout, endOnWriteFailure(program, 'stdout', EXIT_ERROR)),
     stderr: descriptorSink(2, () => process.stderr, endOnWriteFailure(program, 'stderr', EXIT_ERROR)),
     stdin: () => descriptorChunks(0, () => process.stdin),
-    // bin/lvsadm starts without V8's optimizing compiler: a listing is over
-    // before its compile jobs pay off. A restore of thousands of lines runs
-    // long enough for them to (10,100 lines: 1.4 s with, 2.0 s without).
-    // (node:v8 is required here: it brings in streams, which a listing would pay for.)
+    // bin/lvsadm starts without V8's optimizing compiler (see there); a restore
+    // runs long enough to earn it back. node:v8 is required only here: it
+    // brings in streams, which a listing would pay for.
     longRun: () => (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--opt'),
   };
   void lvsadm([program, ...process.argv.slice(2)], io)
