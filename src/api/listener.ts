@@ -1,8 +1,10 @@
-// The REST API's listening socket, bound before lvsd changes the kernel: an
+// The REST API's listening sockets, bound before lvsd changes the kernel: an
 // address that is taken, or not this host's, refuses the start while it has
 // changed nothing (found only at the first listen, the start had already
 // loaded the table). Until the API is ready, every request is answered 503.
+import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { isIP, type AddressInfo } from 'node:net';
 
 function starting(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
@@ -17,26 +19,87 @@ function cannotListen(where: string, err: NodeJS.ErrnoException): Error {
   return new Error(`--api ${where}: ${why}`);
 }
 
+/** Every address a listen name stands for, as the system resolves it (getaddrinfo: /etc/hosts, then DNS). */
+export type ResolveAll = (host: string) => Promise<string[]>;
+
+const resolveAll: ResolveAll = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+
+/** Errors that mean this host has no such family or address: such an address of a name is skipped if another is bound. */
+const UNAVAILABLE = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+function bind(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+}
+
 export class ApiListener {
   private handler: RequestListener = starting;
   private next: RequestListener | undefined;
 
-  private constructor(readonly server: Server, readonly address: string) {}
+  /** What was asked for, and the addresses bound when they differ from it: for logs. */
+  private label = '';
 
-  /** Listens on host:port; refused with a sentence naming them when that cannot be. */
-  static open(host: string, port: number): Promise<ApiListener> {
-    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    const server = createServer();
-    const listener = new ApiListener(server, address);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => listener.handler(req, res));
-    return new Promise((resolve, reject) => {
-      const failed = (err: NodeJS.ErrnoException): void => reject(cannotListen(address, err));
-      server.once('error', failed);
-      server.listen({ host, port }, () => {
-        server.removeListener('error', failed);
-        resolve(listener);
-      });
-    });
+  /** `server` is the first of `servers`, the one the API is built on; the others pass their requests to it. */
+  private constructor(readonly servers: Server[]) {}
+
+  get server(): Server {
+    return this.servers[0]!;
+  }
+
+  get address(): string {
+    return this.label;
+  }
+
+  /**
+   * Listens on host:port. A name (localhost) is listened on at every address
+   * it resolves to, as an operator reading it expects: one of a family this
+   * host lacks is skipped when another is bound. Refused with a sentence
+   * naming the address when that cannot be; nothing stays bound then.
+   */
+  static async open(host: string, port: number, resolve: ResolveAll = resolveAll): Promise<ApiListener> {
+    const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    let addresses: string[];
+    if (isIP(host)) {
+      addresses = [host];
+    } else {
+      try {
+        addresses = [...new Set(await resolve(host))];
+      } catch (err) {
+        throw new Error(`--api ${where}: the name does not resolve to an address (${(err as Error).message})`);
+      }
+      if (addresses.length === 0) throw new Error(`--api ${where}: the name does not resolve to an address`);
+    }
+    const servers: Server[] = [];
+    const bound: string[] = [];
+    const listener = new ApiListener(servers);
+    let skipped: NodeJS.ErrnoException | undefined;
+    for (const address of addresses) {
+      const server = createServer();
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => listener.handler(req, res));
+      try {
+        // Port 0 (tests): every address gets the port the first was given.
+        await bind(server, address, servers.length > 0 ? (servers[0]!.address() as AddressInfo).port : port);
+        servers.push(server);
+        bound.push(address);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (addresses.length > 1 && UNAVAILABLE.has(e.code ?? '')) {
+          skipped ??= e;
+          continue;
+        }
+        await new ApiListener(servers).close();
+        const at = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+        throw cannotListen(at === where ? where : `${where} (${at})`, e);
+      }
+    }
+    if (servers.length === 0) throw cannotListen(where, skipped!);
+    listener.label = bound.length === 1 && bound[0] === host ? where : `${where} (${bound.join(', ')})`;
+    return listener;
   }
 
   /**
@@ -44,9 +107,11 @@ export class ApiListener {
    * Fastify gives its own servers; requests reach it once serve() is called.
    */
   readonly serverFactory = (handler: RequestListener, opts: Record<string, unknown>): Server => {
-    this.server.keepAliveTimeout = opts.keepAliveTimeout as number;
-    this.server.requestTimeout = opts.requestTimeout as number;
-    this.server.setTimeout(opts.connectionTimeout as number);
+    for (const server of this.servers) {
+      server.keepAliveTimeout = opts.keepAliveTimeout as number;
+      server.requestTimeout = opts.requestTimeout as number;
+      server.setTimeout(opts.connectionTimeout as number);
+    }
     this.next = handler;
     return this.server;
   };
@@ -57,7 +122,7 @@ export class ApiListener {
   }
 
   /** Stops listening; requests in progress finish, idle connections are closed. */
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }
