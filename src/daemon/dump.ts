@@ -3,7 +3,7 @@
 // tables, the health of every real server with its last check results, and
 // the VRRP view of any component that offers one. Written whole or not at all
 // (temporary file, then rename), so a reader never sees half a dump.
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckScheduler } from '../check/scheduler';
 import type { CheckStatus } from '../check/types';
@@ -115,11 +115,43 @@ export async function buildStateDump(src: DumpSources, now = new Date()): Promis
   };
 }
 
+const TEMP_NAME = /^lvsd\.json\.(\d+)\.tmp$/;
+
+/** Whether process `pid` exists (EPERM: it does, another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Temporary dump files of lvsd processes that died while writing one (a
+ * kill -9 mid-write): removed before the next dump, so they do not pile up.
+ * A live writer's file (another lvsd sharing the directory) is left alone.
+ */
+function removeDeadWritersFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1]);
+    if (!(pid > 0) || pid === process.pid || alive(pid)) continue;
+    try { unlinkSync(join(dir, name)); } catch { /* gone already, or not ours to remove */ }
+  }
+}
+
 /** Writes the dump to DIR/lvsd.json through a temporary file and a rename; returns the path. */
 export async function writeStateDump(src: DumpSources, dir = dumpDirectory()): Promise<string> {
   const dump = await buildStateDump(src);
   const file = join(dir, DUMP_FILE);
   const temp = `${file}.${process.pid}.tmp`;
+  removeDeadWritersFiles(dir);
   const text = JSON.stringify(dump, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
   try {
     writeFileSync(temp, text, { mode: 0o600 });
