@@ -131,7 +131,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   const registry = createMetrics({ kernel: deps.kernel, director: deps.director, vrrp: deps.vrrp });
   const mutations = new ServiceMutations(deps.director, deps.store, deps.events);
-  const views = (id?: string) => serviceViews(deps.director, deps.kernel, deps.store.state, { ...(id !== undefined ? { id } : {}), history: (s) => deps.events.history(s) });
+  const views = (id?: string, server?: string) => serviceViews(deps.director, deps.kernel, deps.store.state, {
+    ...(id !== undefined ? { id } : {}), ...(server !== undefined ? { server } : {}), history: (s) => deps.events.history(s),
+  });
   const security = [{ bearer: [] }];
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(STATUS_PAGE));
@@ -180,8 +182,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/v1/services/:id/servers/:server', { schema: { params: ServerParams } }, async (req) => {
     const id = mutations.serviceIdOf(req.params.id);
     const rid = mutations.serverIdOf(req.params.server);
-    const [view] = await views(id);
-    const server = view?.servers.find((s) => s.id === rid);
+    const [view] = await views(id, rid);
+    const server = view?.servers[0];
     if (!server) throw new ApiError(404, `no real server ${rid} in ${id}`);
     return server;
   });

@@ -115,10 +115,10 @@ function serviceFields(svc: Service): Pick<ServiceView, 'family' | 'protocol' | 
   return v;
 }
 
-/** Every service lvsd runs, or just `id`. */
+/** Every service lvsd runs, or just `id`; with `server`, only that real server of it is shown. */
 export async function serviceViews(
   director: DirectorView, kernel: KernelTable, state: ApiState,
-  opts: { id?: string; history?: (server: string) => { up: boolean; at: string }[] } = {},
+  opts: { id?: string; server?: string; history?: (server: string) => { up: boolean; at: string }[] } = {},
 ): Promise<ServiceView[]> {
   const id = opts.id;
   const effective = director.effectiveConfig;
@@ -134,10 +134,13 @@ export async function serviceViews(
     const configured = new Map<string, ConfigRealServer>(vs.realServers.map((rs) => [effectiveServerId(vs, rs), rs]));
     const apiServers = state.servers[sid] ?? {};
     const overrides = state.overrides[sid] ?? {};
-    const ids = new Set([...configured.keys(), ...entry.realServers.map((rs) => realServerId(rs))]);
+    const desiredById = new Map(entry.realServers.map((d) => [realServerId(d), d]));
+    const one = opts.server;
+    const ids = one === undefined ? new Set([...configured.keys(), ...desiredById.keys()])
+      : configured.has(one) || desiredById.has(one) ? [one] : [];
     const servers = [...ids].map((rsId): ServerView => {
       const rs = configured.get(rsId);
-      const desired = entry.realServers.find((d) => realServerId(d) === rsId);
+      const desired = desiredById.get(rsId);
       const live = kernelEntry?.servers.get(rsId);
       const api = rs?.at.file === API_SOURCE ? apiServers[rsId] : undefined;
       const name = rs ? serverName(vs, rs) : undefined;

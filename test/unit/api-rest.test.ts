@@ -51,6 +51,15 @@ test('adds a service and real servers, changes and removes them; the kernel foll
     const one = (await h.app.inject({ url: `/v1/services/${enc(VS)}/servers/192.168.1.11:8080` })).json();
     assert.equal(one.drained, true);
     assert.equal(one.kernelWeight, 0);
+    // One real server is shown as the service's list shows it; one the service does not have is a 404.
+    const listed = ((await h.app.inject({ url: `/v1/services/${enc(VS)}/servers` })).json() as { id: string }[]).find((s) => s.id === '192.168.1.12:8080');
+    const apiOne = (await h.app.inject({ url: `/v1/services/${enc(VS)}/servers/192.168.1.12:8080` })).json();
+    assert.equal(apiOne.origin, 'api');
+    assert.equal(apiOne.weight, 7);
+    assert.deepEqual(apiOne, listed);
+    r = await h.app.inject({ url: `/v1/services/${enc(VS)}/servers/192.168.1.99:8080` });
+    assert.equal(r.statusCode, 404);
+    assert.equal(r.json().error, 'no real server 192.168.1.99:8080 in tcp:10.0.0.1:80');
 
     // The file's objects are the file's: the API cannot remove them.
     r = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc(VS)}`, headers: auth });
