@@ -30,8 +30,25 @@ function serviceLabels(key: ServiceKey): Record<(typeof BACKEND_LABELS)[number],
 /** One scrape's reading of everything, shared by all metrics of that scrape. */
 type Snapshot = Awaited<ReturnType<typeof kernelCounters>>;
 
+/**
+ * Runs each piece of work on a turn of the event loop of its own, one after
+ * the other. prom-client collects and formats every family of a scrape in
+ * one go; with a large table (10,000 real servers: 14 families of 10,000
+ * series each, about a second) that would hold the loop, and with it VRRP's
+ * adverts, the checks and the API, for the whole scrape.
+ */
+function oneTurnEach(): <T>(work: () => T | Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const run = last.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(work);
+    last = run.catch(() => undefined);
+    return run;
+  };
+}
+
 export function createMetrics(src: MetricsSources): Registry {
   const registry = new Registry();
+  const inTurn = oneTurnEach();
   let pending: Promise<Snapshot> | undefined;
   // Every metric's collect() of one scrape waits on the same kernel read.
   const snapshot = (): Promise<Snapshot> => {
@@ -60,14 +77,17 @@ export function createMetrics(src: MetricsSources): Registry {
     new Gauge({
       name, help, labelNames: BACKEND_LABELS, registers: [registry],
       async collect() {
-        this.reset();
-        for (const e of (await snapshot()).values()) {
-          const base = serviceLabels(e.service.service);
-          for (const r of e.servers.values()) {
-            const labels = { ...base, remote_address: r.server.address, remote_port: String(r.server.port) };
-            this.set(labels, pick({ activeConns: r.activeConns, inactiveConns: r.inactiveConns, weight: r.server.weight }));
+        const all = await snapshot();
+        await inTurn(() => {
+          this.reset();
+          for (const e of all.values()) {
+            const base = serviceLabels(e.service.service);
+            for (const r of e.servers.values()) {
+              const labels = { ...base, remote_address: r.server.address, remote_port: String(r.server.port) };
+              this.set(labels, pick({ activeConns: r.activeConns, inactiveConns: r.inactiveConns, weight: r.server.weight }));
+            }
           }
-        }
+        });
       },
     });
   };
@@ -78,15 +98,18 @@ export function createMetrics(src: MetricsSources): Registry {
   const perService = (name: string, help: string, pick: (s: Stats) => bigint, kind: 'counter' | 'gauge'): void => {
     const opts = { name, help, labelNames: SERVER_LABELS, registers: [registry] };
     const fill = async (m: Counter<(typeof SERVER_LABELS)[number]> | Gauge<(typeof SERVER_LABELS)[number]>): Promise<void> => {
-      m.reset();
-      for (const [sid, e] of await snapshot()) {
-        const put = (labels: { service: string; server: string }, v: bigint): void => {
-          if (m instanceof Counter) m.inc(labels, Number(v));
-          else m.set(labels, Number(v));
-        };
-        put({ service: sid, server: '' }, pick(e.service.stats64));
-        for (const [rid, r] of e.servers) put({ service: sid, server: rid }, pick(r.stats64));
-      }
+      const all = await snapshot();
+      await inTurn(() => {
+        m.reset();
+        for (const [sid, e] of all) {
+          const put = (labels: { service: string; server: string }, v: bigint): void => {
+            if (m instanceof Counter) m.inc(labels, Number(v));
+            else m.set(labels, Number(v));
+          };
+          put({ service: sid, server: '' }, pick(e.service.stats64));
+          for (const [rid, r] of e.servers) put({ service: sid, server: rid }, pick(r.stats64));
+        }
+      });
     };
     if (kind === 'counter') new Counter({ ...opts, async collect() { await fill(this); } });
     else new Gauge({ ...opts, async collect() { await fill(this); } });
@@ -117,19 +140,23 @@ export function createMetrics(src: MetricsSources): Registry {
   new Gauge({
     name: 'lvsd_backend_up', help: 'Health of a real server as its checks see it (1 up, 0 down; 1 without checks).',
     labelNames: SERVER_LABELS, registers: [registry],
-    collect() {
-      this.reset();
-      checked((labels, up) => this.set(labels, up ? 1 : 0));
+    async collect() {
+      await inTurn(() => {
+        this.reset();
+        checked((labels, up) => this.set(labels, up ? 1 : 0));
+      });
     },
   });
   new Gauge({
     name: 'lvsd_check_latency_seconds', help: 'Duration of the last attempt of each health check of a real server.',
     labelNames: [...SERVER_LABELS, 'check'], registers: [registry],
-    collect() {
-      this.reset();
-      checked((labels, _up, checks) => checks.forEach((c, i) => {
-        if (c.last) this.set({ ...labels, check: `${c.kind}#${i + 1}` }, c.last.latencyMs / 1000);
-      }));
+    async collect() {
+      await inTurn(() => {
+        this.reset();
+        checked((labels, _up, checks) => checks.forEach((c, i) => {
+          if (c.last) this.set({ ...labels, check: `${c.kind}#${i + 1}` }, c.last.latencyMs / 1000);
+        }));
+      });
     },
   });
   new Gauge({

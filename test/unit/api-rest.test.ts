@@ -279,6 +279,27 @@ test('metrics use node_exporter names; /docs, /healthz and /v1/vrrp answer', asy
   }
 });
 
+test('a scrape fills and formats its large families on turns of the event loop of their own, letting other work run between them', async () => {
+  const h = await harness();
+  try {
+    // Each turn the loop takes during the scrape runs this once more (timers and I/O get the same turns).
+    let turns = 0;
+    let on = true;
+    const tick = (): void => {
+      turns++;
+      if (on) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const m = await h.app.inject({ url: '/metrics' });
+    on = false;
+    assert.match(m.body, /^lvsd_connections_total\{service="tcp:10\.0\.0\.1:80",server="192\.168\.1\.11:8080"\} \d+$/m);
+    // 3 backend families, 10 per-server counter and rate families, up and check latency: 15 turns at least.
+    assert.ok(turns >= 15, `the loop turned ${turns} times during the scrape`);
+  } finally {
+    await h.close();
+  }
+});
+
 test('POST /v1/reload, bare or with an empty body, answers once the file is applied, or 422 with the reason it was refused', async () => {
   const outcomes: Awaited<ReturnType<ApiDeps['reload']>>[] = [{ applied: true }, { applied: false, reason: 'keepalived.conf:3: virtual_server: bad address' }];
   const h = await harness({ reload: async () => outcomes.shift()! });
