@@ -129,7 +129,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return undefined;
   });
 
-  const registry = createMetrics({ kernel: deps.kernel, director: deps.director, vrrp: deps.vrrp });
+  const metrics = createMetrics({ kernel: deps.kernel, director: deps.director, vrrp: deps.vrrp });
   const mutations = new ServiceMutations(deps.director, deps.store, deps.events);
   const views = (id?: string, server?: string) => serviceViews(deps.director, deps.kernel, deps.store.state, {
     ...(id !== undefined ? { id } : {}), ...(server !== undefined ? { server } : {}), history: (s) => deps.events.history(s),
@@ -142,7 +142,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return { status: 'ok', ...(refused ? { apiState: `not in effect: ${refused}` } : {}) };
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics' } }, async (_req, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()));
+    reply.type(metrics.contentType).send(await metrics.scrape()));
   app.get('/v1/status', { schema: { summary: 'Everything the status page shows, in one reply' } }, async () => ({
     at: new Date().toISOString(),
     services: await views(),

@@ -84,6 +84,30 @@ test('API real servers carry traffic, drain after their connections, persist, an
   assert.equal(shown.json.origin, 'api');
   assert.ok(shown.json.connections.active + shown.json.connections.inactive > 0, JSON.stringify(shown.json));
   assert.equal(shown.json.health.checks[0].kind, 'TCP_CHECK');
+  // The kernel's counters and the checks' verdicts in /metrics, as Prometheus reads them. The kernel
+  // sums its counters every 2 s: until then a new real server's read 0.
+  await until('a result of the API server\'s check', 10_000, async () => ((await api('GET', `${servers}/192.168.60.12:8080`)).json.health.checks[0].last ? true : undefined));
+  let metrics = '';
+  const sample = (re: RegExp): number => {
+    const m = re.exec(metrics);
+    assert.ok(m, `${re} in /metrics:\n${metrics.slice(0, 2000)}`);
+    return Number(m[1]);
+  };
+  // The value of one series of the API's real server (extra: labels after service and server).
+  const ofApiServer = (name: string, extra = ''): number => {
+    const labels = `service="tcp:10.40.0.100:80",server="192.168.60.12:8080"${extra}`.replace(/[.{}]/g, '\\$&');
+    return sample(new RegExp(`^${name}\\{${labels}\\} ([\\d.e+-]+)$`, 'm'));
+  };
+  await until('connections of the API server counted in /metrics', 10_000, async () => {
+    metrics = (await director.run('/usr/bin/curl', ['-s', 'http://127.0.0.1:7080/metrics'])).stdout;
+    return ofApiServer('lvsd_connections_total') > 0 ? true : undefined;
+  });
+  assert.ok(sample(/^node_ipvs_connections_total (\d+)$/m) > 0);
+  assert.equal(sample(/^node_ipvs_backend_weight\{local_address="10\.40\.0\.100",local_port="80",remote_address="192\.168\.60\.12",remote_port="8080",proto="TCP",local_mark=""\} (\d+)$/m), 1);
+  assert.ok(ofApiServer('lvsd_incoming_packets_total') > 0);
+  assert.ok(ofApiServer('lvsd_outgoing_bytes_total') > 0);
+  assert.equal(ofApiServer('lvsd_backend_up'), 1);
+  assert.ok(ofApiServer('lvsd_check_latency_seconds', ',check="TCP_CHECK#1"') >= 0);
 
   // Bad requests and missing or wrong tokens: the kernel table stays as it was.
   const before = await table();
