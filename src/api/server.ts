@@ -3,6 +3,9 @@
 // open; every change needs the bearer token, and goes through the store so
 // that it is saved and reaches the kernel whole or not at all.
 import { timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { constants as zlibConstants, gzip } from 'node:zlib';
+import { Negotiator } from '@fastify/accept-negotiator';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -92,6 +95,11 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+/** Replies from this size on are gzipped for a client that takes it (Prometheus and browsers do). */
+const GZIP_FROM_CHARS = 64 * 1024;
+const ENCODINGS = new Negotiator({ supportedValues: ['gzip', 'identity'] });
+const gzipAsync = promisify(gzip);
+
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
@@ -127,6 +135,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a valid "Authorization: Bearer TOKEN" header is required to change anything' });
     }
     return undefined;
+  });
+
+  // A scrape or the status of 10,000 real servers is 5 to 14 MB of text. Gzipped at zlib's fastest
+  // level, in its worker threads, it is about a tenth: writing it out no longer costs more than making it.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (typeof payload !== 'string' || payload.length < GZIP_FROM_CHARS) return payload;
+    reply.header('vary', 'accept-encoding');
+    const accept = req.headers['accept-encoding'];
+    if (accept === undefined || ENCODINGS.negotiate(accept) !== 'gzip') return payload;
+    reply.header('content-encoding', 'gzip');
+    return await gzipAsync(payload, { level: zlibConstants.Z_BEST_SPEED });
   });
 
   const metrics = createMetrics({ kernel: deps.kernel, director: deps.director, vrrp: deps.vrrp });

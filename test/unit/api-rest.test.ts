@@ -3,6 +3,7 @@
 // state survives a restart; drains wait for connections; metrics and docs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DrainWatcher } from '../../src/api/drain';
@@ -295,6 +296,30 @@ test('a scrape fills and formats its large families on turns of the event loop o
     assert.match(m.body, /^lvsd_connections_total\{service="tcp:10\.0\.0\.1:80",server="192\.168\.1\.11:8080"\} \d+$/m);
     // 3 backend families, 10 per-server counter and rate families, up and check latency: 15 turns at least.
     assert.ok(turns >= 15, `the loop turned ${turns} times during the scrape`);
+  } finally {
+    await h.close();
+  }
+});
+
+test('large replies are gzipped for a client that takes it, the same text; small ones and other clients get it plain', async () => {
+  const servers = Array.from({ length: 200 }, (_, i) => `  real_server 192.168.${1 + (i >> 7)}.${(i & 127) + 1} 8080 {\n    weight 1\n  }\n`).join('');
+  const h = await harness({ config: `virtual_server 10.0.0.1 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n${servers}}\n` });
+  try {
+    const plain = await h.app.inject({ url: '/metrics' });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.ok(plain.body.length > 64 * 1024, `${plain.body.length} characters`);
+    const zipped = await h.app.inject({ url: '/metrics', headers: { 'accept-encoding': 'br, gzip;q=0.8' } });
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(zipped.headers.vary, 'accept-encoding');
+    assert.match(zipped.headers['content-type'] as string, /^text\/plain; version=0\.0\.4/);
+    assert.equal(gunzipSync(zipped.rawPayload).toString(), plain.body);
+    assert.ok(zipped.rawPayload.length < plain.body.length / 5, `${zipped.rawPayload.length} bytes gzipped`);
+    // The status of the same table, as JSON.
+    const status = await h.app.inject({ url: '/v1/services', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(status.headers['content-encoding'], 'gzip');
+    assert.equal((JSON.parse(gunzipSync(status.rawPayload).toString()) as { servers: unknown[] }[])[0]!.servers.length, 200);
+    assert.equal((await h.app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip;q=0, identity' } })).headers['content-encoding'], undefined);
+    assert.equal((await h.app.inject({ url: '/healthz', headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding'], undefined);
   } finally {
     await h.close();
   }
