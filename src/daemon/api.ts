@@ -72,7 +72,11 @@ export function apiComponent(ctx: DaemonContext): Component {
   };
 
   director.on('server', (t) => events.add('server', `${t.server} ${t.up ? 'up' : 'down'}${t.reason ? `: ${t.reason}` : ''}`, { server: t.server, up: t.up, at: t.at }));
-  director.on('quorum', (q) => events.add('quorum', `${q.virtualServer}: quorum ${q.up ? 'regained' : 'lost'}`));
+  // Quorum at start is the normal state, not news: a table of hundreds of virtual servers would fill the log with it.
+  director.on('quorum', (q) => {
+    if (q.first && q.up) return;
+    events.add('quorum', `${q.virtualServer}: ${q.first ? 'starting without quorum' : q.up ? 'quorum regained' : 'quorum lost'}`);
+  });
   // Every transition as it happens: a master-backup-master flap within a second is three events, not none.
   const followVrrp = (): void => {
     for (const c of ctx.components.filter(hasVrrpTransitions)) {

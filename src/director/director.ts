@@ -34,7 +34,8 @@ export interface ServerTransition {
 export interface DirectorEvents {
   reconciled: [ReconcileReport];
   server: [ServerTransition];
-  quorum: [{ virtualServer: string; up: boolean }];
+  /** `first`: the virtual server's first verdict since it was loaded. */
+  quorum: [{ virtualServer: string; up: boolean; first: boolean }];
 }
 
 /** A configuration the kernel refused: the table was put back as it was. */
@@ -349,20 +350,22 @@ export class Director extends EventEmitter<DirectorEvents> {
     for (const f of report.failed) this.opts.log.error({ op: f.op.op, err: f.error.message }, 'kernel refused a health change');
   }
 
-  /** Looks at the health of the given real servers of each virtual server, and reports what changed. */
   /** Records quorum that came or went, and says so (log, event, quorum_up / quorum_down); what is recorded already is not said again. */
   private announceQuorum(changes: DesiredTable['quorumChanges']): void {
     for (const q of changes) {
       if (this.quorum.get(q.name) === q.up) continue;
       this.quorum.set(q.name, q.up);
       const said = q.first ? (q.up ? 'quorum gained' : 'starting without quorum: the sorry server is in') : (q.up ? 'quorum regained' : 'quorum lost');
-      this.opts.log.warn({ virtualServer: q.name, up: q.up }, said);
-      this.emit('quorum', { virtualServer: q.name, up: q.up });
+      // Only a lost quorum is a warning: every virtual server gains it as it starts.
+      if (q.up) this.opts.log.info({ virtualServer: q.name, up: q.up }, said);
+      else this.opts.log.warn({ virtualServer: q.name, up: q.up }, said);
+      this.emit('quorum', { virtualServer: q.name, up: q.up, first: q.first });
       const script = q.up ? q.vs.quorumUp : q.vs.quorumDown;
       if (script) this.opts.runScript(script, `${q.up ? 'quorum_up' : 'quorum_down'} of ${q.name}`);
     }
   }
 
+  /** Looks at the health of the given real servers of each virtual server, and reports what changed. */
   private noteTransitions(servers: ReadonlyMap<VirtualServer, readonly ConfigRealServer[]>): void {
     for (const [vs, list] of servers) {
       for (const rs of list) {
