@@ -37,11 +37,12 @@ export interface ReconcilerEvents {
   error: [Error];
 }
 
+/** The kernel's table as it is configured (its traffic counters are not read: nothing here compares them). */
 export async function readKernelTable(table: Pick<IpvsTable, 'listServices' | 'listRealServers'>): Promise<TableEntry[]> {
-  const services = await table.listServices();
+  const services = await table.listServices({ counters: false });
   return await Promise.all(services.map(async ({ service }) => ({
     service,
-    realServers: (await table.listRealServers(service)).map((r) => r.server),
+    realServers: (await table.listRealServers(service, { counters: false })).map((r) => r.server),
   })));
 }
 

@@ -2,7 +2,7 @@
 // namespace, over a pipelined generic netlink socket.
 import { constants as osConstants } from 'node:os';
 import {
-  daemonRequest, daemonStopRequest, decodeDaemon, decodeInfo, decodeRealServer, decodeService, decodeTimeouts,
+  daemonRequest, daemonStopRequest, decodeDaemon, decodeInfo, decodeRealServerAt, decodeService, decodeServiceAt, decodeTimeouts,
   genlPayload, plainRequest, realServerKeyRequest, realServerRequest, serviceKeyRequest, serviceRequest,
   timeoutsRequest, type IpvsRequest,
 } from './codec';
@@ -10,7 +10,7 @@ import { IpvsError } from './errors';
 import { accessError, decodeFamilyId, familyError, familyRequest, single } from './family';
 import { Transport } from './transport';
 import type {
-  IpvsInfo, RealServer, RealServerKey, RealServerStatus, Service, ServiceKey, ServiceStatus, SyncDaemon,
+  IpvsInfo, ReadOptions, RealServer, RealServerKey, RealServerStatus, Service, ServiceKey, ServiceStatus, SyncDaemon,
   SyncDaemonState, Timeouts,
 } from './types';
 
@@ -118,8 +118,10 @@ export class IpvsClient {
     await this.send(timeoutsRequest(t));
   }
 
-  async listServices(): Promise<ServiceStatus[]> {
-    return (await this.send(plainRequest('GET_SERVICE', 'all services', true))).map(decodeService);
+  /** @param opts.counters false: leave the counters unread, for a reader that does not show them */
+  async listServices(opts: ReadOptions = {}): Promise<ServiceStatus[]> {
+    const counters = opts.counters !== false;
+    return (await this.send(plainRequest('GET_SERVICE', 'all services', true))).map((p) => decodeServiceAt(p, 0, p.length, counters));
   }
 
   async getService(key: ServiceKey): Promise<ServiceStatus> {
@@ -130,10 +132,14 @@ export class IpvsClient {
   async editService(s: Service): Promise<void> { await this.send(serviceRequest('SET_SERVICE', s)); }
   async deleteService(key: ServiceKey): Promise<void> { await this.send(serviceKeyRequest('DEL_SERVICE', key)); }
 
-  /** Real servers of a service; empty when the service does not exist (the kernel's dump says nothing more). */
-  async listRealServers(key: ServiceKey): Promise<RealServerStatus[]> {
+  /**
+   * Real servers of a service; empty when the service does not exist (the kernel's dump says nothing more).
+   * @param opts.counters as for listServices
+   */
+  async listRealServers(key: ServiceKey, opts: ReadOptions = {}): Promise<RealServerStatus[]> {
+    const counters = opts.counters !== false;
     const parts = await this.send(serviceKeyRequest('GET_DEST', key));
-    return parts.map((p) => decodeRealServer(p, key.family));
+    return parts.map((p) => decodeRealServerAt(p, 0, p.length, key.family, counters));
   }
 
   async addRealServer(key: ServiceKey, rs: RealServer): Promise<void> { await this.send(realServerRequest('NEW_DEST', key, rs)); }

@@ -8,12 +8,7 @@ import {
 } from './codec';
 import { IpvsError } from './errors';
 import { accessError, decodeFamilyId, familyError, familyRequest, single } from './family';
-import type { IpvsInfo, RealServerStatus, ServiceKey, ServiceStatus, SyncDaemon, Timeouts } from './types';
-
-export interface ReadOptions {
-  /** Whether to decode the traffic counters (stats, stats64); default true. */
-  counters?: boolean;
-}
+import type { IpvsInfo, ReadOptions, RealServerStatus, ServiceKey, ServiceStatus, SyncDaemon, Timeouts } from './types';
 
 export class IpvsReader {
   private constructor(private readonly transport: BlockingTransport, private readonly family: number) {}

@@ -130,3 +130,9 @@ export interface SyncDaemon {
   mcastPort?: number;
   mcastTtl?: number;
 }
+
+/** How a listing reads the table. */
+export interface ReadOptions {
+  /** Whether to decode the traffic counters (stats, stats64); default true. Without, they read COUNTERS_NOT_READ. */
+  counters?: boolean;
+}

@@ -2,7 +2,7 @@
 // arguments, same kernel requests, same listings, errors and exit statuses.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { ReadOptions } from '../../ipvs/reader';
+import type { ReadOptions } from '../../ipvs/types';
 import type { IpvsInfo, RealServer, RealServerKey, SyncDaemonState, RealServerStatus, Service, ServiceKey, ServiceStatus, SyncDaemon, Timeouts } from '../../ipvs/types';
 import {
   emptyFormat, parseCommandLine, tryHelpExit, FWD_MASQ, FWD_TUNNEL, IPPROTO_UDP, IPPROTO_SCTP, TUNNEL_NAMES,
