@@ -139,17 +139,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // A scrape or the status of 10,000 real servers is 5 to 14 MB of text: gzipped (zlib's fastest
-  // level, in its worker threads) it is about a tenth on the wire. Streamed replies (/metrics) are
-  // gzipped as they go.
+  // level, in its worker threads) it is about a tenth on the wire. A reply streamed as it is made
+  // (/metrics) is gzipped as it goes; a file of known length (the /docs pages) is left as it is.
   app.addHook('onSend', async (req, reply, payload) => {
-    const stream = payload instanceof Readable;
+    const stream = payload instanceof Readable && !reply.hasHeader('content-length');
     if (!stream && (typeof payload !== 'string' || payload.length < GZIP_FROM_CHARS)) return payload;
     reply.header('vary', 'accept-encoding');
     const accept = req.headers['accept-encoding'];
     if (accept === undefined || ENCODINGS.negotiate(accept) !== 'gzip') return payload;
-    reply.header('content-encoding', 'gzip');
+    reply.header('content-encoding', 'gzip').removeHeader('content-length');
     const level = { level: zlibConstants.Z_BEST_SPEED };
-    return stream ? payload.pipe(createGzip(level)) : await gzipAsync(payload as string, level);
+    return stream ? (payload as Readable).pipe(createGzip(level)) : await gzipAsync(payload as string, level);
   });
 
   const metrics = createMetrics({ kernel: deps.kernel, director: deps.director, vrrp: deps.vrrp });

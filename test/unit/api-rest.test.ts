@@ -320,6 +320,11 @@ test('large replies are gzipped for a client that takes it, the same text; small
     assert.equal((JSON.parse(gunzipSync(status.rawPayload).toString()) as { servers: unknown[] }[])[0]!.servers.length, 200);
     assert.equal((await h.app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip;q=0, identity' } })).headers['content-encoding'], undefined);
     assert.equal((await h.app.inject({ url: '/healthz', headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding'], undefined);
+    // A file of the /docs pages keeps its own length.
+    const file = await h.app.inject({ url: '/docs/static/swagger-ui.css', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(file.statusCode, 200);
+    assert.equal(Number(file.headers['content-length']), file.rawPayload.length);
+    assert.equal(file.headers['content-encoding'], undefined);
   } finally {
     await h.close();
   }
