@@ -19,6 +19,9 @@ function cannotListen(where: string, err: NodeJS.ErrnoException): Error {
   return new Error(`--api ${where}: ${why}`);
 }
 
+/** host:port as an operator writes it, IPv6 in brackets. */
+const listenText = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
 /** Every address a listen name stands for, as the system resolves it (getaddrinfo: /etc/hosts, then DNS). */
 export type ResolveAll = (host: string) => Promise<string[]>;
 
@@ -62,7 +65,7 @@ export class ApiListener {
    * naming the address when that cannot be; nothing stays bound then.
    */
   static async open(host: string, port: number, resolve: ResolveAll = resolveAll): Promise<ApiListener> {
-    const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const where = listenText(host, port);
     let addresses: string[];
     if (isIP(host)) {
       addresses = [host];
@@ -93,7 +96,7 @@ export class ApiListener {
           continue;
         }
         await new ApiListener(servers).close();
-        const at = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+        const at = listenText(address, port);
         throw cannotListen(at === where ? where : `${where} (${at})`, e);
       }
     }

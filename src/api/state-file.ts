@@ -126,7 +126,7 @@ function syncDir(dir: string): void {
 }
 
 /** The name a state file is written under before its rename: NAME.PID.tmp. */
-const temporaryName = (name: string, pid: number): string => `${name}.${pid}.tmp`;
+export const temporaryName = (name: string, pid: number): string => `${name}.${pid}.tmp`;
 /** Those of the snapshot and of the ownership record (owned-services.json), both written by writeWhole. */
 const TEMPORARY = /^(api-state|owned-services)\.json\.\d+\.tmp$/;
 

@@ -5,6 +5,7 @@
 // (temporary file, then rename), so a reader never sees half a dump.
 import { readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryName } from '../api/state-file';
 import type { CheckScheduler } from '../check/scheduler';
 import type { CheckStatus } from '../check/types';
 import type { KeepalivedConfig } from '../config/model';
@@ -115,7 +116,8 @@ export async function buildStateDump(src: DumpSources, now = new Date()): Promis
   };
 }
 
-const TEMP_NAME = /^lvsd\.json\.(\d+)\.tmp$/;
+/** temporaryName(DUMP_FILE, pid), the pid captured. */
+const TEMP_NAME = new RegExp(`^${DUMP_FILE.replace('.', '\\.')}\\.(\\d+)\\.tmp$`);
 
 /** Whether process `pid` exists (EPERM: it does, another user's). */
 function alive(pid: number): boolean {
@@ -150,7 +152,7 @@ function removeDeadWritersFiles(dir: string): void {
 export async function writeStateDump(src: DumpSources, dir = dumpDirectory()): Promise<string> {
   const dump = await buildStateDump(src);
   const file = join(dir, DUMP_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = join(dir, temporaryName(DUMP_FILE, process.pid));
   removeDeadWritersFiles(dir);
   const text = JSON.stringify(dump, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
   try {
