@@ -2,9 +2,9 @@
 // address that is taken, or not this host's, refuses the start while it has
 // changed nothing (found only at the first listen, the start had already
 // loaded the table). Until the API is ready, every request is answered 503.
-import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
+import { resolveListenName } from '../common/listen';
 
 function starting(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
@@ -22,10 +22,8 @@ function cannotListen(where: string, err: NodeJS.ErrnoException): Error {
 /** host:port as an operator writes it, IPv6 in brackets. */
 const listenText = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
-/** Every address a listen name stands for, as the system resolves it (getaddrinfo: /etc/hosts, then DNS). */
+/** Every address a listen name stands for (resolveListenName; tests give their own). */
 export type ResolveAll = (host: string) => Promise<string[]>;
-
-const resolveAll: ResolveAll = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
 
 /** Errors that mean this host has no such family or address: such an address of a name is skipped if another is bound. */
 const UNAVAILABLE = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
@@ -64,7 +62,7 @@ export class ApiListener {
    * host lacks is skipped when another is bound. Refused with a sentence
    * naming the address when that cannot be; nothing stays bound then.
    */
-  static async open(host: string, port: number, resolve: ResolveAll = resolveAll): Promise<ApiListener> {
+  static async open(host: string, port: number, resolve: ResolveAll = resolveListenName): Promise<ApiListener> {
     const where = listenText(host, port);
     let addresses: string[];
     if (isIP(host)) {

@@ -55,8 +55,8 @@ export interface HostFacts {
 }
 
 export interface DoctorOptions {
-  /** The REST API's listening address, when it should be free. */
-  api?: { address: string; port: number };
+  /** The REST API's listening addresses (those of `name`, when it was given as one), when they should be free. */
+  api?: { address: string; port: number; name?: string }[];
 }
 
 export const CAP_NET_ADMIN = 12;
@@ -350,10 +350,9 @@ function isLocal(facts: HostFacts, address: string): boolean {
 
 export function checkPorts(facts: HostFacts, config: KeepalivedConfig | undefined, opts: DoctorOptions): Finding[] {
   const out: Finding[] = [];
-  if (opts.api) {
-    const { address, port } = opts.api;
+  for (const { address, port, name } of opts.api ?? []) {
     const taken = listenerOn(facts, 'tcp', address, port);
-    const text = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+    const text = `${address.includes(':') ? `[${address}]` : address}:${port}${name !== undefined ? ` (${name})` : ''}`;
     out.push(taken
       ? { level: 'problem', check: 'api port', message: `${text} is taken: something listens on ${taken.address}:${taken.port}`, fix: 'stop that program (a running lvsd?) or give the API another port' }
       : { level: 'ok', check: 'api port', message: `${text} is free` });

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import { DEFAULT_CONFIG_FILE, formatDiagnostic, loadConfig, type KeepalivedConfig } from '../config';
-import { parseListen } from '../common/listen';
+import { parseListen, resolveListenName } from '../common/listen';
 import { netnsPath } from '../net/netns';
 import { diagnose, type DoctorOptions, type Finding, formatFinding } from './doctor-checks';
 import { gatherFacts } from './doctor-facts';
@@ -15,21 +15,34 @@ const USAGE = `usage: lvsd doctor [-f FILE] [-i ID] [--netns NAME] [--api ADDRES
   -f, --use-file FILE    configuration to check the host against (default ${DEFAULT_CONFIG_FILE})
   -i, --config-id ID     id matched by "@ID" lines
   --netns NAME           examine network namespace NAME instead of the current one
-  --api ADDRESS:PORT     also check that the REST API's address is free (as lvsd --api takes it; off: no check)
+  --api ADDRESS:PORT     also check that the REST API's address is free (as lvsd --api takes it, a name
+                         at each of its addresses; off: no check)
 Prints one line per check: ok, warning or problem, with what to change after "->".
 Exits 0 when there is no problem, 1 otherwise.
 `;
 
 /**
- * The REST API's address read as `lvsd --api` reads it ("127.0.0.1:8080" or
- * "[::1]:8080"; a bare port is refused there too). The doctor looks for
- * listeners on it, so a host name must be given as its address.
+ * The REST API's address read as `lvsd --api` reads it ("127.0.0.1:8080",
+ * "[::1]:8080" or "localhost:8080"; a bare port is refused there too). A name
+ * is looked up, as lvsd does, at every address it resolves to.
  */
-export function parseApiAddress(text: string): { address: string; port: number } | { error: string } {
+export function parseApiAddress(text: string): { address: string; port: number } | { name: string; port: number } | { error: string } {
   const listen = parseListen(text);
   if ('error' in listen) return { error: `--api: ${listen.error}, as lvsd --api takes it` };
-  if (!ipaddr.isValid(listen.host)) return { error: `--api: "${listen.host}" is not an IP address (give the address the API listens on)` };
+  if (!ipaddr.isValid(listen.host)) return { name: listen.host, port: listen.port };
   return { address: ipaddr.process(listen.host).toString(), port: listen.port };
+}
+
+/** The addresses the API would listen on; an error when a name does not resolve. */
+async function apiAddresses(text: string): Promise<NonNullable<DoctorOptions['api']> | { error: string }> {
+  const api = parseApiAddress(text);
+  if ('error' in api) return api;
+  if ('address' in api) return [api];
+  try {
+    return (await resolveListenName(api.name)).map((a) => ({ address: ipaddr.process(a).toString(), port: api.port, name: api.name }));
+  } catch (e) {
+    return { error: `--api: the name "${api.name}" does not resolve to an address (${(e as Error).message})` };
+  }
 }
 
 function netnsProblem(name: string): string | undefined {
@@ -67,7 +80,7 @@ export async function doctorMain(argv: string[]): Promise<number> {
   const { values } = parsed;
   const opts: DoctorOptions = {};
   if (values.api !== undefined && values.api !== 'off') {
-    const api = parseApiAddress(values.api);
+    const api = await apiAddresses(values.api);
     if ('error' in api) {
       process.stderr.write(`lvsd doctor: ${api.error}\n${USAGE}`);
       return 2;

@@ -86,7 +86,7 @@ function only(findings: Finding[], check: string): Finding {
 }
 
 test('a host with everything in place: every line is ok', () => {
-  const findings = diagnose(healthy(), NAT_DR, { api: { address: '127.0.0.1', port: 8080 } });
+  const findings = diagnose(healthy(), NAT_DR, { api: [{ address: '127.0.0.1', port: 8080 }] });
   assert.deepEqual(levels(findings), []);
   assert.deepEqual(findings.map((f) => f.check), [
     'privileges', 'ipvs', 'lvsd', 'scheduler wrr', 'scheduler sed', 'forwarding', 'conntrack', 'conntrack', 'rp_filter eth0',
@@ -228,14 +228,21 @@ test('interfaces: missing is a problem, down a problem, tracked and down a warni
 
 test('ports: a taken API port is a problem; a local listener on a VIP port warns unless a real server is local', () => {
   const facts = { ...healthy(), listeners: [{ protocol: 'tcp' as const, address: '0.0.0.0', port: 80 }, { protocol: 'tcp' as const, address: '127.0.0.1', port: 8080 }] };
-  const findings = diagnose(facts, NAT_DR, { api: { address: '127.0.0.1', port: 8080 } });
+  const findings = diagnose(facts, NAT_DR, { api: [{ address: '127.0.0.1', port: 8080 }] });
   assert.equal(only(findings, 'api port').level, 'problem');
   const vip = only(findings, 'virtual server TCP 10.0.0.100:80');
   assert.equal(vip.level, 'warning');
   assert.match(vip.message, /0\.0\.0\.0:80\/tcp/);
   const local = config('virtual_server 10.0.0.100 80 {\n protocol TCP\n lb_kind DR\n real_server 10.0.0.100 80 {\n }\n}\n');
   assert.deepEqual(diagnose(facts, local).filter((f) => f.check.startsWith('virtual server')), []);
-  assert.equal(only(diagnose(facts, NAT_DR, { api: { address: '127.0.0.1', port: 9000 } }), 'api port').level, 'ok');
+  assert.equal(only(diagnose(facts, NAT_DR, { api: [{ address: '127.0.0.1', port: 9000 }] }), 'api port').level, 'ok');
+  // A name given to --api: each of its addresses, named.
+  const named = diagnose(facts, NAT_DR, { api: [{ address: '127.0.0.1', port: 8080, name: 'localhost' }, { address: '::1', port: 8080, name: 'localhost' }] })
+    .filter((f) => f.check === 'api port');
+  assert.deepEqual(named.map((f) => [f.level, f.message]), [
+    ['problem', '127.0.0.1:8080 (localhost) is taken: something listens on 127.0.0.1:8080'],
+    ['ok', '[::1]:8080 (localhost) is free'],
+  ]);
 });
 
 test('an lvsd already running here is a warning: a second one would refuse to start', () => {
@@ -285,14 +292,14 @@ test('facts parsers: CapEff, module lists, /proc/net sockets', () => {
   assert.deepEqual(parseProcNetUnix(unix), ['@lvsd/director', '/run/systemd/notify']);
 });
 
-test('--api takes ADDRESS:PORT or [V6]:PORT as lvsd --api does, and says so of a bare port', () => {
+test('--api takes ADDRESS:PORT, [V6]:PORT or NAME:PORT as lvsd --api does, and says so of a bare port', () => {
   assert.deepEqual(parseApiAddress('127.0.0.1:9000'), { address: '127.0.0.1', port: 9000 });
   assert.deepEqual(parseApiAddress('[::1]:9000'), { address: '::1', port: 9000 });
   assert.deepEqual(parseApiAddress('[::ffff:127.0.0.1]:9000'), { address: '127.0.0.1', port: 9000 });
   assert.deepEqual(parseApiAddress('8080'), { error: '--api: "8080" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
   assert.deepEqual(parseApiAddress('127.0.0.1:70000'), { error: '--api: "127.0.0.1:70000" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
   assert.deepEqual(parseApiAddress('127.0.0.1:0'), { error: '--api: "127.0.0.1:0" is not ADDR:PORT (e.g. 127.0.0.1:7080 or [::1]:7080), as lvsd --api takes it' });
-  assert.deepEqual(parseApiAddress('host:80'), { error: '--api: "host" is not an IP address (give the address the API listens on)' });
+  assert.deepEqual(parseApiAddress('localhost:80'), { name: 'localhost', port: 80 });
   for (const text of ['8080', '127.0.0.1:9000', '[::1]:9000', '127.0.0.1:70000']) {
     assert.equal('error' in parseListen(text), 'error' in parseApiAddress(text), text);
   }
