@@ -7,7 +7,6 @@ import { DrainWatcher } from '../api/drain';
 import { EventLog } from '../api/events';
 import { ApiListener } from '../api/listener';
 import { ServiceMutations } from '../api/mutations';
-import { buildApi } from '../api/server';
 import { readStateFile } from '../api/state-file';
 import { ApiStore } from '../api/store';
 import { parseListen } from '../common/listen';
@@ -100,6 +99,9 @@ export function apiComponent(ctx: DaemonContext): Component {
       }
       if (token === undefined) log.warn({}, 'no --api-token-file: the REST API is read-only');
       if (director.apiStateRefused) events.add('api', `saved API objects not in effect: ${director.apiStateRefused}`);
+      // Required only now, once the table is in: fastify, TypeBox, swagger and prom-client are hundreds of
+      // modules (1.5 s of a start in the lab), which the kernel's real servers need not wait for.
+      const { buildApi } = require('../api/server') as typeof import('../api/server');
       app = await buildApi({ director, kernel: client, store, token, vrrp, events, reload: () => ctx.reload(), listener });
       await app.ready();
       listener.serve();
