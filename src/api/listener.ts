@@ -4,7 +4,7 @@
 // loaded the table). Until the API is ready, every request is answered 503.
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
-import { resolveListenName } from '../common/listen';
+import { listenText, resolveListenName } from '../common/listen';
 
 function starting(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
@@ -18,9 +18,6 @@ function cannotListen(where: string, err: NodeJS.ErrnoException): Error {
     : err.message;
   return new Error(`--api ${where}: ${why}`);
 }
-
-/** host:port as an operator writes it, IPv6 in brackets. */
-const listenText = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** Every address a listen name stands for (resolveListenName; tests give their own). */
 export type ResolveAll = (host: string) => Promise<string[]>;

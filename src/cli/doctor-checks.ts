@@ -1,6 +1,7 @@
 // lvsd doctor's checks: pure functions from what was gathered about the host
 // (HostFacts) and the configuration to findings, each saying what to change.
 // Nothing here touches the system, so every rule is unit tested with made-up facts.
+import { listenText } from '../common/listen';
 import type { SourceLocation } from '../config/diagnostics';
 import type { KeepalivedConfig, VirtualServer } from '../config/model';
 import { AF_INET, AF_INET6, type AddressFamily } from '../ipvs/types';
@@ -352,7 +353,7 @@ export function checkPorts(facts: HostFacts, config: KeepalivedConfig | undefine
   const out: Finding[] = [];
   for (const { address, port, name } of opts.api ?? []) {
     const taken = listenerOn(facts, 'tcp', address, port);
-    const text = `${address.includes(':') ? `[${address}]` : address}:${port}${name !== undefined ? ` (${name})` : ''}`;
+    const text = `${listenText(address, port)}${name !== undefined ? ` (${name})` : ''}`;
     out.push(taken
       ? { level: 'problem', check: 'api port', message: `${text} is taken: something listens on ${taken.address}:${taken.port}`, fix: 'stop that program (a running lvsd?) or give the API another port' }
       : { level: 'ok', check: 'api port', message: `${text} is free` });

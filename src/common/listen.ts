@@ -10,6 +10,11 @@ export function parseListen(text: string): { host: string; port: number } | { er
   return { host: m[1] ?? m[2]!, port };
 }
 
+/** host:port as an operator writes it, IPv6 in brackets. */
+export function listenText(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Every address a listen name stands for, as the system resolves it (getaddrinfo: /etc/hosts, then DNS), each once. */
 export async function resolveListenName(name: string): Promise<string[]> {
   return [...new Set((await lookup(name, { all: true })).map((a) => a.address))];
