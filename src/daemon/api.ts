@@ -90,6 +90,7 @@ export function apiComponent(ctx: DaemonContext): Component {
     name: 'api',
     precheck,
     async apply(_config, cause): Promise<void> {
+      if (director.apiStateRefused) events.add('api', `saved API objects not in effect: ${director.apiStateRefused}`);
       if (cause === 'reload') return;
       // On start every component exists; the VRRP one starts after this one.
       followVrrp();
@@ -98,7 +99,6 @@ export function apiComponent(ctx: DaemonContext): Component {
         return;
       }
       if (token === undefined) log.warn({}, 'no --api-token-file: the REST API is read-only');
-      if (director.apiStateRefused) events.add('api', `saved API objects not in effect: ${director.apiStateRefused}`);
       // Required only now, once the table is in: fastify, TypeBox, swagger and prom-client are hundreds of
       // modules (1.5 s of a start in the lab), which the kernel's real servers need not wait for.
       const { buildApi } = require('../api/server') as typeof import('../api/server');

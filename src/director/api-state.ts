@@ -321,6 +321,17 @@ export function touchedBy(edits: readonly ApiEdit[]): TouchedServices {
   return out;
 }
 
+/** The ids of the services `state` holds anything for (a service, real servers, or weight overrides), sorted. */
+export function apiServiceIds(state: ApiState): string[] {
+  return [...new Set([...Object.keys(state.services), ...Object.keys(state.servers), ...Object.keys(state.overrides)])].sort();
+}
+
+/** `state` without what it holds for the services `ids` (shares the rest). */
+export function withoutServices(state: ApiState, ids: ReadonlySet<string>): ApiState {
+  const keep = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).filter(([id]) => !ids.has(id)));
+  return ids.size === 0 ? state : { version: 1, services: keep(state.services), servers: keep(state.servers), overrides: keep(state.overrides) };
+}
+
 /**
  * The configuration lvsd runs: the file's, with the API's objects laid over
  * it. Blocks the API touches are copies; `config` itself is never changed.

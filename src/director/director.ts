@@ -7,9 +7,9 @@ import type { CheckEvent, CheckStatus } from '../check/types';
 import type { KeepalivedConfig, RealServer as ConfigRealServer, Script, VirtualServer } from '../config/model';
 import type { IpvsClient, IpvsOp } from '../ipvs/client';
 import type { RealServer } from '../ipvs/types';
-import { applyApiState, emptyApiState, patchApiState, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
+import { apiServiceIds, applyApiState, emptyApiState, patchApiState, withoutServices, type ApiState, type EffectiveConfig, type TouchedServices } from './api-state';
 import { buildDesiredTable, quorumState, serverEntry, virtualServerName, type DesiredTable, type HealthLookup, type QuorumMemory } from './desired';
-import { changeRow, planChanges, type TableEntry } from './diff';
+import { changeRow, type TableEntry } from './diff';
 import { configuredChecks, HealthBook, serverName, type ConfiguredCheck } from './health';
 import { serviceId } from './ids';
 import { Reconciler, type OwnershipRecord, type ReconcileReport } from './reconciler';
@@ -63,8 +63,8 @@ export class Director extends EventEmitter<DirectorEvents> {
   private config: KeepalivedConfig | undefined;
   private apiState: ApiState = emptyApiState();
   private effective: EffectiveConfig | undefined;
-  /** Why the API state is not in effect (the kernel refused it with the file's configuration). */
-  private apiRefusal: string | undefined;
+  /** Services whose API objects are not in effect, with the kernel's reason: refused at start or reload. */
+  private apiOut = new Map<string, string>();
   private readonly lastChange = new Map<string, ServerChange>();
   /** load() and setApiState() run one at a time: each builds on what the other left. */
   private changes: Promise<unknown> = Promise.resolve();
@@ -102,21 +102,25 @@ export class Director extends EventEmitter<DirectorEvents> {
   }
 
   private async loadNow(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<ReconcileReport> {
-    let effective = applyApiState(config, this.apiState);
+    const state = this.apiState;
+    let effective = applyApiState(config, state);
     let checks = this.checksOf(config, effective);
     let report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
-    let apiRefusal: string | undefined;
-    // At start (or while they are all out already), the file is the authority: run it alone rather than not at
-    // all. A reload is refused instead: it must not take out the operator's objects that are in effect.
-    if (report.failed.length > 0 && !isEmpty(this.apiState) && (cause === 'start' || (this.apiRefusal !== undefined && !this.apiObjectsIn()))) {
-      apiRefusal = refusal(report);
-      effective = applyApiState(config, emptyApiState());
+    // Services of the API to put in one at a time once the rest is in: at start none is in yet, and the file is
+    // the authority, so it runs rather than not at all. On reload the API's objects in effect must stay in (the
+    // reload is refused instead); only those already out are left to their own turns.
+    let alone: string[] = [];
+    let refused: string | undefined;
+    const out = cause === 'start' ? apiServiceIds(state) : apiServiceIds(state).filter((id) => this.apiOut.has(id));
+    if (report.failed.length > 0 && out.length > 0) {
+      refused = refusal(report);
+      alone = out;
+      effective = applyApiState(config, withoutServices(state, new Set(alone)));
       checks = this.checksOf(config, effective);
       report = await this.reconciler.setDesired(this.desiredFor(effective, checks), cause, { atomic: true });
-      if (report.failed.length === 0) this.opts.log.error({ cause, err: apiRefusal }, 'the objects of the REST API were refused with this configuration; running without them');
     }
     if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
-    this.apiRefusal = apiRefusal;
+    this.apiOut.clear();
     this.config = config;
     this.effective = effective;
     const t = config.global.lvsTimeouts;
@@ -125,9 +129,40 @@ export class Director extends EventEmitter<DirectorEvents> {
     const counts = this.health.apply(checks);
     // Each server's state as its checks start: what they find next is a change to tell.
     this.noteTransitions(new Map(effective.config.virtualServers.map((vs) => [vs, vs.realServers])));
+    if (alone.length > 0) await this.putEachAlone(config, state, alone, cause, refused);
     this.opts.log.info({ cause, changes: report.applied.length, checks: counts }, 'configuration loaded');
     this.scheduleRebuild();
     return report;
+  }
+
+  /**
+   * Puts the API's objects of each service of `ids` in over the running
+   * table, one service at a time: each the kernel refuses stays out, with its
+   * reason, and the others go in. `state` is the running API state after.
+   */
+  private async putEachAlone(config: KeepalivedConfig, state: ApiState, ids: readonly string[], cause: 'start' | 'reload', refused: string | undefined): Promise<void> {
+    const excluded = new Set(ids);
+    const reasons = new Map<string, string>();
+    for (const id of ids) {
+      excluded.delete(id);
+      const trial = withoutServices(state, excluded);
+      const touched: TouchedServices = new Map([[id, undefined]]);
+      const patched = patchApiState(this.effective!, config, trial, touched);
+      try {
+        await this.putApiState(config, trial, patched.effective, touched);
+      } catch (err) {
+        patched.revert();
+        excluded.add(id);
+        // The kernel's own words for the service; the whole message says the table was put back, which goes without saying here.
+        reasons.set(id, err instanceof ConfigRefusedError && err.report?.failed[0] ? err.report.failed[0].error.message : (err as Error).message);
+      }
+    }
+    this.apiState = state;
+    this.apiOut = reasons;
+    if (reasons.size > 0) {
+      this.opts.log.error({ cause, err: refused, out: Object.fromEntries(reasons), in: ids.length - reasons.size },
+        'services of the REST API refused by the kernel with this configuration; running without their API objects');
+    }
   }
 
   /**
@@ -145,9 +180,11 @@ export class Director extends EventEmitter<DirectorEvents> {
         return undefined;
       }
       const previous = this.effective;
-      const patched = touched && previous ? patchApiState(previous, config, state, touched) : undefined;
+      // A service whose API objects are out goes in whole with a write that touches it, not just what it changed.
+      const widened = touched && this.apiOut.size > 0 ? new Map([...touched].map(([id, rids]) => [id, this.apiOut.has(id) ? undefined : rids])) : touched;
+      const patched = widened && previous ? patchApiState(previous, config, state, widened) : undefined;
       try {
-        return await this.putApiState(config, state, patched?.effective ?? applyApiState(config, state), patched ? touched : undefined);
+        return await this.putApiState(config, state, patched?.effective ?? applyApiState(config, state), patched ? widened : undefined);
       } catch (err) {
         patched?.revert();
         throw err;
@@ -189,9 +226,10 @@ export class Director extends EventEmitter<DirectorEvents> {
     }
     if (report.failed.length > 0) throw new ConfigRefusedError(refusal(report), report);
     this.apiState = state;
-    // A write lays over only what it touched: objects refused at start stay out, and their refusal stays
-    // reported, until they are in (a reload took them) or gone from the state (deleted through the API).
-    if (this.apiRefusal !== undefined && sameTable(applyApiState(config, state).config, effective.config)) this.apiRefusal = undefined;
+    // The services it touched are in whole now (setApiState widened the write to those that were out); the
+    // others that were out stay out until a write or a reload takes them.
+    if (touched) for (const id of touched.keys()) this.apiOut.delete(id);
+    else this.apiOut.clear();
     this.effective = effective;
     this.health.apply(checks);
     this.noteTransitions(changed);
@@ -234,19 +272,20 @@ export class Director extends EventEmitter<DirectorEvents> {
     return { rows, ops, quorumChanges };
   }
 
-  /** Whether any REST API object is in the running table (some may be, written after the others were refused). */
-  private apiObjectsIn(): boolean {
-    return this.config !== undefined && this.effective !== undefined && !sameTable(this.config, this.effective.config);
-  }
-
   /** The running configuration with the REST API's objects laid over it. */
   get effectiveConfig(): EffectiveConfig | undefined {
     return this.effective;
   }
 
-  /** Set when the REST API's objects are not in effect, with the kernel's reason. */
+  /** Set when some of the REST API's objects are not in effect: which services, and the kernel's reason. */
   get apiStateRefused(): string | undefined {
-    return this.apiRefusal;
+    if (this.apiOut.size === 0) return undefined;
+    return [...this.apiOut].map(([id, why]) => `${id} (${why})`).join('; ');
+  }
+
+  /** The services whose REST API objects are not in effect, with the kernel's reason for each. */
+  get apiServicesOut(): ReadonlyMap<string, string> {
+    return this.apiOut;
   }
 
   /** The table the director keeps in the kernel now. */
@@ -409,17 +448,6 @@ function weightOf(row: TableEntry): number {
 
 // A loaded configuration is never changed: its checks are listed once.
 const fileChecksOf = new WeakMap<KeepalivedConfig, ConfiguredCheck[]>();
-
-function isEmpty(state: ApiState): boolean {
-  return Object.keys(state.services).length === 0 && Object.keys(state.servers).length === 0 && Object.keys(state.overrides).length === 0;
-}
-
-/** Whether two configurations put the same table in the kernel, whatever the health of real servers. */
-function sameTable(a: KeepalivedConfig, b: KeepalivedConfig): boolean {
-  const table = (c: KeepalivedConfig): TableEntry[] => buildDesiredTable(c, () => ({ up: true }), new Map()).table;
-  const running = table(b);
-  return planChanges(table(a), running, new Set(running.map((e) => serviceId(e.service)))).length === 0;
-}
 
 function refusal(report: ReconcileReport): string {
   const first = report.failed[0]!;

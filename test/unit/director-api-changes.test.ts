@@ -120,7 +120,7 @@ test('a reload the kernel refuses because of the API\'s objects is refused: they
   }
 });
 
-test('saved API objects the kernel refused at start stay reported as out after other API writes, until a reload takes them or the API deletes them', async () => {
+test('saved API objects the kernel refuses at start stay out alone, the others go in; they stay reported as out after other API writes, until a reload takes them or the API deletes them', async () => {
   const first = await harness();
   const stateDir = first.stateDir;
   try {
@@ -142,13 +142,14 @@ test('saved API objects the kernel refused at start stay reported as out after o
   const h = await harness({ kernel, stateDir });
   try {
     const refused = h.director.apiStateRefused;
-    assert.match(refused ?? '', /ENOMEM|Cannot allocate memory|errno 12/i);
-    assert.equal(kernelRows(h), 'tcp:10.0.0.1:80 [192.168.1.11:8080/3]', 'the file alone runs');
+    assert.match(refused ?? '', /^tcp:10\.0\.0\.2:80 \(.*(ENOMEM|Cannot allocate memory|errno 12)/i);
+    assert.deepEqual([...h.director.apiServicesOut.keys()], ['tcp:10.0.0.2:80']);
+    assert.equal(kernelRows(h), 'tcp:10.0.0.1:80 [192.168.1.11:8080/3]\ntcp:10.0.0.4:80 []', 'the file runs, with the saved service the kernel takes');
     const add = await h.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.3', port: 80, scheduler: 'rr' } });
     assert.equal(add.statusCode, 201, add.body);
     assert.ok(h.kernel.table.has('tcp:10.0.0.3:80'));
-    assert.equal(h.director.apiStateRefused, refused, 'tcp:10.0.0.2:80 and tcp:10.0.0.4:80 are still out');
-    // Deleting one of the refused objects leaves the other out.
+    assert.equal(h.director.apiStateRefused, refused, 'tcp:10.0.0.2:80 is still out');
+    // Deleting another service leaves it out.
     const del = await h.app.inject({ method: 'DELETE', url: `/v1/services/${enc('tcp:10.0.0.4:80')}`, headers: auth });
     assert.equal(del.statusCode, 204, del.body);
     assert.equal(h.director.apiStateRefused, refused);
@@ -167,7 +168,8 @@ test('saved API objects the kernel refused at start stay reported as out after o
     : refusing(ops));
   const k = await harness({ kernel: again, stateDir });
   try {
-    assert.notEqual(k.director.apiStateRefused, undefined, 'tcp:10.0.0.2:80 and tcp:10.0.0.3:80 are out');
+    assert.deepEqual([...k.director.apiServicesOut.keys()], ['tcp:10.0.0.2:80'], 'tcp:10.0.0.3:80 went in on its own');
+    assert.ok(again.table.has('tcp:10.0.0.3:80'));
     for (const [id, out] of [['tcp:10.0.0.3:80', true], ['tcp:10.0.0.2:80', false]] as const) {
       const del = await k.app.inject({ method: 'DELETE', url: `/v1/services/${enc(id)}`, headers: auth });
       assert.equal(del.statusCode, 204, del.body);
@@ -178,7 +180,7 @@ test('saved API objects the kernel refused at start stay reported as out after o
   }
 });
 
-test('while saved API objects refused at start are out, a reload they make the kernel refuse does not take out API objects written since', async () => {
+test('while saved API objects refused at start are out, a reload puts the file in with the API objects in effect, and tries the others again on their own', async () => {
   const first = await harness();
   const stateDir = first.stateDir;
   try {
@@ -189,20 +191,65 @@ test('while saved API objects refused at start are out, a reload they make the k
   }
   const kernel = new FakeKernel();
   const apply = kernel.apply.bind(kernel);
-  kernel.apply = async (ops) => (ops.some((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80')
+  const refuse = new Set(['tcp:10.0.0.2:80']);
+  kernel.apply = async (ops) => (ops.some((op) => op.op === 'addService' && refuse.has(serviceId(op.service)))
     ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
     : apply(ops));
   const h = await harness({ kernel, stateDir });
   try {
-    // Out from the start, nothing else of the API in: a reload runs the file alone again.
     await h.director.load(loadConfigText(BASE_CONFIG).config, 'reload');
-    assert.notEqual(h.director.apiStateRefused, undefined);
+    assert.deepEqual([...h.director.apiServicesOut.keys()], ['tcp:10.0.0.2:80']);
     const add = await h.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.3', port: 80, scheduler: 'rr' } });
     assert.equal(add.statusCode, 201, add.body);
-    await assert.rejects(h.director.load(loadConfigText(BASE_CONFIG).config, 'reload'), { name: 'ConfigRefusedError' });
+    // A new file service: the reload goes in with the API service written since, the refused one stays out.
+    const grown = `${BASE_CONFIG}virtual_server 10.0.0.5 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n}\n`;
+    await h.director.load(loadConfigText(grown).config, 'reload');
+    assert.ok(kernel.table.has('tcp:10.0.0.5:80'));
     assert.ok(kernel.table.has('tcp:10.0.0.3:80'), 'the service written since stays in');
+    assert.deepEqual([...h.director.apiServicesOut.keys()], ['tcp:10.0.0.2:80']);
+    // A reload the kernel refuses for the file's own sake is refused whole: nothing of the API in effect goes out.
+    refuse.add('tcp:10.0.0.6:80');
+    const refused = `${grown}virtual_server 10.0.0.6 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n}\n`;
+    await assert.rejects(h.director.load(loadConfigText(refused).config, 'reload'), { name: 'ConfigRefusedError' });
+    assert.ok(kernel.table.has('tcp:10.0.0.3:80') && kernel.table.has('tcp:10.0.0.5:80') && !kernel.table.has('tcp:10.0.0.6:80'));
     assert.ok(h.director.effectiveConfig?.overlays.has('tcp:10.0.0.3:80'));
-    assert.notEqual(h.director.apiStateRefused, undefined);
+    assert.deepEqual([...h.director.apiServicesOut.keys()], ['tcp:10.0.0.2:80']);
+    // Once the kernel takes it, the next reload puts it in.
+    refuse.clear();
+    await h.director.load(loadConfigText(grown).config, 'reload');
+    assert.ok(kernel.table.has('tcp:10.0.0.2:80'));
+    assert.equal(h.director.apiStateRefused, undefined);
+  } finally {
+    await h.close();
+  }
+});
+
+test('an API write to a service whose saved real servers were refused at start puts them all in with it', async () => {
+  const first = await harness();
+  const stateDir = first.stateDir;
+  try {
+    for (const address of ['192.168.1.50', '192.168.1.51']) {
+      const r = await first.app.inject({ method: 'POST', url: `/v1/services/${enc('tcp:10.0.0.1:80')}/servers`, headers: auth, payload: { address, port: 8080, weight: 1, forward: 'nat' } });
+      assert.equal(r.statusCode, 201, r.body);
+    }
+  } finally {
+    await first.close();
+  }
+  const kernel = new FakeKernel();
+  const apply = kernel.apply.bind(kernel);
+  let refuse = true;
+  kernel.apply = async (ops) => (refuse && ops.some((op) => op.op === 'addRealServer' && op.server.address === '192.168.1.50')
+    ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
+    : apply(ops));
+  const h = await harness({ kernel, stateDir });
+  try {
+    assert.deepEqual([...h.director.apiServicesOut.keys()], ['tcp:10.0.0.1:80']);
+    assert.equal(kernelRows(h), 'tcp:10.0.0.1:80 [192.168.1.11:8080/3]', 'the file\'s own real server is in, the API\'s two are out');
+    refuse = false;
+    const r = await h.app.inject({ method: 'POST', url: `/v1/services/${enc('tcp:10.0.0.1:80')}/servers`, headers: auth, payload: { address: '192.168.1.52', port: 8080, weight: 1, forward: 'nat' } });
+    assert.equal(r.statusCode, 201, r.body);
+    assert.equal(kernelRows(h), 'tcp:10.0.0.1:80 [192.168.1.11:8080/3 192.168.1.50:8080/1 192.168.1.51:8080/1 192.168.1.52:8080/1]');
+    assert.equal(h.director.apiStateRefused, undefined);
   } finally {
     await h.close();
   }
