@@ -6,9 +6,16 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <cstdint>
 #include <sched.h>
 #include <string>
+#include <sys/socket.h>
 #include <unistd.h>
+
+// Linux 5.14; older C libraries do not define it.
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 namespace lvsd {
 namespace {
@@ -64,11 +71,32 @@ Napi::Value LeaveNetns(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// netnsCookie(): the cookie of this thread's network namespace, as a
+// decimal string; undefined on a kernel older than 5.14. Unlike the
+// namespace's inode number, which a namespace created later may take again,
+// a cookie is never given twice in one boot.
+Napi::Value NetnsCookie(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ThrowErrno(env, "socket", "AF_UNIX", errno);
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  int rc = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
+  int err = errno;
+  close(fd);
+  if (rc != 0) {
+    if (err == ENOPROTOOPT) return env.Undefined();
+    return ThrowErrno(env, "getsockopt", "SO_NETNS_COOKIE", err);
+  }
+  return Napi::String::New(env, std::to_string(cookie));
+}
+
 }  // namespace
 
 void InitNetns(Napi::Env env, Napi::Object exports) {
   exports.Set("enterNetns", Napi::Function::New(env, EnterNetns, "enterNetns"));
   exports.Set("leaveNetns", Napi::Function::New(env, LeaveNetns, "leaveNetns"));
+  exports.Set("netnsCookie", Napi::Function::New(env, NetnsCookie, "netnsCookie"));
 }
 
 }  // namespace lvsd

@@ -3,14 +3,19 @@
 // more (a kill -9 during an API deletion, a restart on a file with fewer
 // services), and never one it did not own (added by hand with ipvsadm). The
 // record names the boot and the network namespace of its table: a reboot
-// empties IPVS, and another namespace's table holds nothing of this run's.
+// empties IPVS, and another namespace's table holds nothing of this run's. A
+// namespace is named by its cookie, which no other namespace of the boot
+// gets; its inode number, which a namespace made after it was deleted can
+// take again, only on kernels without cookies (before 5.14) and in records
+// written before cookies were kept.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readText, StateFileError, writeWhole } from '../api/state-file';
 import type { Log } from '../director/director';
 import { parseServiceId } from '../director/ids';
 import type { OwnershipRecord } from '../director/reconciler';
-import { netnsPath } from '../net/netns';
+import { native } from '../native';
+import { inNetns, netnsPath } from '../net/netns';
 
 export const OWNED_FILE = 'owned-services.json';
 
@@ -20,6 +25,8 @@ export interface TableIdentity {
   boot: string;
   /** The inode of the network namespace. */
   netns: number;
+  /** The network namespace's cookie (SO_NETNS_COOKIE, decimal), when the kernel has them. */
+  netnsCookie?: string;
 }
 
 interface OwnedFile extends TableIdentity {
@@ -29,9 +36,11 @@ interface OwnedFile extends TableIdentity {
 
 /** The identity of the table of the current network namespace, or of /run/netns/NETNS. */
 export function tableIdentity(netns?: string): TableIdentity {
+  const cookie = inNetns(netns, () => native().netnsCookie());
   return {
     boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
     netns: statSync(netns === undefined ? '/proc/self/ns/net' : netnsPath(netns)).ino,
+    ...(cookie !== undefined ? { netnsCookie: cookie } : {}),
   };
 }
 
@@ -50,7 +59,8 @@ export function readOwnedServices(dir: string, table: TableIdentity): { services
   } catch (err) {
     throw new StateFileError(`${file}: not JSON: ${(err as Error).message}`);
   }
-  if (typeof data !== 'object' || data === null || data.version !== 1 || typeof data.boot !== 'string' || typeof data.netns !== 'number' || !Array.isArray(data.services)) {
+  if (typeof data !== 'object' || data === null || data.version !== 1 || typeof data.boot !== 'string' || typeof data.netns !== 'number'
+    || (data.netnsCookie !== undefined && (typeof data.netnsCookie !== 'string' || !/^[0-9]+$/.test(data.netnsCookie))) || !Array.isArray(data.services)) {
     throw new StateFileError(`${file}: not an lvsd record of owned services of version 1`);
   }
   for (const id of data.services) {
@@ -58,7 +68,11 @@ export function readOwnedServices(dir: string, table: TableIdentity): { services
     if ('error' in key) throw new StateFileError(`${file}: service ${JSON.stringify(id)}: ${key.error}`);
   }
   if (data.boot !== table.boot) return { services: new Set(), stale: 'an earlier boot' };
-  if (data.netns !== table.netns) return { services: new Set(), stale: `another network namespace (inode ${data.netns})` };
+  if (data.netnsCookie !== undefined && table.netnsCookie !== undefined) {
+    if (data.netnsCookie !== table.netnsCookie) return { services: new Set(), stale: `another network namespace (cookie ${data.netnsCookie})` };
+  } else if (data.netns !== table.netns) {
+    return { services: new Set(), stale: `another network namespace (inode ${data.netns})` };
+  }
   return { services: new Set(data.services) };
 }
 

@@ -58,6 +58,8 @@ export interface NativeSystemError extends Error {
 export interface NativeAddon {
   enterNetns(path: string): number;
   leaveNetns(fd: number): void;
+  /** The cookie of this thread's network namespace (decimal), undefined before Linux 5.14. */
+  netnsCookie(): string | undefined;
   interfaceInfo(ifname: string): NativeInterfaceInfo;
   /** Sends a complete Ethernet frame, header included, without blocking. */
   sendFrame(ifname: string, frame: Buffer): void;

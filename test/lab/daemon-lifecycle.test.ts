@@ -336,3 +336,40 @@ test('after a kill -9, a restart on a file with fewer services removes those lvs
   await second.stop('SIGTERM');
   assert.equal(second.exited, 0, second.tail());
 });
+
+test('a namespace made after another was deleted, with its inode number, owns nothing of the record left there', async () => {
+  requireLab();
+  const dir = mkdtempSync(join(ROOT, '.lab', 'reused-'));
+  const stateDir = join(dir, 'state');
+  const file = join(dir, 'keepalived.conf');
+  writeFileSync(file, config(''));
+  const run = (ns: Netns): LineProcess => {
+    const p = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--state-dir', stateDir], { LVSD_LOG_LEVEL: 'info' });
+    cleanups.push(() => p.stop('SIGKILL'));
+    return p;
+  };
+  const first = await director('daemon-reused');
+  const a = run(first);
+  await a.waitFor(/lvsd running/, LVSD_START_MS);
+  await a.stop('SIGTERM');
+  const recordFile = join(stateDir, 'owned-services.json');
+  const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { netns: number; netnsCookie?: string; services: string[] };
+  assert.deepEqual(record.services, ['tcp:10.40.0.100:80', 'udp:10.40.0.100:53']);
+  assert.match(record.netnsCookie ?? '', /^[0-9]+$/, 'the record names the namespace by its cookie');
+  await first.destroy();
+
+  // The kernel hands the freed inode number to the next namespace made; another test making one meanwhile
+  // could take it first, so the record is given the new namespace's number as that reuse would.
+  const second = await director('daemon-reused');
+  const inode = Number(execFileSync('stat', ['-L', '-c', '%i', `/run/netns/${second.name}`], { encoding: 'utf8' }).trim());
+  writeFileSync(recordFile, JSON.stringify({ ...record, netns: inode }));
+  // Added by hand in the new namespace: the record's UDP service by id, but not lvsd's.
+  await second.sh('/usr/sbin/ipvsadm -A -u 10.40.0.100:53 -s rr');
+  writeFileSync(file, config('').replace(/virtual_server 10\.40\.0\.100 53 \{[\s\S]*$/, ''));
+  const b = run(second);
+  await b.waitFor(/lvsd running/, LVSD_START_MS);
+  assert.ok(b.lines.some((l) => l.includes(`another network namespace (cookie ${record.netnsCookie})`)), b.tail());
+  assert.deepEqual(await services(second), ['-t 10.40.0.100:80', '-t 10.40.0.200:25', '-u 10.40.0.100:53'], 'the service added by hand stays');
+  await b.stop('SIGTERM');
+  assert.equal(b.exited, 0, b.tail());
+});

@@ -28,13 +28,31 @@ test('the services recorded are read back by the next run on the same table', ()
 test('a record of another boot or network namespace owns nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'owned-'));
   const here = tableIdentity();
-  const write = (boot: string, netns: number) => writeFileSync(join(dir, OWNED_FILE), JSON.stringify({ version: 1, boot, netns, services: ['tcp:10.0.0.1:80'] }));
-  write(here.boot, here.netns);
+  const write = (boot: string, netns: number, netnsCookie?: string) =>
+    writeFileSync(join(dir, OWNED_FILE), JSON.stringify({ version: 1, boot, netns, ...(netnsCookie !== undefined ? { netnsCookie } : {}), services: ['tcp:10.0.0.1:80'] }));
+  write(here.boot, here.netns, here.netnsCookie);
   assert.deepEqual([...readOwnedServices(dir, here).services], ['tcp:10.0.0.1:80']);
-  write('00000000-0000-0000-0000-000000000000', here.netns);
+  write('00000000-0000-0000-0000-000000000000', here.netns, here.netnsCookie);
   assert.deepEqual(readOwnedServices(dir, here), { services: new Set(), stale: 'an earlier boot' });
   write(here.boot, here.netns + 1);
   assert.deepEqual(readOwnedServices(dir, here), { services: new Set(), stale: `another network namespace (inode ${here.netns + 1})` });
+});
+
+test('a namespace is told by its cookie: one made after another was deleted, with the same inode number, owns nothing of its record', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'owned-'));
+  const here = tableIdentity();
+  assert.match(here.netnsCookie ?? '', /^[0-9]+$/, 'this kernel (5.14 or later) gives namespace cookies');
+  const write = (netnsCookie?: string) =>
+    writeFileSync(join(dir, OWNED_FILE), JSON.stringify({ version: 1, boot: here.boot, netns: here.netns, ...(netnsCookie !== undefined ? { netnsCookie } : {}), services: ['tcp:10.0.0.1:80'] }));
+  const other = (BigInt(here.netnsCookie!) + 1n).toString();
+  write(other);
+  assert.deepEqual(readOwnedServices(dir, here), { services: new Set(), stale: `another network namespace (cookie ${other})` });
+  // A record written before cookies were kept is told by the inode alone.
+  write();
+  assert.deepEqual([...readOwnedServices(dir, here).services], ['tcp:10.0.0.1:80']);
+  // A record is written with the cookie.
+  ownershipRecord(dir, undefined, logger())!.record(new Set(['tcp:10.0.0.1:80']));
+  assert.equal(JSON.parse(readFileSync(join(dir, OWNED_FILE), 'utf8')).netnsCookie, here.netnsCookie);
 });
 
 test('a damaged record is an error naming the file and what is wrong; lvsd then owns nothing and replaces it', () => {
@@ -46,6 +64,7 @@ test('a damaged record is an error naming the file and what is wrong; lvsd then 
     ['{"version":2}', /not an lvsd record of owned services of version 1/],
     [JSON.stringify({ version: 1, ...here, services: ['tcp:10.0.0.1'] }), /service "tcp:10\.0\.0\.1": "tcp:10\.0\.0\.1" is not a service id/],
     [JSON.stringify({ version: 1, ...here, services: [7] }), /service 7: not a string/],
+    [JSON.stringify({ version: 1, ...here, netnsCookie: 12, services: [] }), /not an lvsd record of owned services of version 1/],
   ] as const) {
     writeFileSync(file, text);
     assert.throws(() => readOwnedServices(dir, here), (err: Error) => err.message.startsWith(`${file}: `) && why.test(err.message));
