@@ -168,7 +168,10 @@ export class VrrpRuntime {
     const channel = this.channels.open({
       family: p.family, interface: p.config.interface, source, multicast,
     }, p.config.vrid, multicast ? p.vmac : undefined);
-    const addresses = new VirtualAddresses(nl, p.addresses, p.routes);
+    const vmac = p.vmac;
+    const links = this.vmacs;
+    const addresses = vmac && links ? new VirtualAddresses(nl, p.addresses, p.routes, (work) => links.quietly(vmac, work))
+      : new VirtualAddresses(nl, p.addresses, p.routes);
     let r: Running | undefined;
     try {
       const instance = new VrrpInstance(config, {

@@ -12,10 +12,12 @@ import type { VipManager } from './instance';
 export class VirtualAddresses implements VipManager {
   private queue: Promise<void> = Promise.resolve();
 
+  /** `quietly` wraps the removals (an IPv6 VMAC's: no listener report from the VRRP MAC). */
   constructor(
     private readonly nl: Rtnl,
     readonly addresses: readonly AddressSpec[],
     readonly routes: readonly RouteSpec[],
+    private readonly quietly: (work: () => Promise<void>) => Promise<void> = (work) => work(),
   ) {}
 
   /** The instance passes its VIP list; the full specs given at construction are what is added. */
@@ -30,7 +32,13 @@ export class VirtualAddresses implements VipManager {
   remove(): Promise<void> {
     return this.enqueue(async (failures) => {
       for (const r of this.routes) await attempt(failures, () => deleteRoute(this.nl, r), `delete route ${formatRouteSpec(r)}`);
-      for (const a of this.addresses) await attempt(failures, () => deleteAddress(this.nl, a), `delete ${formatAddressSpec(a)}`);
+      try {
+        await this.quietly(async () => {
+          for (const a of this.addresses) await attempt(failures, () => deleteAddress(this.nl, a), `delete ${formatAddressSpec(a)}`);
+        });
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
     });
   }
 

@@ -74,17 +74,47 @@ export class VmacLinks {
    * The VIPs alone come and go, on the master. forwarding 0: a router's
    * interface is in the all-routers group and answers listener queries for
    * it (forwarding itself follows all.forwarding); a VMAC made while
-   * all.forwarding is 1 still sends one report as it leaves the group, when
-   * it comes up. The base interface's ARP settings do not
-   * concern IPv6: neighbour solicitations for a VIP are answered only by the
-   * interface that holds it.
+   * all.forwarding is 1 is born in that group, and leaves it quietly (see
+   * quietly()). The base interface's ARP settings do not concern IPv6:
+   * neighbour solicitations for a VIP are answered only by the interface
+   * that holds it.
    */
   private async configureIpv6(v: VmacPlan, opts: { netns?: string }): Promise<void> {
-    writeSysctl(interfaceSysctl(v.name, 'forwarding', 'ipv6'), 0, opts);
+    await this.quietly(v, () => writeSysctl(interfaceSysctl(v.name, 'forwarding', 'ipv6'), 0, opts));
     writeSysctl(interfaceSysctl(v.name, 'addr_gen_mode', 'ipv6'), 1, opts);
     writeSysctl(interfaceSysctl(v.name, 'accept_ra', 'ipv6'), 0, opts);
     writeSysctl(interfaceSysctl(v.name, 'disable_ipv6', 'ipv6'), 0, opts);
     await setLinkUp(this.nl, v.name, true);
+  }
+
+  /**
+   * Runs `work`, which takes an IPv6 VMAC out of multicast groups, without a
+   * listener report for it: MLDv2 reports each group left from the VRRP MAC,
+   * a backup's included (sent when it comes up, for a group left while it
+   * was down), and switches learn the VMAC there. In MLDv1 mode a group is
+   * left with a report only by the host that last reported it, and this one
+   * reported in v2; so the VMAC is in v1 mode for the while.
+   */
+  async quietly(v: VmacPlan, work: () => void | Promise<void>): Promise<void> {
+    if (v.family !== 6) {
+      await work();
+      return;
+    }
+    const opts = this.netns !== undefined ? { netns: this.netns } : {};
+    const key = interfaceSysctl(v.name, 'force_mld_version', 'ipv6');
+    let before: string | undefined;
+    try {
+      before = ensureSysctl(key, 1, opts);
+    } catch (e) {
+      // The work is done all the same (a VIP must leave a backup); the report it may make is what is said.
+      await work();
+      throw new Error(`${v.name} may have sent a listener report from the VRRP MAC: ${(e as Error).message}`);
+    }
+    try {
+      await work();
+    } finally {
+      if (before !== undefined) writeSysctl(key, before, opts);
+    }
   }
 
   /** Deletes the VMAC (its addresses go with it). */

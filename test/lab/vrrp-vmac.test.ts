@@ -7,7 +7,9 @@
 // answering ARP for the VIP; a VMAC left by a killed lvsd is taken over on
 // restart; an interface of that name that is not a VMAC is left alone. Then
 // lvsd and keepalived, both with use_vmac, share the VRID and the VMAC; and
-// the same for IPv6, with the IPv6 VRRP MAC 00:00:5e:00:02:33.
+// the same for IPv6, with the IPv6 VRRP MAC 00:00:5e:00:02:33. On routers
+// (IPv6 forwarding on), no multicast group is left with a listener report
+// from the VRRP MAC.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -366,4 +368,66 @@ test('IPv6 use_vmac beside keepalived\'s: the VIP answers from the IPv6 VRRP MAC
   await lvsd.stop('SIGTERM');
   assert.equal(await vmacLink(L), undefined, 'lvsd removed its VMAC at stop');
   await stopKeepalived(seg, K, keepalived);
+});
+
+test('IPv6 use_vmac on routers (all.forwarding 1): no group is left with a listener report from the VRRP MAC, not as a backup\'s VMAC comes up nor as a master steps down', { timeout: 180_000 }, async () => {
+  requireLab();
+  const R1 = 'vrrp-vmac6f-1';
+  const R2 = 'vrrp-vmac6f-2';
+  const vip = 'fd00:66::100';
+  const vmac6 = '00:00:5e:00:02:33';
+  const seg: Segment = await buildSegment('vrrpvmac6f', [[R1, 'fd00:66::1/64'], [R2, 'fd00:66::2/64']]);
+  cleanups.push(() => seg.stop());
+  const capture = join(seg.dir, 'mld.pcap');
+  const dump = LineProcess.start('tcpdump-mld', undefined, '/usr/bin/tcpdump', ['-U', '--immediate-mode', '-i', seg.bridge, '-w', capture, 'icmp6 or (ip6 proto 0)']);
+  await dump.waitFor(/listening on/, 15_000);
+  const started: LineProcess[] = [];
+  cleanups.push(async () => {
+    for (const p of started) await p.stop('SIGKILL');
+    await dump.stop('SIGINT');
+  });
+  for (const ns of [R1, R2]) {
+    await sh('sysctl -qw net.ipv6.conf.all.forwarding=1', ns);
+    await until(`${ns}'s eth0 link-local address usable`, 10_000, async () => {
+      const out = (await run('/usr/sbin/ip', ['-n', ns, '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link'])).stdout;
+      return out.includes('inet6') && !out.includes('tentative') ? true : undefined;
+    });
+  }
+  const text = (priority: number): string => config(priority).replace(`${VIP}/24`, `${vip}/64`);
+  const holder = async (want: string): Promise<void> => {
+    await until(`${want} alone holding ${vip}`, 20_000, async () => {
+      const holding = [];
+      for (const r of [R1, R2]) {
+        const out = (await run('/usr/sbin/ip', ['-n', r, '-br', '-6', 'addr', 'show', 'dev', 'vrrp.51'])).stdout;
+        if (out.split(/\s+/).some((w) => w.split('/')[0] === vip)) holding.push(r);
+      }
+      return holding.join() === want ? true : undefined;
+    });
+  };
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  let first = await startLvsd(R1, writeConfig(seg, 'r1.conf', text(150)));
+  started.push(first);
+  await holder(R1);
+  // R2's VMAC is made in the all-routers group, and leaves it, as a backup.
+  const second = await startLvsd(R2, writeConfig(seg, 'r2.conf', text(100)));
+  started.push(second);
+  assert.equal(await sysctl(R2, 'net.ipv6.conf.vrrp/51.forwarding'), '0');
+  assert.equal(await sysctl(R2, 'net.ipv6.conf.vrrp/51.force_mld_version'), '0', 'back to MLDv2 once the group is left');
+  await pause(3_000);
+  // R2 takes over, then steps down as R1 comes back at 150: it leaves the VIP's solicited-node group.
+  await first.stop('SIGTERM');
+  await holder(R2);
+  first = await startLvsd(R1, writeConfig(seg, 'r1-again.conf', text(150)));
+  started.push(first);
+  await holder(R1);
+  await pause(3_000);
+  await first.stop('SIGTERM');
+  await second.stop('SIGTERM');
+
+  const reports = (await run('/usr/bin/tcpdump', ['-r', capture, '-tt', '-e', '-nn', '-v', `ether src ${vmac6} and ip6 proto 0`])).stdout
+    .split('\n').filter((l) => l.includes('multicast listener report'));
+  const solicited = `ff02::1:ff00:100`;
+  assert.ok(reports.some((l) => l.includes(`gaddr ${solicited} to_ex`)), `a master joins the VIP's solicited-node group from the VMAC:\n${reports.join('\n')}`);
+  assert.deepEqual(reports.filter((l) => / to_in|gaddr ff02::2 /.test(l)), [], 'no group left with a report from the VRRP MAC');
 });
