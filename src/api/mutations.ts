@@ -1,7 +1,7 @@
 // Each change the API offers, as a mutation of the API state: it checks the
 // request against the running configuration and the state, refuses with the
 // reason, and only then edits the draft (records are replaced, never changed).
-import { API_SOURCE, effectiveServerId, fileServerIds, type ApiRealServer, type ApiService, type ApiState, type ServiceOrigin } from '../director/api-state';
+import { fileRealServer, fileServerIds, type ApiRealServer, type ApiService, type ApiState, type ServiceOrigin } from '../director/api-state';
 import { parseRealServerId, parseServiceId, realServerId, serviceId } from '../director/ids';
 import type { ServiceKey } from '../ipvs/types';
 import type { EventLog } from './events';
@@ -108,7 +108,8 @@ export class ServiceMutations {
         return { id: rid, service: sid, origin: 'api', ...next };
       }
       const file = this.fileService(sid);
-      const rs = file?.vs.realServers.find((r) => r.at.file !== API_SOURCE && effectiveServerId(file.vs, r) === rid);
+      const config = this.director.running;
+      const rs = file && config ? fileRealServer(config, sid, rid) : undefined;
       if (!file || !rs) return notFound(`no real server ${rid} in ${sid}`);
       if (file.group !== undefined) throw new ApiError(409, `${sid} is a member of virtual_server_group ${file.group} (${file.at}): change its real servers in the configuration file`);
       const old = state.overrides[sid]?.[rid] ?? {};

@@ -13,7 +13,7 @@ import {
 } from '../ipvs/types';
 
 export type KernelTable = Pick<IpvsClient, 'listServices' | 'listRealServers'>;
-export type DirectorView = Pick<Director, 'effectiveConfig' | 'desiredTable' | 'checkStatuses' | 'lastServerChange' | 'serverStates' | 'apiStateRefused'>;
+export type DirectorView = Pick<Director, 'running' | 'effectiveConfig' | 'desiredTable' | 'checkStatuses' | 'lastServerChange' | 'serverStates' | 'apiStateRefused'>;
 
 export interface StatsView {
   connections: number;

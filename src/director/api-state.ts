@@ -199,15 +199,27 @@ export interface ServiceOverlay {
   shadowedServers: Set<string>;
 }
 
-const fileIdsOf = new WeakMap<VirtualServer, ReadonlySet<string>>();
+/** A file block's real servers by id, and their ids; blocks of a loaded configuration never change. */
+const fileServersOf = new WeakMap<VirtualServer, { byId: ReadonlyMap<string, ConfigRealServer>; ids: ReadonlySet<string> }>();
+
+function fileServers(vs: VirtualServer): { byId: ReadonlyMap<string, ConfigRealServer>; ids: ReadonlySet<string> } {
+  let servers = fileServersOf.get(vs);
+  if (!servers) {
+    const byId = new Map(vs.realServers.map((rs) => [effectiveServerId(vs, rs), rs]));
+    servers = { byId, ids: new Set(byId.keys()) };
+    fileServersOf.set(vs, servers);
+  }
+  return servers;
+}
 
 function fileIds(vs: VirtualServer): ReadonlySet<string> {
-  let ids = fileIdsOf.get(vs);
-  if (!ids) {
-    ids = new Set(vs.realServers.map((rs) => effectiveServerId(vs, rs)));
-    fileIdsOf.set(vs, ids);
-  }
-  return ids;
+  return fileServers(vs).ids;
+}
+
+/** Real server `rid` of service `id` as the configuration file defines it; undefined when the file has none. */
+export function fileRealServer(config: KeepalivedConfig, id: string, rid: string): ConfigRealServer | undefined {
+  const vs = fileServicesCached(config).get(id)?.vs;
+  return vs && fileServers(vs).byId.get(rid);
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
