@@ -158,7 +158,25 @@ export function vrrpPlanProblems(config: KeepalivedConfig): VrrpProblem[] {
   }
 }
 
+// A loaded configuration never changes: it is checked before it is applied, and planned once for both.
+const plans = new WeakMap<KeepalivedConfig, { plan: VrrpPlan } | { error: unknown }>();
+
+/** The VRRP part of `config`, planned; VrrpConfigError names every problem found. */
 export function planVrrp(config: KeepalivedConfig): VrrpPlan {
+  let planned = plans.get(config);
+  if (!planned) {
+    try {
+      planned = { plan: planOnce(config) };
+    } catch (error) {
+      planned = { error };
+    }
+    plans.set(config, planned);
+  }
+  if ('error' in planned) throw planned.error;
+  return planned.plan;
+}
+
+function planOnce(config: KeepalivedConfig): VrrpPlan {
   const problems: VrrpProblem[] = [];
   const scripts = new Map<string, ScriptPlan>();
   const scriptWeights = new Map<string, { weight: number; reverse: boolean }>();
