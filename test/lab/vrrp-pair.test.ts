@@ -6,6 +6,7 @@
 // bad packets and a fuzz burst dropped and counted without harm.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { prng } from '../helpers/prng';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireLab, sh } from '../helpers/lab';
@@ -92,14 +93,6 @@ function multicastFrame(sourceMac: string, source: string, ttl: number, payload:
     Buffer.from([0x08, 0x00]),
   ]);
   return Buffer.concat([eth, ip, payload]);
-}
-
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
 }
 
 test('lvsd pair: one master, takeover on interface, script, stop and kill; preemption, nopreempt, reload, bad packets', { timeout: 150_000 }, async () => {

@@ -11,6 +11,7 @@ import { EventLog } from '../../src/api/events';
 import { ServiceMutations } from '../../src/api/mutations';
 import { STATE_FILE } from '../../src/api/state-file';
 import { auth, enc, harness, UNROUTABLE } from './api-fixture';
+import { prng } from '../helpers/prng';
 import type { ApiDeps } from '../../src/api/server';
 
 const VS = 'tcp:10.0.0.1:80';
@@ -343,6 +344,52 @@ test('POST /v1/reload, bare or with an empty body, answers once the file is appl
     assert.deepEqual(refused.json(), { error: 'reload refused, the running configuration stays: keepalived.conf:3: virtual_server: bad address' });
     assert.equal((await h.app.inject({ method: 'POST', url: '/v1/reload' })).statusCode, 401, 'no token, no reload');
     assert.equal(outcomes.length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('random requests never get a 5xx, and a refused one leaves the kernel table as it was', async () => {
+  const rand = prng(3);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const values: unknown[] = [null, true, false, 0, -1, 1, 1.5, 65535, 65536, 2 ** 32, 2 ** 53, '', 'x', '10.0.0.9', 'fd00::9', '::ffff:10.0.0.1',
+    '10.0.0.1:80', 'nat', 'dr', 'tun', 'rr', 'mh', 'sh-port', [], {}, [1], { type: 'gue' }, { type: 'gue', port: 0 }, { type: 'ipip', checksum: 'csum' },
+    '\u0000', 'a'.repeat(5000), { kind: 'tcp' }, { kind: 'http', path: '/', status: [200] }, { kind: 'http', urls: [{ path: '/', regex: '(' }] }];
+  const fields = ['address', 'port', 'weight', 'forward', 'tunnel', 'upperThreshold', 'lowerThreshold', 'inhibitOnFailure', 'check', 'drain',
+    'protocol', 'scheduler', 'schedulerFlags', 'ops', 'persistence', 'fwmark', 'family', '__proto__', 'constructor', 'x'];
+  const services = ['tcp:10.0.0.1:80', 'tcp:10.0.0.2:80', 'udp:[fd00::1]:53', 'fwm:7', 'fwm6:7', 'bogus', 'tcp:10.0.0.1', 'tcp:999.0.0.1:80', '%'];
+  const servers = ['192.168.1.11:8080', '10.0.0.9:80', '[fd00::2]:80', 'x', '192.168.1.11'];
+  const body = (): string => {
+    if (rand() < 0.1) return pick(['', 'null', '[]', '{', '"x"', '{"a":1}{"b":2}']);
+    const o: Record<string, unknown> = rand() < 0.5 ? pick<Record<string, unknown>>([
+      { address: `10.0.0.${Math.floor(rand() * 255)}`, port: 80, weight: 1, forward: 'nat' },
+      { protocol: 'tcp', address: `10.0.0.${Math.floor(rand() * 9)}`, port: 80, scheduler: 'rr' },
+      { weight: Math.floor(rand() * 5) }, { drain: rand() < 0.5 }, { fwmark: Math.floor(rand() * 9), family: pick(['inet', 'inet6']), scheduler: 'wrr' },
+    ]) : {};
+    for (let n = Math.floor(rand() * 4); n > 0; n--) o[pick(fields)] = pick(values);
+    return JSON.stringify(o);
+  };
+  const tableText = (h: Awaited<ReturnType<typeof harness>>): string =>
+    JSON.stringify([...h.kernel.table].map(([id, e]) => [id, [...e.servers].map(([rid, rs]) => [rid, rs.weight]).sort()]).sort());
+  const h = await harness();
+  try {
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 1500; i++) {
+      const method = pick(['GET', 'POST', 'PATCH', 'DELETE', 'PUT'] as const);
+      const sid = enc(pick(services));
+      const rid = enc(pick(servers));
+      const url = pick([`/v1/services`, `/v1/services/${sid}`, `/v1/services/${sid}/servers`, `/v1/services/${sid}/servers/${rid}`,
+        `/v1/services/${sid}/servers/${rid}?drain=${pick(['0', '-1', 'x', '1e9', '0.5'])}`, '/v1/vrrp', '/healthz', '/v1/status']);
+      const headers = { ...(rand() < 0.9 ? auth : {}), 'content-type': pick(['application/json', 'application/json', 'text/plain']) };
+      const payload = method === 'GET' || method === 'DELETE' ? undefined : body();
+      const before = tableText(h);
+      const r = await h.app.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
+      statuses.set(r.statusCode, (statuses.get(r.statusCode) ?? 0) + 1);
+      const what = `${method} ${decodeURIComponent(url)} ${payload ?? ''}: ${r.statusCode} ${r.body.slice(0, 300)}`;
+      assert.ok(r.statusCode < 500, what);
+      if (r.statusCode >= 400) assert.equal(tableText(h), before, what);
+    }
+    for (const s of [200, 201, 400, 401, 404]) assert.ok(statuses.has(s), `${s} among ${JSON.stringify([...statuses])}`);
   } finally {
     await h.close();
   }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { formatDiagnostic, loadConfig } from '../../src/config';
+import { prng } from '../helpers/prng';
 
 const INVALID = path.resolve(__dirname, '../../../test/fixtures/config/invalid');
 
@@ -147,4 +148,40 @@ test('includes, patterns and expansions that would crash, hang or never end are 
   assert.deepEqual(errorsIn('virtual_server 10.0.0.1 80 {\n  protocol TCP\n  alpha constructor\n}\n'), ['3: virtual_server: alpha "constructor" is not one of on|off|true|false|yes|no']);
   assert.deepEqual(errorsIn('virtual_server fe80::1%eth0 80 {\n  protocol TCP\n}\n'), ['1: virtual_server: virtual_server address "fe80::1%eth0" is not an IPv4 or IPv6 address']);
   assert.deepEqual(errorsIn('virtual_server 10.0.0.1 80 {\n  protocol TCP\n  persistence_granularity 33\n}\n'), ['1: persistence_granularity: 33 is not an IPv4 prefix length (1..32) for 10.0.0.1:80 TCP']);
+});
+
+test('mangled configuration files never throw: each problem is a diagnostic naming a file and line', () => {
+  const rand = prng(11);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const SEEDS = path.resolve(__dirname, '../../../test/fixtures/config/seeds');
+  const corpus = readdirSync(SEEDS).map((f) => readFileSync(path.join(SEEDS, f), 'utf8'));
+  const junk = ['{', '}', '"', '\\', '!', '#', '@', '$X', '0', '-1', '99999999999999999999', '0x', '::', '1.2.3.4/33', 'fe80::1%eth0', '\n', ' ',
+    'include', 'real_server', 'virtual_server', 'vrrp_instance', 'TCP_CHECK', 'HTTP_GET', 'url', 'virtual_ipaddress', '@^', 'inet6', 'fwmark',
+    'NaN', '\u00ff', '\t', 'weight', 'delay_loop', 'track_script', 'notify', '/bin/true', 'group', '$VAR=1', '~SEQ(x,1,2)'];
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvsd-mangled-'));
+  const file = path.join(dir, 'keepalived.conf');
+  let errors = 0;
+  for (let i = 0; i < 1500; i++) {
+    let parts = pick(corpus).split(/(\s+)/);
+    for (let m = 1 + Math.floor(rand() * 6); m > 0; m--) {
+      const k = Math.floor(rand() * parts.length);
+      const op = rand();
+      if (op < 0.3) parts.splice(k, 1);
+      else if (op < 0.6) parts.splice(k, 0, pick(junk));
+      else if (op < 0.8) parts[k] = pick(junk);
+      else if (op < 0.9) parts = parts.slice(0, k);
+      else parts.splice(k, 0, ...parts.slice(k, k + Math.floor(rand() * 30)));
+    }
+    const text = parts.join('');
+    writeFileSync(file, text);
+    let result: ReturnType<typeof loadConfig>;
+    try {
+      result = loadConfig(file);
+    } catch (err) {
+      assert.fail(`case ${i} threw ${(err as Error).stack}\n--- input ---\n${text}`);
+    }
+    for (const d of result.diagnostics) assert.ok(d.file.length > 0 && Number.isInteger(d.line) && d.message.length > 0, `case ${i}: ${JSON.stringify(d)}`);
+    if (!result.ok) errors++;
+  }
+  assert.ok(errors > 500, `most mangled files are refused (${errors} of 1500)`);
 });

@@ -7,6 +7,7 @@ import { PoptContext } from '../../src/cli/lvsadm/popt';
 import { inetAton, inetPton6, ntop6 } from '../../src/cli/lvsadm/inet';
 import { restoreLines } from '../../src/cli/lvsadm/restore-lines';
 import type { Names } from '../../src/cli/lvsadm/resolve';
+import { prng } from '../helpers/prng';
 
 const names: Names = {
   hostToAddr: async (n) => (n === 'localhost' ? 0x7f000001 : undefined),
@@ -253,4 +254,35 @@ test('a restore asks for the optimizing compiler once, before its first line; a 
   await run(['-A', '-t', '10.0.0.3:80']);
   await run(['-S', '-n']);
   assert.deepEqual(calls, ['apply 1']);
+});
+
+test('random command lines never throw: each ends with one of ipvsadm\'s exit statuses, and no stack trace', async () => {
+  const rand = prng(5);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const options = ['-A', '-E', '-D', '-C', '-R', '-S', '-a', '-e', '-d', '-L', '-l', '-Z', '--set', '--start-daemon', '--stop-daemon', '-t', '-u',
+    '--sctp-service', '-f', '-6', '-s', '-p', '-M', '-o', '-b', '--pe', '-r', '-g', '-i', '-m', '-w', '-x', '-y', '--tun-type', '--tun-port',
+    '--tun-nocsum', '--tun-csum', '--tun-remcsum', '-n', '-c', '--stats', '--rate', '--thresholds', '--persistent-conn', '--exact', '--sort',
+    '--timeout', '--daemon', '--tun-info', '-h', '-v', '--mcast-interface', '--syncid', '--mcast-group', '--mcast-port', '--mcast-ttl',
+    '--sync-maxlen', '--', '-', '-tx', '-Ln', '-at', '--add-service=x', '--weight=3', '--scheduler'];
+  const values = ['10.0.0.1:80', '[fd00::1]:80', 'fd00::1', '10.0.0.1', '1', '0', '-1', '65536', '4294967296', 'wrr', 'mh', 'sh-port',
+    'sh-fallback,mh-port', 'x', '', '999999999999999999999', 'sip', 'ipip', 'gue', 'gre', '1:2:3', '10.0.0.1:0', '[::]:1',
+    '255.255.255.255:65535', '10.0.0.1:80:90', 'master', 'backup', 'eth0', '%', '[fd00::1]', '10.0.0.1:http', '0x10', '1e3', '3 4'];
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < 2500; i++) {
+    const args: string[] = [];
+    for (let m = 1 + Math.floor(rand() * 7); m > 0; m--) {
+      args.push(pick(options));
+      if (rand() < 0.6) args.push(pick(values));
+    }
+    let r: Awaited<ReturnType<typeof cli>>;
+    try {
+      r = await cli(args);
+    } catch (err) {
+      assert.fail(`${JSON.stringify(args)} threw ${(err as Error).stack}`);
+    }
+    assert.ok([0, 1, 2, 255].includes(r.code), `${JSON.stringify(args)}: exit ${r.code}`);
+    assert.doesNotMatch(r.stderr, /Error|\n\s+at /, JSON.stringify(args));
+    statuses.set(r.code, (statuses.get(r.code) ?? 0) + 1);
+  }
+  assert.ok((statuses.get(0) ?? 0) > 0 && (statuses.get(255) ?? 0) > 0, JSON.stringify([...statuses]));
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prng } from '../helpers/prng';
 import { DROP_REASONS } from '../../src/vrrp/drop-reason';
 import {
   decodeAdvertisement, encodeAdvertisement, passwordAuthData, type Advertisement, type Envelope,
@@ -146,18 +147,6 @@ test('password auth data is zero-padded or truncated to 8 bytes', () => {
   assert.equal(passwordAuthData('abc').toString('hex'), '6162630000000000');
   assert.equal(passwordAuthData('0123456789').toString(), '01234567');
 });
-
-/** Deterministic PRNG so a failing case can be reproduced. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('fuzz: random buffers never throw and always give a known verdict', () => {
   const rand = prng(1);
