@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # A large table, run inside the lab (scripts/lab scripts/bench-scale.sh [SERVICES [SERVERS]]):
 # one keepalived.conf of SERVICES virtual services x SERVERS real servers
-# (default 100 x 100), no health checks. keepalived's checker and bin/lvsd are
-# started on it in turn, in namespaces of their own, and timed from the start
-# until the kernel table holds every real server; then each one's CPU over
-# 20 idle seconds (lvsd re-reads the table every 5 s to repair drift,
-# keepalived does not). For lvsd alone: a /metrics scrape and GET
-# /v1/services, their time and size, plain and gzipped. Prints each time and
-# the ratio lvsd/keepalived where both do the same thing.
+# (default 100 x 100), no health checks. keepalived's checker and bin/lvsd
+# (by its own first line, as systemd starts it) are started on it in turn, in
+# namespaces of their own, and timed from the start until the kernel table
+# holds every real server; then each one's CPU over 20 idle seconds (lvsd
+# re-reads the table every 5 s to repair drift, keepalived does not). For
+# lvsd alone: a /metrics scrape and GET /v1/services, their time and size,
+# plain and gzipped. Prints each time and the ratio lvsd/keepalived where
+# both do the same thing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-node=$(command -v node)
 services=${1:-100}
 servers=${2:-100}
 idle_s=20
@@ -82,7 +82,7 @@ ka_idle=$(idle)
 stop
 ip netns del bench-ka
 
-start bench-lvsd env LVSD_LOG_LEVEL=error "$node" "$here/bin/lvsd" -f "$work/keepalived.conf" --api 127.0.0.1:7080 --state-dir "$work/state"
+start bench-lvsd env LVSD_LOG_LEVEL=error "$here/bin/lvsd" -f "$work/keepalived.conf" --api 127.0.0.1:7080 --state-dir "$work/state"
 lvsd_start=$(cat "$work/bench-lvsd.start")
 for _ in $(seq 100); do
   ip netns exec bench-lvsd /usr/bin/curl -fs http://127.0.0.1:7080/healthz >/dev/null 2>&1 && break
