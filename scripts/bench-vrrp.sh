@@ -20,7 +20,6 @@ br=bvrrpbr
 M=bvrrp-m
 B=bvrrp-b
 VIP=10.63.0.100
-node=$(command -v node)
 
 setup() {
   ip link del $br 2>/dev/null || true
@@ -62,7 +61,7 @@ start_keepalived() { # NS CONF TAG
 }
 
 start_lvsd() { # NS CONF TAG
-  ip netns exec "$1" "$node" "$here/bin/lvsd" -f "$2" --state-dir "$work/$3.state" >"$work/$3.log" 2>&1 &
+  ip netns exec "$1" "$here/bin/lvsd" -f "$2" --state-dir "$work/$3.state" >"$work/$3.log" 2>&1 &
   echo $!
 }
 

@@ -8,6 +8,7 @@ import type { TableEntry } from '../../src/director/diff';
 import { auth, BASE_CONFIG, enc, FakeKernel, harness, type Harness } from './api-fixture';
 import { loadConfigText } from '../helpers/config-text';
 import { IpvsError } from '../../src/ipvs/errors';
+import type { IpvsOp } from '../../src/ipvs/client';
 
 const CONFIG = `
 virtual_server 10.0.0.1 80 {
@@ -39,6 +40,34 @@ function kernelRows(h: Harness): string {
 async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
+
+/** A kernel that refuses (ENOMEM) every batch holding an operation `refused` picks. */
+function refusingKernel(refused: (op: IpvsOp) => boolean): FakeKernel {
+  const kernel = new FakeKernel();
+  const apply = kernel.apply.bind(kernel);
+  kernel.apply = async (ops) => (ops.some(refused)
+    ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
+    : apply(ops));
+  return kernel;
+}
+
+const addsService = (ids: ReadonlySet<string>) => (op: IpvsOp): boolean => op.op === 'addService' && ids.has(serviceId(op.service));
+
+/** A state directory holding what these POSTs to the API saved (each answered 201). */
+async function savedState(posts: { url: string; payload: object }[]): Promise<string> {
+  const first = await harness();
+  try {
+    for (const { url, payload } of posts) {
+      const r = await first.app.inject({ method: 'POST', url, headers: auth, payload });
+      assert.equal(r.statusCode, 201, r.body);
+    }
+  } finally {
+    await first.close();
+  }
+  return first.stateDir;
+}
+
+const newService = (address: string) => ({ url: '/v1/services', payload: { protocol: 'tcp', address, port: 80, scheduler: 'rr' } });
 
 test('API changes to real servers leave the kernel as a full build would, and move quorum', async () => {
   const h = await harness({ config: CONFIG });
@@ -99,19 +128,15 @@ test('a reload during an API change in flight: the table rebuilt after the reloa
 });
 
 test('a reload the kernel refuses because of the API\'s objects is refused: they are not dropped to let the file in', async () => {
-  const kernel = new FakeKernel();
+  let refuse = false;
+  const kernel = refusingKernel((op) => refuse && addsService(new Set(['tcp:10.0.0.2:80']))(op));
   const h = await harness({ kernel });
   try {
     const added = await h.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.2', port: 80, scheduler: 'rr' } });
     assert.equal(added.statusCode, 201, added.body);
     // Taken out behind lvsd's back, and the kernel now refuses it back.
     kernel.table.delete('tcp:10.0.0.2:80');
-    const apply = kernel.apply.bind(kernel);
-    kernel.apply = async (ops) => {
-      const refused = ops.find((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80');
-      if (!refused) return apply(ops);
-      return ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }));
-    };
+    refuse = true;
     await assert.rejects(h.director.load(loadConfigText(BASE_CONFIG).config, 'reload'), { name: 'ConfigRefusedError' });
     assert.equal(h.director.apiStateRefused, undefined);
     assert.ok(h.director.effectiveConfig?.overlays.has('tcp:10.0.0.2:80'), 'the API service stays in effect');
@@ -121,24 +146,10 @@ test('a reload the kernel refuses because of the API\'s objects is refused: they
 });
 
 test('saved API objects the kernel refuses at start stay out alone, the others go in; they stay reported as out after other API writes, until a reload takes them or the API deletes them', async () => {
-  const first = await harness();
-  const stateDir = first.stateDir;
-  try {
-    for (const svc of [{ address: '10.0.0.2', port: 80 }, { address: '10.0.0.4', port: 80 }]) {
-      const r = await first.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', ...svc, scheduler: 'rr' } });
-      assert.equal(r.statusCode, 201, r.body);
-    }
-  } finally {
-    await first.close();
-  }
+  const stateDir = await savedState([newService('10.0.0.2'), newService('10.0.0.4')]);
   // A fresh kernel that refuses the first saved service back.
-  const kernel = new FakeKernel();
-  const apply = kernel.apply.bind(kernel);
   let refuse = true;
-  kernel.apply = async (ops) => {
-    if (!refuse || !ops.some((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80')) return apply(ops);
-    return ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }));
-  };
+  const kernel = refusingKernel((op) => refuse && addsService(new Set(['tcp:10.0.0.2:80']))(op));
   const h = await harness({ kernel, stateDir });
   try {
     const refused = h.director.apiStateRefused;
@@ -161,11 +172,7 @@ test('saved API objects the kernel refuses at start stay out alone, the others g
     await h.close();
   }
   // Once every object out is deleted through the API, none is refused.
-  const again = new FakeKernel();
-  const refusing = again.apply.bind(again);
-  again.apply = async (ops) => (ops.some((op) => op.op === 'addService' && serviceId(op.service) === 'tcp:10.0.0.2:80')
-    ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
-    : refusing(ops));
+  const again = refusingKernel(addsService(new Set(['tcp:10.0.0.2:80'])));
   const k = await harness({ kernel: again, stateDir });
   try {
     assert.deepEqual([...k.director.apiServicesOut.keys()], ['tcp:10.0.0.2:80'], 'tcp:10.0.0.3:80 went in on its own');
@@ -181,20 +188,9 @@ test('saved API objects the kernel refuses at start stay out alone, the others g
 });
 
 test('while saved API objects refused at start are out, a reload puts the file in with the API objects in effect, and tries the others again on their own', async () => {
-  const first = await harness();
-  const stateDir = first.stateDir;
-  try {
-    const r = await first.app.inject({ method: 'POST', url: '/v1/services', headers: auth, payload: { protocol: 'tcp', address: '10.0.0.2', port: 80, scheduler: 'rr' } });
-    assert.equal(r.statusCode, 201, r.body);
-  } finally {
-    await first.close();
-  }
-  const kernel = new FakeKernel();
-  const apply = kernel.apply.bind(kernel);
+  const stateDir = await savedState([newService('10.0.0.2')]);
   const refuse = new Set(['tcp:10.0.0.2:80']);
-  kernel.apply = async (ops) => (ops.some((op) => op.op === 'addService' && refuse.has(serviceId(op.service)))
-    ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
-    : apply(ops));
+  const kernel = refusingKernel(addsService(refuse));
   const h = await harness({ kernel, stateDir });
   try {
     await h.director.load(loadConfigText(BASE_CONFIG).config, 'reload');
@@ -225,22 +221,10 @@ test('while saved API objects refused at start are out, a reload puts the file i
 });
 
 test('an API write to a service whose saved real servers were refused at start puts them all in with it', async () => {
-  const first = await harness();
-  const stateDir = first.stateDir;
-  try {
-    for (const address of ['192.168.1.50', '192.168.1.51']) {
-      const r = await first.app.inject({ method: 'POST', url: `/v1/services/${enc('tcp:10.0.0.1:80')}/servers`, headers: auth, payload: { address, port: 8080, weight: 1, forward: 'nat' } });
-      assert.equal(r.statusCode, 201, r.body);
-    }
-  } finally {
-    await first.close();
-  }
-  const kernel = new FakeKernel();
-  const apply = kernel.apply.bind(kernel);
+  const stateDir = await savedState(['192.168.1.50', '192.168.1.51'].map((address) =>
+    ({ url: `/v1/services/${enc('tcp:10.0.0.1:80')}/servers`, payload: { address, port: 8080, weight: 1, forward: 'nat' } })));
   let refuse = true;
-  kernel.apply = async (ops) => (refuse && ops.some((op) => op.op === 'addRealServer' && op.server.address === '192.168.1.50')
-    ? ops.map((op) => ({ ok: false as const, error: new IpvsError({ errno: 12, command: op.op, target: JSON.stringify(op) }) }))
-    : apply(ops));
+  const kernel = refusingKernel((op) => refuse && op.op === 'addRealServer' && op.server.address === '192.168.1.50');
   const h = await harness({ kernel, stateDir });
   try {
     assert.deepEqual([...h.director.apiServicesOut.keys()], ['tcp:10.0.0.1:80']);
