@@ -197,6 +197,8 @@ export interface VrrpInstance {
   useVmac?: string | true;
   /** vmac_xmit_base: adverts from the base interface, not from the VMAC. */
   vmacXmitBase?: boolean;
+  /** promote_secondaries: the interface's promote_secondaries sysctl is 1 while the instance runs. */
+  promoteSecondaries?: boolean;
 }
 
 export interface VrrpSyncGroup {

@@ -258,7 +258,6 @@ const INSTANCE_UNSUPPORTED = {
   old_unicast_checksum: 'unicast adverts use the RFC\'s checksum, which keepalived before 1.3.6 did not',
   garp_extra_if: 'no gratuitous ARP is sent on other interfaces',
   track_src_ip: 'the source address does not follow the interface',
-  promote_secondaries: 'net.ipv4.conf.IF.promote_secondaries is not set',
   notify_master_rx_lower_pri: 'the script is not run',
 };
 
@@ -331,6 +330,7 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   lvs_sync_daemon_interface: (a, v) => { v.lvsSyncDaemonInterface = a.string(0, 'an interface name') ?? v.lvsSyncDaemonInterface; },
   use_vmac: (a, v) => { v.useVmac = a.text(0) ?? true; },
   vmac_xmit_base: (_a, v) => { v.vmacXmitBase = true; },
+  promote_secondaries: (_a, v) => { v.promoteSecondaries = true; },
   ...ignored<VrrpInstance>(
     'native_ipv6', 'unicast_ttl', 'accept', 'skip_check_adv_addr', 'debug', 'notify_priority_changes', 'kernel_rx_buf_size',
     'linkbeat_use_polling', 'notify_deleted',

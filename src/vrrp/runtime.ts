@@ -10,6 +10,8 @@ import { listAddresses } from '../net/addresses';
 import { isLinkUp, LinkWatcher } from '../net/link-watch';
 import { requireLink } from '../net/links';
 import { Rtnl } from '../net/rtnl';
+import { interfaceSysctl } from '../net/sysctl';
+import { SysctlHolds } from '../net/sysctl-holds';
 import { normalizeAddress } from './address';
 import { ChannelPool, type Channel } from './channels';
 import { VrrpInstance } from './instance';
@@ -84,8 +86,11 @@ export class VrrpRuntime {
   private links: LinkWatcher | undefined;
   private syncDaemon: { plan: SyncDaemonPlan; state: SyncDaemonState | undefined } | undefined;
   private syncQueue: Promise<void> = Promise.resolve();
+  /** Interface settings instances need while they run (VMAC base ARP settings, promote_secondaries). */
+  private readonly holds: SysctlHolds;
 
   constructor(private readonly opts: RuntimeOptions) {
+    this.holds = new SysctlHolds(opts.netns);
     this.scheduler = opts.scheduler ?? new RealScheduler();
     this.channels = new ChannelPool(opts.netns, (key, err) =>
       opts.log.error({ interface: key.interface, err: err.message }, 'VRRP socket error'));
@@ -152,9 +157,18 @@ export class VrrpRuntime {
   private async createInstance(p: InstancePlan): Promise<Running> {
     const nl = this.nl!;
     if (p.vmac) await this.vmacs!.ensure(p.vmac);
+    if (p.promoteSecondaries !== undefined) {
+      try {
+        this.holds.hold(instanceHolder(p), interfaceSysctl(p.promoteSecondaries, 'promote_secondaries'), 1);
+      } catch (e) {
+        // As keepalived: the instance runs; removing a VIP may then take the interface's other addresses of its subnet along.
+        this.opts.log.warn({ instance: p.config.name, interface: p.promoteSecondaries, err: (e as Error).message }, 'promote_secondaries not set');
+      }
+    }
     try {
       return await this.startInstance(p, nl);
     } catch (e) {
+      this.releaseSettings(p, 'not started');
       if (p.vmac) await this.removeVmac(p, 'not started');
       throw e;
     }
@@ -207,18 +221,26 @@ export class VrrpRuntime {
     this.scheduler.release?.(r.instance.timerKey(''));
     await r.addresses.idle();
     r.channel.close();
+    this.releaseSettings(r.plan, why);
     if (r.plan.vmac) await this.removeVmac(r.plan, why);
     this.running.delete(r.instance.name);
     this.opts.log.info({ instance: r.instance.name, why, counters: viewOf(r.instance).counters }, 'VRRP instance stopped');
   }
 
   private async removeVmac(p: InstancePlan, why: string): Promise<void> {
+    let failed: string[] = [];
     try {
-      await this.vmacs?.remove(p.vmac!);
+      failed = await this.vmacs?.remove(p.vmac!) ?? [];
       this.announcer.forget(p.vmac!.name);
     } catch (e) {
       this.opts.log.warn({ instance: p.config.name, interface: p.vmac!.name, why, err: (e as Error).message }, 'VMAC not removed');
     }
+    for (const err of failed) this.opts.log.warn({ instance: p.config.name, interface: p.vmac!.base, why, err }, 'interface setting not put back');
+  }
+
+  /** The instance's own interface settings (promote_secondaries) go back to what they were, unless another instance holds them. */
+  private releaseSettings(p: InstancePlan, why: string): void {
+    for (const err of this.holds.release(instanceHolder(p))) this.opts.log.warn({ instance: p.config.name, why, err }, 'interface setting not put back');
   }
 
   /** The address adverts come from: the interface's first IPv4 address, or its IPv6 link-local one. */
@@ -283,7 +305,7 @@ export class VrrpRuntime {
 
   private async openShared(): Promise<void> {
     this.nl ??= Rtnl.open(this.opts.netns !== undefined ? { netns: this.opts.netns } : {});
-    this.vmacs ??= new VmacLinks(this.nl, this.opts.netns);
+    this.vmacs ??= new VmacLinks(this.nl, this.opts.netns, this.holds);
     if (!this.links) {
       const links = await LinkWatcher.start(this.opts.netns !== undefined ? { netns: this.opts.netns } : {});
       links.on('change', (link) => this.linkChanged(link.name));
@@ -401,4 +423,8 @@ function runNotify(
 /** Where an instance's gratuitous ARPs / NAs go: its VMAC if it has one. */
 function announceInterface(p: InstancePlan): string {
   return p.config.announceInterface ?? p.config.interface;
+}
+
+function instanceHolder(p: InstancePlan): string {
+  return `vrrp_instance ${p.config.name}`;
 }

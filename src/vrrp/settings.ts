@@ -56,6 +56,8 @@ export interface InstancePlan {
   notify: VrrpNotify;
   syncGroup?: string;
   vmac?: VmacPlan;
+  /** promote_secondaries: the interface that holds the addresses (the VMAC, with use_vmac). */
+  promoteSecondaries?: string;
   fingerprint: string;
 }
 
@@ -367,6 +369,7 @@ function planInstance(
     config: cfg, family, addresses, routes, interfaces, scripts: trackScripts, notify: v.notify, fingerprint: '',
     ...(group ? { syncGroup: group.name } : {}),
     ...(vmac ? { vmac } : {}),
+    ...(v.promoteSecondaries ? { promoteSecondaries: vmac?.name ?? ifname } : {}),
   };
   plan.fingerprint = fingerprint({
     v, version, g, ifname,

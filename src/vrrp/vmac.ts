@@ -7,20 +7,14 @@
 import { createLink, deleteLink, findLink, requireLink, setLinkUp } from '../net/links';
 import type { Rtnl } from '../net/rtnl';
 import { ensureSysctl, interfaceSysctl, writeSysctl } from '../net/sysctl';
+import type { SysctlHolds } from '../net/sysctl-holds';
 import type { VmacPlan } from './settings';
 
 const BASE_SETTINGS = [['arp_ignore', 1], ['arp_filter', 1], ['arp_announce', 2]] as const;
 
-/** A base interface's ARP settings before its first VMAC, put back when its last one goes. */
-interface BaseInterface {
-  vmacs: Set<string>;
-  before: [key: string, value: string][];
-}
-
 export class VmacLinks {
-  private readonly bases = new Map<string, BaseInterface>();
-
-  constructor(private readonly nl: Rtnl, private readonly netns: string | undefined) {}
+  /** `holds` keeps the base interfaces' ARP settings, held by each VMAC, put back when the last goes. */
+  constructor(private readonly nl: Rtnl, private readonly netns: string | undefined, private readonly holds: SysctlHolds) {}
 
   /** Creates the VMAC (or takes over the one an earlier run left) and brings it up. */
   async ensure(v: VmacPlan): Promise<void> {
@@ -33,6 +27,7 @@ export class VmacLinks {
     try {
       await this.configure(v);
     } catch (e) {
+      this.holds.release(vmacHolder(v));
       if (created) await deleteLink(this.nl, v.name).catch(() => undefined);
       throw e;
     }
@@ -51,19 +46,10 @@ export class VmacLinks {
     // Traffic to a VIP comes in on the VMAC while the route back to its sender is on the base interface.
     writeSysctl(interfaceSysctl(v.name, 'rp_filter'), 0, opts);
     await setLinkUp(this.nl, v.name, true);
-    let b = this.bases.get(v.base);
-    if (!b) {
-      b = { vmacs: new Set(), before: [] };
-      // Otherwise the base interface answers ARP for the VIPs with its own MAC (arp_ignore, arp_filter),
-      // or asks for a neighbour in a VIP's name (arp_announce: replies leave by the base interface),
-      // and hosts learn its MAC for the VIP either way.
-      for (const [key, value] of BASE_SETTINGS) {
-        const before = ensureSysctl(interfaceSysctl(v.base, key), value, opts);
-        if (before !== undefined) b.before.push([key, before]);
-      }
-      this.bases.set(v.base, b);
-    }
-    b.vmacs.add(v.name);
+    // Otherwise the base interface answers ARP for the VIPs with its own MAC (arp_ignore, arp_filter),
+    // or asks for a neighbour in a VIP's name (arp_announce: replies leave by the base interface),
+    // and hosts learn its MAC for the VIP either way.
+    for (const [key, value] of BASE_SETTINGS) this.holds.hold(vmacHolder(v), interfaceSysctl(v.base, key), value);
   }
 
   /**
@@ -117,13 +103,17 @@ export class VmacLinks {
     }
   }
 
-  /** Deletes the VMAC (its addresses go with it). */
-  async remove(v: VmacPlan): Promise<void> {
+  /**
+   * Deletes the VMAC (its addresses go with it); its base interface's ARP
+   * settings are put back if it was the last. Returns the settings that
+   * could not be, with why.
+   */
+  async remove(v: VmacPlan): Promise<string[]> {
     await deleteLink(this.nl, v.name);
-    const b = this.bases.get(v.base);
-    if (!b?.vmacs.delete(v.name) || b.vmacs.size > 0) return;
-    this.bases.delete(v.base);
-    const opts = this.netns !== undefined ? { netns: this.netns } : {};
-    for (const [key, value] of b.before) writeSysctl(interfaceSysctl(v.base, key), value, opts);
+    return this.holds.release(vmacHolder(v));
   }
+}
+
+function vmacHolder(v: VmacPlan): string {
+  return `VMAC ${v.name}`;
 }

@@ -4,7 +4,8 @@
 // master; takeover on SIGKILL and on a graceful stop, give-back on
 // preemption, nopreempt honoured. Then the seed configurations of a
 // master/backup pair and of a dual-master pair, run as written, and an
-// instance without addresses (kept for its election and notify scripts).
+// instance without addresses (kept for its election and notify scripts),
+// and promote_secondaries.
 //
 // Seed substitution: none in the files themselves. The lab names each
 // router's interface eth0 and gives it an address in the seeds' subnet
@@ -16,8 +17,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { requireLab, sh } from '../helpers/lab';
 import type { LineProcess } from '../helpers/procs';
+import { until } from '../helpers/procs';
 import {
-  ROOT, adverts, arpAnswer, buildSegment, killKeepalived, settledMaster, startKeepalived, startLvsd, stopKeepalived, writeConfig,
+  ROOT, adverts, arpAnswer, buildSegment, hasAddress, killKeepalived, settledMaster, startKeepalived, startLvsd, stopKeepalived, writeConfig,
 } from './vrrp-segment';
 
 const L = 'vrrp-ka-l';
@@ -164,4 +166,35 @@ test('an instance without addresses (VRRPv2): lvsd backs up a keepalived master 
   await killKeepalived(seg, K, ka);
   await soleAdvertiser(seg, 73, '10.63.0.1', 100, 2.5);
   await lv.stop('SIGTERM');
+});
+
+test('promote_secondaries: set on the interface while the instances run, as keepalived sets it, so a VIP removed keeps the other VIPs of its subnet; put back at stop', { timeout: 90_000 }, async () => {
+  requireLab();
+  // eth0's own address is in another subnet: the first VIP of 10.64.0.0/24 is that subnet's primary, the second its secondary.
+  const seg = await buildSegment('vrrpkapsbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const two = ['10.64.0.100', '10.64.0.200'].map((vip, i) =>
+    `vrrp_instance VI_${i + 1} {\n  state MASTER\n  interface eth0\n  virtual_router_id ${81 + i}\n  priority 150\n  advert_int 1\n  promote_secondaries\n  virtual_ipaddress {\n    ${vip}/24\n  }\n}\n`).join('');
+  const setting = async (ns: string): Promise<string> => (await sh('cat /proc/sys/net/ipv4/conf/eth0/promote_secondaries', ns)).trim();
+  const both = async (ns: string): Promise<void> => {
+    await until(`${ns} holding both VIPs`, 20_000, async () => ((await hasAddress(ns, '10.64.0.100')) && (await hasAddress(ns, '10.64.0.200')) ? true : undefined));
+  };
+  assert.equal(await setting(K), '0');
+  const ka = tracked(procs, await startKeepalived(seg, K, writeConfig(seg, 'kps.conf', two)));
+  await both(K);
+  const oracle = await setting(K);
+  await stopKeepalived(seg, K, ka);
+
+  assert.equal(await setting(L), '0');
+  const lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'lps.conf', two)));
+  await both(L);
+  assert.equal(await setting(L), oracle, 'the same setting keepalived makes');
+  assert.equal(oracle, '1');
+  // The subnet's primary goes: the kernel promotes the other VIP rather than removing it with it.
+  await sh('ip addr del 10.64.0.100/24 dev eth0', L);
+  assert.ok(await hasAddress(L, '10.64.0.200'), 'the second VIP stays');
+  await lv.stop('SIGTERM');
+  assert.equal(await setting(L), '0', 'put back as lvsd found it');
 });

@@ -624,3 +624,36 @@ vrrp_instance A {
   const plan = planVrrp(result.config);
   assert.deepEqual(passwordAuthData(plan.instances[0]!.config.auth!.password), Buffer.from('70c3a4c3a4c3a4c3', 'hex'));
 });
+
+test('promote_secondaries: set on the interface that holds the addresses (the VMAC with use_vmac), and not warned about', () => {
+  const text = `
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 51
+  promote_secondaries
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+vrrp_instance B {
+  interface eth0
+  virtual_router_id 52
+  use_vmac
+  promote_secondaries
+  virtual_ipaddress {
+    10.0.0.101/24
+  }
+}
+vrrp_instance C {
+  interface eth0
+  virtual_router_id 53
+  virtual_ipaddress {
+    10.0.0.102/24
+  }
+}
+`;
+  const { config, file } = load(text);
+  assert.deepEqual(loadConfig(file).diagnostics, []);
+  const plans = new Map(planVrrp(config).instances.map((i) => [i.config.name, i.promoteSecondaries]));
+  assert.deepEqual([...plans], [['A', 'eth0'], ['B', 'vrrp.52'], ['C', undefined]]);
+});
