@@ -262,10 +262,7 @@ const VIRTUAL_SERVER_HANDLERS: Handlers<VirtualServerDraft> = {
     d.vs.alpha = a.bool() ?? d.vs.alpha;
     d.timing.alpha = d.vs.alpha;
   },
-  omega: (a, d) => {
-    d.vs.omega = a.bool() ?? d.vs.omega;
-    if (d.vs.omega) a.unsupported('quorum_down and notify_down do not run when lvsd stops');
-  },
+  omega: (a, d) => { d.vs.omega = a.bool() ?? d.vs.omega; },
   quorum: (a, d) => {
     const q = a.int(0, 0, MAX_WEIGHT);
     // keepalived takes 0 as 1: a quorum of 0 would hold with every server down, and the sorry server never go in.

@@ -358,6 +358,24 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.health.close();
     await this.changes.catch(() => undefined);
     await this.reconciler.idle();
+    this.sayStopping();
+  }
+
+  /**
+   * omega: as lvsd stops, a virtual server's live real servers run their
+   * notify_down, and its quorum_down runs if it had quorum, as keepalived
+   * runs them at its shutdown; the table itself stays as it is.
+   */
+  private sayStopping(): void {
+    for (const vs of this.effective?.config.virtualServers ?? []) {
+      if (!vs.omega) continue;
+      for (const rs of vs.realServers) {
+        const name = serverName(vs, rs);
+        if (this.serverUp.get(name) === true && rs.notifyDown) this.opts.runScript(rs.notifyDown, `notify_down of ${name} (lvsd stops, omega)`);
+      }
+      const name = virtualServerName(vs);
+      if (this.quorum.get(name) === true && vs.quorumDown) this.opts.runScript(vs.quorumDown, `quorum_down of ${name} (lvsd stops, omega)`);
+    }
   }
 
   private onCheck(e: CheckEvent): void {

@@ -8,7 +8,8 @@
 // lvs_flush empties the table at start. Signals sent while it starts are
 // held and handled once it runs; with nothing to poll it still runs until
 // stopped. After a kill -9, a restart on a file with fewer services removes
-// those lvsd created and no longer wants, and leaves those it never owned.
+// those lvsd created and no longer wants, and leaves those it never owned. With
+// omega, a stop runs notify_down and quorum_down.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -372,4 +373,36 @@ test('a namespace made after another was deleted, with its inode number, owns no
   assert.deepEqual(await services(second), ['-t 10.40.0.100:80', '-t 10.40.0.200:25', '-u 10.40.0.100:53'], 'the service added by hand stays');
   await b.stop('SIGTERM');
   assert.equal(b.exited, 0, b.tail());
+});
+
+test('omega: on SIGTERM the live real servers\' notify_down and the quorum_down run, as keepalived runs them at its shutdown', async () => {
+  requireLab();
+  const ns = await director('daemon-omega');
+  const dir = mkdtempSync(join(ROOT, '.lab', 'omega-'));
+  const file = join(dir, 'keepalived.conf');
+  const said = (what: string): string => join(dir, `${what}.said`);
+  writeFileSync(file, `
+global_defs {
+  script_user root
+}
+virtual_server 10.40.0.100 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  omega
+  quorum_down "/usr/bin/touch ${said('quorum-down')}"
+  real_server 192.168.80.11 8080 {
+    notify_down "/usr/bin/touch ${said('down-11')}"
+  }
+}
+`);
+  const lvsd = LineProcess.start('lvsd', ns.name, process.execPath, [LVSD, '-f', file, '--resync', '0', '--api', 'off', '--state-dir', join(dir, 'state')], { LVSD_LOG_LEVEL: 'info' });
+  cleanups.push(() => lvsd.stop('SIGKILL'));
+  await lvsd.waitFor(/lvsd running/, LVSD_START_MS);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.said')), [], 'nothing said while it runs');
+  await lvsd.stop('SIGTERM');
+  assert.equal(lvsd.exited, 0, lvsd.tail());
+  await until('notify_down and quorum_down to have run', 10_000, async () =>
+    (readdirSync(dir).filter((f) => f.endsWith('.said')).sort().join() === 'down-11.said,quorum-down.said' ? true : undefined));
+  assert.deepEqual(await services(ns), ['-t 10.40.0.100:80', '-t 10.40.0.200:25'], 'the table stays');
 });

@@ -55,3 +55,46 @@ virtual_server 10.0.0.1 80 {
   await director.stop();
   scheduler.close();
 });
+
+test('omega: as lvsd stops, the live real servers run notify_down and a virtual server with quorum runs quorum_down, as keepalived runs them; without omega nothing runs', async () => {
+  const block = (address: string, omega: string): string => `
+virtual_server ${address} 80 {
+  protocol TCP
+  ${omega}
+  quorum 1
+  quorum_down "/bin/true quorum-down ${address}"
+  real_server 192.168.1.11 8080 {
+    notify_down "/bin/true down-11 ${address}"
+  }
+  real_server 192.168.1.12 8080 {
+    notify_down "/bin/true down-12 ${address}"
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+`;
+  const loaded = loadConfigText(block('10.0.0.1', 'omega') + block('10.0.0.2', ''));
+  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
+  const clock = new FakeClock({ start: 1_000_000 });
+  // .12 fails its check: it is down as lvsd stops, and says nothing then.
+  const factory: ProbeFactory = (spec) => (done) => {
+    const ok = spec.connectIp !== '192.168.1.12';
+    done({ ok, reason: ok ? 'connected' : 'refused' });
+    return () => undefined;
+  };
+  const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0, random: () => 0 });
+  const ran: string[] = [];
+  const quiet = { info() {}, warn() {}, error() {} };
+  const director = new Director({ table: new FakeKernel(), scheduler, log: quiet, runScript: (s, why) => ran.push(`${s.command} (${why})`) });
+  await director.load(loaded.config, 'start');
+  clock.advance(0);
+  await settle();
+  const before = ran.length;
+  await director.stop();
+  scheduler.close();
+  assert.deepEqual(ran.slice(before), [
+    '/bin/true down-11 10.0.0.1 (notify_down of TCP 10.0.0.1:80 -> 192.168.1.11:8080 (lvsd stops, omega))',
+    '/bin/true quorum-down 10.0.0.1 (quorum_down of TCP 10.0.0.1:80 (lvsd stops, omega))',
+  ]);
+});
