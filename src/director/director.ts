@@ -362,19 +362,21 @@ export class Director extends EventEmitter<DirectorEvents> {
   }
 
   /**
-   * omega: as lvsd stops, a virtual server's live real servers run their
-   * notify_down, and its quorum_down runs if it had quorum, as keepalived
-   * runs them at its shutdown; the table itself stays as it is.
+   * omega: as lvsd stops, each virtual server's quorum_down runs, after the
+   * notify_down of its live real servers unless lvs_flush_on_stop takes the
+   * table out whole, as keepalived runs them at its shutdown.
    */
   private sayStopping(): void {
-    for (const vs of this.effective?.config.virtualServers ?? []) {
+    const config = this.effective?.config;
+    for (const vs of config?.virtualServers ?? []) {
       if (!vs.omega) continue;
-      for (const rs of vs.realServers) {
-        const name = serverName(vs, rs);
-        if (this.serverUp.get(name) === true && rs.notifyDown) this.opts.runScript(rs.notifyDown, `notify_down of ${name} (lvsd stops, omega)`);
+      if (config?.global.lvsFlushOnStop === undefined) {
+        for (const rs of vs.realServers) {
+          const name = serverName(vs, rs);
+          if (this.serverUp.get(name) === true && rs.notifyDown) this.opts.runScript(rs.notifyDown, `notify_down of ${name} (lvsd stops, omega)`);
+        }
       }
-      const name = virtualServerName(vs);
-      if (this.quorum.get(name) === true && vs.quorumDown) this.opts.runScript(vs.quorumDown, `quorum_down of ${name} (lvsd stops, omega)`);
+      if (vs.quorumDown) this.opts.runScript(vs.quorumDown, `quorum_down of ${virtualServerName(vs)} (lvsd stops, omega)`);
     }
   }
 

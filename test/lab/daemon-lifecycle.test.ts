@@ -375,7 +375,7 @@ test('a namespace made after another was deleted, with its inode number, owns no
   assert.equal(b.exited, 0, b.tail());
 });
 
-test('omega: on SIGTERM the live real servers\' notify_down and the quorum_down run, as keepalived runs them at its shutdown', async () => {
+test('omega: on SIGTERM the live real servers\' notify_down and the virtual server\'s quorum_down run, as keepalived runs them at its shutdown', async () => {
   requireLab();
   const ns = await director('daemon-omega');
   const dir = mkdtempSync(join(ROOT, '.lab', 'omega-'));

@@ -56,12 +56,12 @@ virtual_server 10.0.0.1 80 {
   scheduler.close();
 });
 
-test('omega: as lvsd stops, the live real servers run notify_down and a virtual server with quorum runs quorum_down, as keepalived runs them; without omega nothing runs', async () => {
-  const block = (address: string, omega: string): string => `
+test('omega: as lvsd stops, the live real servers run notify_down and each virtual server its quorum_down, as keepalived runs them; with lvs_flush_on_stop only quorum_down; without omega nothing', async () => {
+  const block = (address: string, omega: string, quorum: number): string => `
 virtual_server ${address} 80 {
   protocol TCP
   ${omega}
-  quorum 1
+  quorum ${quorum}
   quorum_down "/bin/true quorum-down ${address}"
   real_server 192.168.1.11 8080 {
     notify_down "/bin/true down-11 ${address}"
@@ -74,27 +74,38 @@ virtual_server ${address} 80 {
   }
 }
 `;
-  const loaded = loadConfigText(block('10.0.0.1', 'omega') + block('10.0.0.2', ''));
-  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
-  const clock = new FakeClock({ start: 1_000_000 });
-  // .12 fails its check: it is down as lvsd stops, and says nothing then.
-  const factory: ProbeFactory = (spec) => (done) => {
-    const ok = spec.connectIp !== '192.168.1.12';
-    done({ ok, reason: ok ? 'connected' : 'refused' });
-    return () => undefined;
+  // 10.0.0.3 starts without quorum (weight 1 of 5): keepalived still runs its quorum_down as it stops.
+  const text = block('10.0.0.1', 'omega', 1) + block('10.0.0.2', '', 1) + block('10.0.0.3', 'omega', 5);
+  const stopping = async (globalDefs: string): Promise<string[]> => {
+    const loaded = loadConfigText(`global_defs {\n${globalDefs}\n}\n${text}`);
+    assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
+    const clock = new FakeClock({ start: 1_000_000 });
+    // .12 fails its check: it is down as lvsd stops, and says nothing then.
+    const factory: ProbeFactory = (spec) => (done) => {
+      const ok = spec.connectIp !== '192.168.1.12';
+      done({ ok, reason: ok ? 'connected' : 'refused' });
+      return () => undefined;
+    };
+    const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0, random: () => 0 });
+    const ran: string[] = [];
+    const quiet = { info() {}, warn() {}, error() {} };
+    const director = new Director({ table: new FakeKernel(), scheduler, log: quiet, runScript: (s, why) => ran.push(`${s.command} (${why})`) });
+    await director.load(loaded.config, 'start');
+    clock.advance(0);
+    await settle();
+    const before = ran.length;
+    await director.stop();
+    scheduler.close();
+    return ran.slice(before);
   };
-  const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0, random: () => 0 });
-  const ran: string[] = [];
-  const quiet = { info() {}, warn() {}, error() {} };
-  const director = new Director({ table: new FakeKernel(), scheduler, log: quiet, runScript: (s, why) => ran.push(`${s.command} (${why})`) });
-  await director.load(loaded.config, 'start');
-  clock.advance(0);
-  await settle();
-  const before = ran.length;
-  await director.stop();
-  scheduler.close();
-  assert.deepEqual(ran.slice(before), [
+  assert.deepEqual(await stopping(''), [
     '/bin/true down-11 10.0.0.1 (notify_down of TCP 10.0.0.1:80 -> 192.168.1.11:8080 (lvsd stops, omega))',
     '/bin/true quorum-down 10.0.0.1 (quorum_down of TCP 10.0.0.1:80 (lvsd stops, omega))',
+    '/bin/true down-11 10.0.0.3 (notify_down of TCP 10.0.0.3:80 -> 192.168.1.11:8080 (lvsd stops, omega))',
+    '/bin/true quorum-down 10.0.0.3 (quorum_down of TCP 10.0.0.3:80 (lvsd stops, omega))',
+  ]);
+  assert.deepEqual(await stopping('lvs_flush_on_stop'), [
+    '/bin/true quorum-down 10.0.0.1 (quorum_down of TCP 10.0.0.1:80 (lvsd stops, omega))',
+    '/bin/true quorum-down 10.0.0.3 (quorum_down of TCP 10.0.0.3:80 (lvsd stops, omega))',
   ]);
 });
