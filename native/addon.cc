@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "deadline_timer.h"
+#include "fifo.h"
 #include "file_lock.h"
 #include "link.h"
 #include "netlink_socket.h"
@@ -15,6 +16,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lvsd::InitVrrpSocket(env, exports);
   lvsd::InitNetlinkSocket(env, exports);
   lvsd::InitFileLock(env, exports);
+  lvsd::InitFifo(env, exports);
   return exports;
 }
 

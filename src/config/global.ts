@@ -1,7 +1,7 @@
 // global_defs: notification, identity, LVS-wide and VRRP-wide settings.
 import { Diagnostics } from './diagnostics';
 import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
-import { GlobalDefs } from './model';
+import { GlobalDefs, NotifyFifo } from './model';
 import { Statement } from './tree';
 import { Args } from './values';
 import { garpRepeat } from './vrrp';
@@ -12,6 +12,7 @@ export function emptyGlobalDefs(): GlobalDefs {
     noEmailFaults: false,
     enableScriptSecurity: false,
     lvsFlush: false,
+    notifyFifos: [],
     vrrp: { strict: false, skipCheckAdvAddr: false, checkUnicastSrc: false },
   };
 }
@@ -22,6 +23,36 @@ function set<K extends keyof GlobalDefs>(g: GlobalDefs, key: K, value: GlobalDef
 
 function setVrrp<K extends keyof GlobalDefs['vrrp']>(g: GlobalDefs, key: K, value: GlobalDefs['vrrp'][K] | undefined): void {
   if (value !== undefined) g.vrrp[key] = value;
+}
+
+function fifoOf(a: Args, g: GlobalDefs, events: NotifyFifo['events']): NotifyFifo {
+  let fifo = g.notifyFifos.find((f) => f.events === events);
+  if (!fifo) {
+    fifo = { events, at: a.stmt.at, path: '' };
+    g.notifyFifos.push(fifo);
+  }
+  return fifo;
+}
+
+/** FIFO [user [group]]: the FIFO's path, and its owner when lvsd creates it. */
+function notifyFifo(a: Args, g: GlobalDefs, events: NotifyFifo['events']): void {
+  const path = a.string(0, 'a FIFO path');
+  if (path === undefined) return;
+  a.atMost(3);
+  if (!path.startsWith('/')) {
+    a.error(`${a.keyword} ${path}: the FIFO's path must be absolute`);
+    return;
+  }
+  const fifo = fifoOf(a, g, events);
+  fifo.path = path;
+  fifo.at = a.stmt.at;
+  const user = a.text(1);
+  if (user !== undefined) fifo.owner = a.text(2) !== undefined ? { user, group: a.text(2)! } : { user };
+}
+
+function notifyFifoScript(a: Args, g: GlobalDefs, events: NotifyFifo['events']): void {
+  const script = a.script();
+  if (script) fifoOf(a, g, events).script = script;
 }
 
 /** A VRRP multicast group: lvsd sends to and listens on the RFC's only, so another one warns. */
@@ -107,6 +138,12 @@ const HANDLERS: Handlers<GlobalDefs> = {
   lvs_timeouts: lvsTimeouts,
   lvs_sync_daemon: lvsSyncDaemon,
   lvs_flush: (_a, g) => { g.lvsFlush = true; },
+  notify_fifo: (a, g) => notifyFifo(a, g, 'all'),
+  vrrp_notify_fifo: (a, g) => notifyFifo(a, g, 'vrrp'),
+  lvs_notify_fifo: (a, g) => notifyFifo(a, g, 'lvs'),
+  notify_fifo_script: (a, g) => notifyFifoScript(a, g, 'all'),
+  vrrp_notify_fifo_script: (a, g) => notifyFifoScript(a, g, 'vrrp'),
+  lvs_notify_fifo_script: (a, g) => notifyFifoScript(a, g, 'lvs'),
   lvs_flush_on_stop: lvsFlushOnStop,
   // keepalived's older spelling of the same keyword.
   lvs_flush_onstop: lvsFlushOnStop,
@@ -143,12 +180,6 @@ const HANDLERS: Handlers<GlobalDefs> = {
   // Accepted as keepalived does, but with no bearing on what lvsd drives.
   ...unsupported<GlobalDefs>({
     rs_init_notifies: 'notify_up does not run at start for the real servers that start up',
-    notify_fifo: 'no state change is written to a FIFO',
-    notify_fifo_script: 'no state change is written to a FIFO',
-    vrrp_notify_fifo: 'no VRRP state change is written to a FIFO',
-    vrrp_notify_fifo_script: 'no VRRP state change is written to a FIFO',
-    lvs_notify_fifo: 'no real server state change is written to a FIFO',
-    lvs_notify_fifo_script: 'no real server state change is written to a FIFO',
     startup_script: 'the program does not run before lvsd starts',
     shutdown_script: 'the program does not run when lvsd stops',
   }),

@@ -75,7 +75,20 @@ export interface GlobalDefs {
   lvsFlush: boolean;
   /** lvs_flush_on_stop: on stop remove lvsd's own services ('vs') or every service ('all'); unset keeps the table. */
   lvsFlushOnStop?: 'vs' | 'all';
+  /** notify_fifo, vrrp_notify_fifo, lvs_notify_fifo: FIFOs state changes are written to, a line each. */
+  notifyFifos: NotifyFifo[];
   vrrp: VrrpGlobals;
+}
+
+export interface NotifyFifo {
+  /** notify_fifo takes both kinds of lines; vrrp_notify_fifo and lvs_notify_fifo one kind. */
+  events: 'all' | 'vrrp' | 'lvs';
+  at: SourceLocation;
+  path: string;
+  /** Made the FIFO's owner when lvsd creates it. */
+  owner?: ScriptUser;
+  /** *_fifo_script: runs while lvsd does, with the FIFO's path as its last argument. */
+  script?: Script;
 }
 
 // ---- VRRP ----

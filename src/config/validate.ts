@@ -169,4 +169,23 @@ export function validateConfig(config: KeepalivedConfig, diags: Diagnostics): vo
   const groups = new Map(config.virtualServerGroups.map((g) => [g.name, g]));
   for (const vs of config.virtualServers) checkVirtualServer(vs, groups, diags);
   checkDuplicateServices(config, diags);
+  checkNotifyFifos(config, diags);
+}
+
+const FIFO_KEYWORD = { all: 'notify_fifo', vrrp: 'vrrp_notify_fifo', lvs: 'lvs_notify_fifo' } as const;
+
+/** A *_fifo_script without its FIFO has nothing to read: dropped, as keepalived drops it. Two kinds in one FIFO are refused. */
+function checkNotifyFifos(config: KeepalivedConfig, diags: Diagnostics): void {
+  const fifos = config.global.notifyFifos;
+  for (const f of [...fifos]) {
+    if (f.path !== '') continue;
+    diags.warning(f.at, 'global_defs', `${FIFO_KEYWORD[f.events]}_script without ${FIFO_KEYWORD[f.events]}: the script has no FIFO to read and is not run`);
+    fifos.splice(fifos.indexOf(f), 1);
+  }
+  const seen = new Map<string, (typeof fifos)[number]>();
+  for (const f of fifos) {
+    const first = seen.get(f.path);
+    if (first) diags.error(f.at, 'global_defs', `${FIFO_KEYWORD[f.events]} ${f.path}: the FIFO of ${FIFO_KEYWORD[first.events]} too; each needs a FIFO of its own`);
+    else seen.set(f.path, f);
+  }
 }

@@ -11,7 +11,7 @@ import { readStateFile } from '../api/state-file';
 import { ApiStore } from '../api/store';
 import { parseListen } from '../common/listen';
 import { emptyApiState } from '../director/api-state';
-import type { VrrpTransition } from '../vrrp/runtime';
+import { hasVrrpTransitions } from './vrrp';
 import type { VrrpView } from '../vrrp/view';
 import type { Component, DaemonContext } from './run';
 
@@ -31,10 +31,6 @@ function readToken(file: string): string {
 
 function hasVrrpView(c: Component): c is Component & { vrrpView(): VrrpView[] } {
   return typeof (c as { vrrpView?: unknown }).vrrpView === 'function';
-}
-
-function hasVrrpTransitions(c: Component): c is Component & { onTransition(listener: (t: VrrpTransition) => void): void } {
-  return typeof (c as { onTransition?: unknown }).onTransition === 'function';
 }
 
 export function apiComponent(ctx: DaemonContext): Component {

@@ -18,6 +18,7 @@ import { ownershipRecord } from './owned-services';
 import { claimStateDir, type StateDirClaim } from './state-dir-lock';
 import type { SignalInbox } from './signals';
 import { vrrpComponent } from './vrrp';
+import { notifyFifoComponent } from './notify-fifo';
 import { problemText, vrrpPlanProblems } from '../vrrp/settings';
 
 export interface RunOptions {
@@ -68,6 +69,8 @@ export interface Component {
  * otherwise hold the event loop while advertisements are due.
  */
 const COMPONENTS: ((ctx: DaemonContext) => Component)[] = [
+  // First, so that it stops last: the VRRP instances' STOP lines are written before the FIFOs close.
+  notifyFifoComponent,
   apiComponent,
   vrrpComponent,
 ];

@@ -15,6 +15,11 @@ export interface VrrpComponent extends Component {
   onTransition(listener: (t: VrrpTransition) => void): void;
 }
 
+/** Whether a component tells VRRP transitions (the VRRP one): how others follow them without knowing it. */
+export function hasVrrpTransitions(c: Component): c is Component & Pick<VrrpComponent, 'onTransition'> {
+  return typeof (c as { onTransition?: unknown }).onTransition === 'function';
+}
+
 export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
   const log = ctx.log.child({ component: 'vrrp' });
   let runtime: VrrpRuntime | undefined;

@@ -29,13 +29,16 @@ export interface ServerTransition {
   up: boolean;
   reason: string;
   at: number;
+  /** The blocks it is about, for those who name them otherwise. */
+  vs: VirtualServer;
+  rs: ConfigRealServer;
 }
 
 export interface DirectorEvents {
   reconciled: [ReconcileReport];
   server: [ServerTransition];
   /** `first`: the virtual server's first verdict since it was loaded. */
-  quorum: [{ virtualServer: string; up: boolean; first: boolean }];
+  quorum: [{ virtualServer: string; up: boolean; first: boolean; vs: VirtualServer }];
 }
 
 /** A configuration the kernel refused: the table was put back as it was. */
@@ -418,7 +421,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       // Only a lost quorum is a warning: every virtual server gains it as it starts.
       if (q.up) this.opts.log.info({ virtualServer: q.name, up: q.up }, said);
       else this.opts.log.warn({ virtualServer: q.name, up: q.up }, said);
-      this.emit('quorum', { virtualServer: q.name, up: q.up, first: q.first });
+      this.emit('quorum', { virtualServer: q.name, up: q.up, first: q.first, vs: q.vs });
       const script = q.up ? q.vs.quorumUp : q.vs.quorumDown;
       if (script) this.opts.runScript(script, `${q.up ? 'quorum_up' : 'quorum_down'} of ${q.name}`);
     }
@@ -444,7 +447,7 @@ export class Director extends EventEmitter<DirectorEvents> {
         this.opts.log.warn({ server: name, up, reason }, up ? 'real server up' : 'real server down');
         const at = Date.now();
         this.lastChange.set(name, { up, reason, at });
-        this.emit('server', { server: name, up, reason, at });
+        this.emit('server', { server: name, up, reason, at, vs, rs });
         const script = up ? rs.notifyUp : rs.notifyDown;
         if (script) this.opts.runScript(script, `${up ? 'notify_up' : 'notify_down'} of ${name}`);
       }

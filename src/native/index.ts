@@ -75,6 +75,8 @@ export interface NativeAddon {
   netlinkReceive(fd: number, into: Buffer): number;
   /** Takes an exclusive flock() on fd without waiting; false while another open file holds one. */
   lockExclusive(fd: number): boolean;
+  /** Makes a FIFO; false when something is at `path` already. */
+  makeFifo(path: string, mode: number): boolean;
 }
 
 let cached: NativeAddon | undefined;

@@ -163,9 +163,33 @@ test('a virtual server\'s weight is the weight of its real servers that give non
   assert.deepEqual(c.virtualServers[0]!.realServers.map((r) => r.weight), [5, 0]);
 });
 
-test('global_defs keywords whose effect lvsd does not provide say what is missing (FIFO notifications, start and stop programs, rs_init_notifies)', () => {
-  const loaded = loadConfigText('global_defs {\n  notify_fifo /run/keepalived.fifo\n  startup_script /bin/true\n  rs_init_notifies\n  lvs_notify_fifo /run/lvs.fifo\n}\n');
+test('global_defs keywords whose effect lvsd does not provide say what is missing (start and stop programs, rs_init_notifies)', () => {
+  const loaded = loadConfigText('global_defs {\n  startup_script /bin/true\n  rs_init_notifies\n}\n');
   assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
-  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [3, 'warning'], [4, 'warning'], [5, 'warning']]);
-  assert.match(loaded.diagnostics[0]!.message, /no state change is written to a FIFO/);
+  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [3, 'warning']]);
+  assert.match(loaded.diagnostics[0]!.message, /does not run before lvsd starts/);
+});
+
+test('notify FIFOs: each kind with its path, owner and script; a script without its FIFO is dropped with a warning; two kinds in one FIFO are refused', () => {
+  const loaded = loadConfigText([
+    'global_defs {',
+    '  notify_fifo /run/keepalived.fifo',
+    '  notify_fifo_script "/usr/local/bin/read-fifo -v" nobody',
+    '  lvs_notify_fifo /run/lvs.fifo nobody nogroup',
+    '  vrrp_notify_fifo_script /bin/true',
+    '}',
+  ]);
+  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
+  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.severity]), [[5, 'warning']]);
+  assert.match(loaded.diagnostics[0]!.message, /vrrp_notify_fifo_script without vrrp_notify_fifo/);
+  assert.deepEqual(loaded.config.global.notifyFifos.map((f) => [f.events, f.path, f.owner, f.script?.argv, f.script?.user]), [
+    ['all', '/run/keepalived.fifo', undefined, ['/usr/local/bin/read-fifo', '-v'], 'nobody'],
+    ['lvs', '/run/lvs.fifo', { user: 'nobody', group: 'nogroup' }, undefined, undefined],
+  ]);
+  const same = loadConfigText('global_defs {\n  vrrp_notify_fifo /run/a.fifo\n  lvs_notify_fifo /run/a.fifo\n  notify_fifo relative.fifo\n}\n');
+  assert.equal(same.ok, false);
+  assert.deepEqual(same.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.line, d.message]), [
+    [4, 'notify_fifo relative.fifo: the FIFO\'s path must be absolute'],
+    [3, 'lvs_notify_fifo /run/a.fifo: the FIFO of vrrp_notify_fifo too; each needs a FIFO of its own'],
+  ]);
 });
