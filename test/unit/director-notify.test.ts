@@ -8,8 +8,27 @@ import { Director } from '../../src/director/director';
 import { FakeClock } from '../helpers/fake-clock';
 import { FakeKernel } from '../helpers/fake-kernel';
 import { loadConfigText } from '../helpers/config-text';
+import type { KeepalivedConfig } from '../../src/config/model';
 
 const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r)); };
+
+/** A director loaded with `config` whose checks of `failing` fail and the others pass; `ran` lists the scripts run. */
+async function started(config: KeepalivedConfig, failing: string) {
+  const clock = new FakeClock({ start: 1_000_000 });
+  const factory: ProbeFactory = (spec) => (done) => {
+    const ok = spec.connectIp !== failing;
+    done({ ok, reason: ok ? 'connected' : 'refused' });
+    return () => undefined;
+  };
+  const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0, random: () => 0 });
+  const ran: string[] = [];
+  const quiet = { info() {}, warn() {}, error() {} };
+  const director = new Director({ table: new FakeKernel(), scheduler, log: quiet, runScript: (s, why) => ran.push(`${s.command} (${why})`) });
+  await director.load(config, 'start');
+  clock.advance(0);
+  await settle();
+  return { clock, scheduler, director, ran };
+}
 
 test('alpha real servers: a first check that fails runs notify_down once, one that passes runs notify_up, as keepalived runs them', async () => {
   const loaded = loadConfigText(`
@@ -32,19 +51,7 @@ virtual_server 10.0.0.1 80 {
 }
 `);
   assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
-  const clock = new FakeClock({ start: 1_000_000 });
-  const factory: ProbeFactory = (spec) => (done) => {
-    const ok = spec.connectIp !== '192.168.1.11';
-    done({ ok, reason: ok ? 'connected' : 'refused' });
-    return () => undefined;
-  };
-  const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0, random: () => 0 });
-  const ran: string[] = [];
-  const quiet = { info() {}, warn() {}, error() {} };
-  const director = new Director({ table: new FakeKernel(), scheduler, log: quiet, runScript: (s, why) => ran.push(`${s.command} (${why})`) });
-  await director.load(loaded.config, 'start');
-  clock.advance(0);
-  await settle();
+  const { clock, scheduler, director, ran } = await started(loaded.config, '192.168.1.11');
   clock.advance(60_000);
   await settle();
   // Several check rounds later, each is still said once.
@@ -79,20 +86,8 @@ virtual_server ${address} 80 {
   const stopping = async (globalDefs: string): Promise<string[]> => {
     const loaded = loadConfigText(`global_defs {\n${globalDefs}\n}\n${text}`);
     assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
-    const clock = new FakeClock({ start: 1_000_000 });
     // .12 fails its check: it is down as lvsd stops, and says nothing then.
-    const factory: ProbeFactory = (spec) => (done) => {
-      const ok = spec.connectIp !== '192.168.1.12';
-      done({ ok, reason: ok ? 'connected' : 'refused' });
-      return () => undefined;
-    };
-    const scheduler = new CheckScheduler({ clock, probeFactory: factory, jitter: 0, random: () => 0 });
-    const ran: string[] = [];
-    const quiet = { info() {}, warn() {}, error() {} };
-    const director = new Director({ table: new FakeKernel(), scheduler, log: quiet, runScript: (s, why) => ran.push(`${s.command} (${why})`) });
-    await director.load(loaded.config, 'start');
-    clock.advance(0);
-    await settle();
+    const { scheduler, director, ran } = await started(loaded.config, '192.168.1.12');
     const before = ran.length;
     await director.stop();
     scheduler.close();
