@@ -125,6 +125,27 @@ export interface TrackedScript {
   at: SourceLocation;
 }
 
+/** track_file (vrrp_track_file): a file holding a number, read each time it is written. */
+export interface TrackFile {
+  name: string;
+  at: SourceLocation;
+  path?: string;
+  /** The weight of trackers that give none (keepalived's default 1). */
+  weight: number;
+  weightReverse: boolean;
+  /** init_file: the value written at start where the file is missing, or always with overwrite. */
+  init?: { value: number; overwrite: boolean };
+}
+
+export interface TrackedFile {
+  name: string;
+  /** Overrides the track_file's weight when set. */
+  weight?: number;
+  /** Overrides the track_file's reverse when set (only after a weight, as in keepalived). */
+  reverse?: boolean;
+  at: SourceLocation;
+}
+
 export interface VirtualIpAddress {
   family: AddressFamily;
   address: string;
@@ -200,6 +221,7 @@ export interface VrrpInstance {
   higherPrioSendAdvert?: boolean;
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
+  trackFiles: TrackedFile[];
   dontTrackPrimary: boolean;
   mcastSrcIp?: string;
   unicastSrcIp?: string;
@@ -222,6 +244,7 @@ export interface VrrpSyncGroup {
   smtpAlert?: boolean;
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
+  trackFiles: TrackedFile[];
   /** sync_group_tracking_weight: members keep weighted tracks (otherwise a tracked failure is a FAULT). */
   trackingWeight: boolean;
 }
@@ -433,6 +456,7 @@ export interface VirtualServerGroup {
 export interface KeepalivedConfig {
   global: GlobalDefs;
   vrrpScripts: VrrpScript[];
+  trackFiles: TrackFile[];
   vrrpSyncGroups: VrrpSyncGroup[];
   vrrpInstances: VrrpInstance[];
   virtualServerGroups: VirtualServerGroup[];

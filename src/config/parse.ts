@@ -6,12 +6,12 @@ import { parseVirtualServer, parseVirtualServerGroup, settleGroupProtocol } from
 import { KeepalivedConfig, VirtualServer } from './model';
 import { settleScriptUsers } from './script-user';
 import { Statement } from './tree';
-import { parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances } from './vrrp';
+import { parseTrackFile, parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances } from './vrrp';
 
 /** Top-level blocks keepalived knows that lvsd does not act on. */
 /** Definitions used only by keywords that warn where they are used, and settings of keepalived's own process. */
 const IGNORED_TOP_LEVEL = new Set([
-  'static_track_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process', 'bfd_instance',
+  'static_track_group', 'vrrp_track_process', 'bfd_instance',
   'namespace_with_ipsets', 'instance', 'use_pid_dir', 'linkbeat_use_polling', 'child_wait_time',
 ]);
 
@@ -31,6 +31,7 @@ export function emptyConfig(): KeepalivedConfig {
   return {
     global: emptyGlobalDefs(),
     vrrpScripts: [],
+    trackFiles: [],
     vrrpSyncGroups: [],
     vrrpInstances: [],
     virtualServerGroups: [],
@@ -48,6 +49,7 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
     switch (stmt.keyword) {
       case 'global_defs': parseGlobalDefs(stmt, config.global, diags); break;
       case 'vrrp_script': push(config.vrrpScripts, parseVrrpScript(stmt, diags)); break;
+      case 'track_file': case 'vrrp_track_file': push(config.trackFiles, parseTrackFile(stmt, diags)); break;
       case 'vrrp_instance': push(config.vrrpInstances, parseVrrpInstance(stmt, diags)); break;
       case 'vrrp_sync_group': push(config.vrrpSyncGroups, parseVrrpSyncGroup(stmt, diags)); break;
       case 'virtual_server_group': push(config.virtualServerGroups, parseVirtualServerGroup(stmt, diags)); break;

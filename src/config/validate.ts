@@ -2,7 +2,7 @@
 // duplicate services, address families that cannot work together.
 import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { Diagnostics, SourceLocation } from './diagnostics';
-import { KeepalivedConfig, RealServer, SorryServer, VirtualServer, VirtualServerGroup, VrrpInstance } from './model';
+import { KeepalivedConfig, RealServer, SorryServer, TrackedFile, VirtualServer, VirtualServerGroup, VrrpInstance } from './model';
 
 function where(at: SourceLocation): string {
   return `${at.file}:${at.line}`;
@@ -28,6 +28,7 @@ function checkVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Dia
   for (const t of v.trackScripts) {
     if (!scripts.has(t.name)) diags.warning(t.at, 'track_script', `${v.name}: vrrp_script ${t.name} is not defined; ignored`);
   }
+  checkTrackedFiles(v.name, v.trackFiles, config, diags);
   if (v.unicastSrcIp !== undefined && v.unicastPeers.length > 0) {
     const srcV4 = !v.unicastSrcIp.includes(':');
     if (v.unicastPeers.some((p) => !p.includes(':') !== srcV4)) {
@@ -52,10 +53,57 @@ function checkVrids(config: KeepalivedConfig, diags: Diagnostics): void {
   }
 }
 
+/** A track_file naming no defined track_file is ignored, as keepalived ignores it. */
+function checkTrackedFiles(owner: string, tracked: TrackedFile[], config: KeepalivedConfig, diags: Diagnostics): void {
+  const files = new Set(config.trackFiles.map((f) => f.name));
+  for (const t of [...tracked]) {
+    if (files.has(t.name)) continue;
+    diags.warning(t.at, 'track_file', `${owner}: track_file ${t.name} is not defined; ignored`);
+    tracked.splice(tracked.indexOf(t), 1);
+  }
+}
+
+/**
+ * As keepalived: an instance in a sync group without sync_group_tracking_weight,
+ * or an address owner, takes no priority from its own tracked files. The
+ * default weight becomes 0 (the file's value then means FAULT or not); another
+ * weight drops the track. A group's files lose their weight when a member is an owner.
+ */
+function settleTrackedFileWeights(config: KeepalivedConfig, diags: Diagnostics): void {
+  const files = new Map(config.trackFiles.map((f) => [f.name, f]));
+  const groupOf = new Map(config.vrrpSyncGroups.flatMap((g) => g.group.map((m) => [m, g] as const)));
+  for (const v of config.vrrpInstances) {
+    const group = groupOf.get(v.name);
+    const why = v.priority === 255 ? 'it is the address owner (priority 255)' : group && !group.trackingWeight ? `it is in sync group ${group.name}` : undefined;
+    if (why === undefined) continue;
+    for (const t of [...v.trackFiles]) {
+      const weight = t.weight ?? files.get(t.name)?.weight ?? 1;
+      if (weight === 0) continue;
+      if (weight === 1 && t.weight === undefined) {
+        diags.warning(t.at, 'track_file', `${v.name}: ${t.name} is tracked without weight, as ${why}; write weight 0 to say so`);
+        t.weight = 0;
+      } else {
+        diags.warning(t.at, 'track_file', `${v.name}: ${t.name} with weight ${weight} is ignored, as ${why} (keepalived ignores it too)`);
+        v.trackFiles.splice(v.trackFiles.indexOf(t), 1);
+      }
+    }
+  }
+  for (const g of config.vrrpSyncGroups) {
+    const owner = config.vrrpInstances.find((v) => v.priority === 255 && g.group.includes(v.name));
+    if (!owner) continue;
+    for (const t of g.trackFiles) {
+      if ((t.weight ?? files.get(t.name)?.weight ?? 1) === 0) continue;
+      diags.warning(t.at, 'track_file', `${g.name}: ${t.name} is tracked without weight, as member ${owner.name} is the address owner`);
+      t.weight = 0;
+    }
+  }
+}
+
 function checkSyncGroups(config: KeepalivedConfig, diags: Diagnostics): void {
   const instances = new Set(config.vrrpInstances.map((v) => v.name));
   const member = new Map<string, string>();
   for (const g of config.vrrpSyncGroups) {
+    checkTrackedFiles(g.name, g.trackFiles, config, diags);
     for (const name of g.group) {
       if (!instances.has(name)) diags.error(g.at, 'vrrp_sync_group', `${g.name}: vrrp_instance ${name} is not defined`);
       const other = member.get(name);
@@ -156,12 +204,14 @@ function checkDuplicateServices(config: KeepalivedConfig, diags: Diagnostics): v
 
 export function validateConfig(config: KeepalivedConfig, diags: Diagnostics): void {
   checkUniqueNames(config.vrrpScripts, 'vrrp_script', diags);
+  checkUniqueNames(config.trackFiles, 'track_file', diags);
   checkUniqueNames(config.vrrpInstances, 'vrrp_instance', diags);
   checkUniqueNames(config.vrrpSyncGroups, 'vrrp_sync_group', diags);
   checkUniqueNames(config.virtualServerGroups, 'virtual_server_group', diags);
   for (const v of config.vrrpInstances) checkVrrpInstance(v, config, diags);
   checkVrids(config, diags);
   checkSyncGroups(config, diags);
+  settleTrackedFileWeights(config, diags);
   const sync = config.global.lvsSyncDaemon;
   if (sync?.vrrpInstance !== undefined && !config.vrrpInstances.some((v) => v.name === sync.vrrpInstance)) {
     diags.error(config.global.at ?? { file: '', line: 0 }, 'global_defs', `lvs_sync_daemon: vrrp_instance ${sync.vrrpInstance} is not defined`);

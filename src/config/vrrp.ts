@@ -3,7 +3,7 @@ import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
 import { Diagnostics } from './diagnostics';
 import {
-  KeepalivedConfig, TrackedInterface, TrackedScript, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
+  KeepalivedConfig, TrackedFile, TrackedInterface, TrackedScript, TrackFile, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
 } from './model';
 import { Statement } from './tree';
 import { Address, Args, parseAddress } from './values';
@@ -89,6 +89,49 @@ export function parseVrrpScript(stmt: Statement, diags: Diagnostics): VrrpScript
   return s;
 }
 
+// ---- track_file ----
+
+/** A tracked file's weight: keepalived takes -254..254, as a file's value may be negative. */
+const FILE_WEIGHT = 254;
+
+const TRACK_FILE_HANDLERS: Handlers<TrackFile> = {
+  file: (a, f) => {
+    const path = a.string(0, 'a file name');
+    a.atMost(1);
+    if (path === undefined) return;
+    if (f.path !== undefined) a.warning(`file already set to ${f.path}; ${path} ignored, as keepalived ignores it`);
+    else f.path = path;
+  },
+  weight: (a, f) => {
+    f.weight = a.int(0, -FILE_WEIGHT, FILE_WEIGHT, 'track_file weight') ?? f.weight;
+    if (a.count > 1) f.weightReverse = a.oneOf(1, ['reverse'] as const) === 'reverse';
+    a.atMost(2);
+  },
+  init_file: (a, f) => {
+    const init = { value: 0, overwrite: false };
+    for (let i = 0; i < a.count; i++) {
+      if (a.text(i) === 'overwrite') init.overwrite = true;
+      else init.value = a.int(i, -(2 ** 31), 2 ** 31 - 1, 'init_file value') ?? init.value;
+    }
+    if (Math.abs(init.value) > FILE_WEIGHT) a.warning(`init_file value ${init.value} is outside -${FILE_WEIGHT}..${FILE_WEIGHT}, where instances can use it`);
+    f.init = init;
+  },
+};
+
+export function parseTrackFile(stmt: Statement, diags: Diagnostics): TrackFile | undefined {
+  const a = new Args(stmt, stmt.keyword, diags);
+  const name = nameOf(a);
+  const body = needBlock(a);
+  if (name === undefined || !body) return undefined;
+  const f: TrackFile = { name, at: stmt.at, weight: 1, weightReverse: false };
+  applyBlock(body, stmt.keyword, TRACK_FILE_HANDLERS, f, diags);
+  if (f.path === undefined) {
+    diags.warning(stmt.at, stmt.keyword, `${name}: no file set; instances tracking it ignore it, as keepalived ignores it`);
+    return undefined;
+  }
+  return f;
+}
+
 // ---- tracking and addresses ----
 
 function trackInterfaces(a: Args, diags: Diagnostics): TrackedInterface[] {
@@ -122,6 +165,29 @@ function trackScripts(a: Args, diags: Diagnostics): TrackedScript[] {
     if (e.count > 0) t.weight = trackWeight(e, 1, `${stmt.keyword} weight`);
     if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const) === 'reverse';
     e.atMost(3);
+    out.push(t);
+  }
+  return out;
+}
+
+function trackFiles(a: Args, diags: Diagnostics): TrackedFile[] {
+  const body = needBlock(a) ?? [];
+  const out: TrackedFile[] = [];
+  for (const stmt of body) {
+    const e = new Args(stmt, a.keyword, diags);
+    const t: TrackedFile = { name: stmt.keyword, at: stmt.at };
+    // "NAME [weight N [reverse|noreverse]]"; keepalived ignores a track with anything else after NAME.
+    if (e.count > 0 && e.text(0) !== 'weight') {
+      e.warning(`${stmt.keyword}: unknown option "${e.text(0)}" (expected weight N [reverse|noreverse]): this track_file is ignored, as keepalived ignores it`);
+      continue;
+    }
+    if (e.count > 0) t.weight = e.int(1, -FILE_WEIGHT, FILE_WEIGHT, `${stmt.keyword} weight`);
+    if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const, `${stmt.keyword} weight option`) === 'reverse';
+    e.atMost(3);
+    if (out.some((o) => o.name === t.name)) {
+      e.warning(`${stmt.keyword} is listed twice; the second is ignored, as keepalived ignores it`);
+      continue;
+    }
     out.push(t);
   }
   return out;
@@ -240,7 +306,6 @@ function notifyHandlers<T extends { notify: VrrpNotify; smtpAlert?: boolean }>()
 // ---- vrrp_instance ----
 
 const TRACKING_UNSUPPORTED = {
-  track_file: 'the priority does not follow the tracked files',
   track_process: 'the priority does not follow the tracked processes',
   track_bfd: 'the priority does not follow the BFD sessions',
 };
@@ -306,6 +371,7 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   higher_prio_send_advert: (a, v) => { v.higherPrioSendAdvert = a.bool() ?? v.higherPrioSendAdvert; },
   track_interface: (a, v) => { v.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
   track_script: (a, v) => { v.trackScripts.push(...trackScripts(a, a.diags)); },
+  track_file: (a, v) => { v.trackFiles.push(...trackFiles(a, a.diags)); },
   dont_track_primary: (_a, v) => { v.dontTrackPrimary = true; },
   mcast_src_ip: (a, v) => { v.mcastSrcIp = a.address(0)?.address ?? v.mcastSrcIp; },
   unicast_src_ip: (a, v) => { v.unicastSrcIp = a.address(0)?.address ?? v.unicastSrcIp; },
@@ -347,7 +413,7 @@ export function parseVrrpInstance(stmt: Statement, diags: Diagnostics): VrrpInst
     // 0: not given; settled below from the state, as keepalived does.
     name, at: stmt.at, priority: 0, advertIntMs: 1000,
     virtualIpAddresses: [], virtualIpAddressesExcluded: [], virtualRoutes: [],
-    preempt: true, trackInterfaces: [], trackScripts: [], dontTrackPrimary: false, unicastPeers: [], notify: {},
+    preempt: true, trackInterfaces: [], trackScripts: [], trackFiles: [], dontTrackPrimary: false, unicastPeers: [], notify: {},
   };
   applyBlock(body, 'vrrp_instance', INSTANCE_HANDLERS, v, diags);
   // Without a priority, an instance that starts as MASTER is the address owner (255), as in keepalived.
@@ -420,6 +486,7 @@ const SYNC_GROUP_HANDLERS: Handlers<VrrpSyncGroup> = {
   },
   track_interface: (a, g) => { g.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
   track_script: (a, g) => { g.trackScripts.push(...trackScripts(a, a.diags)); },
+  track_file: (a, g) => { g.trackFiles.push(...trackFiles(a, a.diags)); },
   sync_group_tracking_weight: (_a, g) => { g.trackingWeight = true; },
   ...ignored<VrrpSyncGroup>('global_tracking', 'notify_priority_changes'),
   ...unsupported<VrrpSyncGroup>(TRACKING_UNSUPPORTED),
@@ -430,7 +497,7 @@ export function parseVrrpSyncGroup(stmt: Statement, diags: Diagnostics): VrrpSyn
   const name = nameOf(a);
   const body = needBlock(a);
   if (name === undefined || !body) return undefined;
-  const g: VrrpSyncGroup = { name, at: stmt.at, group: [], notify: {}, trackInterfaces: [], trackScripts: [], trackingWeight: false };
+  const g: VrrpSyncGroup = { name, at: stmt.at, group: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [], trackingWeight: false };
   applyBlock(body, 'vrrp_sync_group', SYNC_GROUP_HANDLERS, g, diags);
   return g;
 }

@@ -252,6 +252,8 @@ export class VrrpInstance {
 
   track(name: string, up: boolean): void { this.machine.handle({ type: 'track', name, up }); }
 
+  trackValue(name: string, value: number): void { this.machine.handle({ type: 'track-value', name, value }); }
+
   fault(source: string, active: boolean): void { this.machine.handle({ type: 'fault', source, active }); }
 
   /** Feeds one received packet through decoding, the instance's checks and the state machine. */

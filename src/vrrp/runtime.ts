@@ -1,6 +1,6 @@
 // The VRRP instances of a configuration, running on the real network: raw
 // sockets for advertisements, rtnetlink for virtual addresses and routes,
-// GARP/NA frames, link and script tracking, sync groups, notify programs and
+// GARP/NA frames, link, script and file tracking, sync groups, notify programs and
 // the IPVS sync daemon. apply() moves from one plan to the next: unchanged
 // instances keep running, changed ones restart, removed ones stop.
 import type { Script } from '../config/model';
@@ -17,8 +17,9 @@ import { ChannelPool, type Channel } from './channels';
 import { VrrpInstance } from './instance';
 import { LinkAnnouncer } from './link-announcer';
 import { RealScheduler, type TimerScheduler } from './scheduler';
+import { FileTracker } from './file-tracker';
 import { ScriptTracker } from './script-tracker';
-import type { GroupPlan, InstancePlan, ScriptPlan, SyncDaemonPlan, VrrpPlan } from './settings';
+import type { FilePlan, GroupPlan, InstancePlan, ScriptPlan, SyncDaemonPlan, VrrpPlan } from './settings';
 import type { VrrpState } from './state-machine';
 import { SyncGroup, type GroupState } from './sync-group';
 import { viewOf, type VrrpView } from './view';
@@ -78,6 +79,9 @@ export class VrrpRuntime {
   private readonly running = new Map<string, Running>();
   private readonly groups = new Map<string, RunningGroup>();
   private readonly scripts = new Map<string, ScriptTracker>();
+  private readonly files = new Map<string, FileTracker>();
+  /** init_file overwrites an existing file at the first start only, not at a reload. */
+  private applied = false;
   private readonly scheduler: TimerScheduler;
   private readonly channels: ChannelPool;
   private readonly announcer: LinkAnnouncer;
@@ -111,6 +115,8 @@ export class VrrpRuntime {
     }
     await this.followSyncDaemonPlan(plan.syncDaemon);
     this.refreshScripts(plan.scripts);
+    this.refreshFiles(plan.files);
+    this.applied = true;
     const fresh: Running[] = [];
     if (plan.instances.some((i) => !this.running.has(i.config.name))) await this.openShared();
     for (const p of plan.instances) {
@@ -143,6 +149,7 @@ export class VrrpRuntime {
     for (const r of [...this.running.values()]) await this.stopInstance(r, 'stopping');
     this.groups.clear();
     this.refreshScripts(new Map());
+    this.refreshFiles(new Map());
     await this.followSyncDaemonPlan(undefined);
     await this.syncQueue;
     this.closeShared();
@@ -266,6 +273,10 @@ export class VrrpRuntime {
       const tracker = this.scripts.get(script);
       if (tracker) r.instance.track(track, tracker.up);
     }
+    for (const [track, file] of r.plan.files) {
+      const tracker = this.files.get(file);
+      if (tracker) r.instance.trackValue(track, tracker.value);
+    }
   }
 
   private transitioned(r: Running, state: VrrpState, priority: number): void {
@@ -356,6 +367,29 @@ export class VrrpRuntime {
     this.opts.log.info({ script: name, result: up ? 'success' : 'failure' }, 'VRRP script changed');
     for (const r of this.running.values()) {
       for (const [track, script] of r.plan.scripts) if (script === name) r.instance.track(track, up);
+    }
+  }
+
+  private refreshFiles(plans: Map<string, FilePlan>): void {
+    for (const [name, tracker] of [...this.files]) {
+      if (plans.get(name)?.fingerprint === tracker.plan.fingerprint) continue;
+      tracker.stop();
+      this.files.delete(name);
+    }
+    for (const [name, plan] of plans) {
+      if (this.files.has(name)) continue;
+      const tracker = new FileTracker(plan);
+      tracker.on('change', (value) => this.fileChanged(name, value));
+      tracker.on('problem', (message) => this.opts.log.warn({ trackFile: name }, message));
+      this.files.set(name, tracker);
+      tracker.start(this.applied);
+    }
+  }
+
+  private fileChanged(name: string, value: number): void {
+    this.opts.log.info({ trackFile: name, value }, 'VRRP tracked file changed');
+    for (const r of this.running.values()) {
+      for (const [track, file] of r.plan.files) if (file === name) r.instance.trackValue(track, value);
     }
   }
 

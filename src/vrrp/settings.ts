@@ -26,6 +26,14 @@ export interface ScriptPlan {
   fingerprint: string;
 }
 
+/** A track_file: read at start and each time it is written. */
+export interface FilePlan {
+  name: string;
+  path: string;
+  init?: { value: number; overwrite: boolean };
+  fingerprint: string;
+}
+
 /** A macvlan carrying the VRRP virtual MAC (use_vmac), on which the instance's addresses live. */
 export interface VmacPlan {
   name: string;
@@ -53,6 +61,8 @@ export interface InstancePlan {
   interfaces: Map<string, string>;
   /** Track name -> vrrp_script name. */
   scripts: Map<string, string>;
+  /** Track name -> track_file name. */
+  files: Map<string, string>;
   notify: VrrpNotify;
   syncGroup?: string;
   vmac?: VmacPlan;
@@ -78,6 +88,7 @@ export interface VrrpPlan {
   instances: InstancePlan[];
   groups: GroupPlan[];
   scripts: Map<string, ScriptPlan>;
+  files: Map<string, FilePlan>;
   syncDaemon?: SyncDaemonPlan;
 }
 
@@ -111,6 +122,10 @@ export function interfaceTrack(ifname: string): string {
 
 export function scriptTrack(name: string): string {
   return `script ${name}`;
+}
+
+export function fileTrack(name: string): string {
+  return `file ${name}`;
 }
 
 function addressSpec(vip: VirtualIpAddress, dev: string): AddressSpec {
@@ -187,6 +202,11 @@ function planOnce(config: KeepalivedConfig): VrrpPlan {
     const plan = planScript(s);
     if (plan) scripts.set(s.name, plan);
   }
+  const files = new Map<string, FilePlan>();
+  for (const f of config.trackFiles) {
+    const plan = { name: f.name, path: f.path!, ...(f.init ? { init: f.init } : {}) };
+    files.set(f.name, { ...plan, fingerprint: fingerprint(plan) });
+  }
   const groupOf = new Map<string, KeepalivedConfig['vrrpSyncGroups'][number]>();
   for (const g of config.vrrpSyncGroups) {
     for (const member of g.group) {
@@ -230,7 +250,8 @@ function planOnce(config: KeepalivedConfig): VrrpPlan {
   checkVrids(instances, problems);
   const syncDaemon = planSyncDaemon(config, instances, problems);
   if (problems.length) throw new VrrpConfigError(problems);
-  return { instances, groups, scripts, ...(syncDaemon ? { syncDaemon } : {}) };
+  for (const name of [...files.keys()]) if (!instances.some((i) => [...i.files.values()].includes(name))) files.delete(name);
+  return { instances, groups, scripts, files, ...(syncDaemon ? { syncDaemon } : {}) };
 }
 
 function vmacPlan(name: string | true, base: string, vrid: number, family: 4 | 6, sendsFromVmac: boolean): VmacPlan {
@@ -323,6 +344,16 @@ function planInstance(
     for (const t of tracks) if (!kept.includes(t)) trackScripts.delete(t.name);
     tracks.splice(0, tracks.length, ...kept.map((t) => ({ ...t, weight: 0 })));
   }
+  // Tracked files' weights were settled with the configuration (config/validate.ts), as keepalived settles them.
+  const trackFiles = new Map<string, string>();
+  const fileWeights = new Map(config.trackFiles.map((f) => [f.name, f]));
+  for (const t of [...v.trackFiles, ...(group?.trackFiles ?? [])]) {
+    const defined = fileWeights.get(t.name);
+    const track = fileTrack(t.name);
+    if (!defined || trackFiles.has(track)) continue;
+    trackFiles.set(track, t.name);
+    tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse ?? defined.weightReverse, valued: true });
+  }
   const g = config.global.vrrp;
   const vips = v.virtualIpAddresses.map((a) => a.address);
   const cfg: Omit<VrrpInstanceConfig, 'primaryAddress'> = {
@@ -366,7 +397,7 @@ function planInstance(
   // Checks everything but the interface address now, with a stand-in of the right family.
   resolveInstanceConfig({ ...cfg, primaryAddress: family === 6 ? 'fe80::1' : '0.0.0.1' });
   const plan: InstancePlan = {
-    config: cfg, family, addresses, routes, interfaces, scripts: trackScripts, notify: v.notify, fingerprint: '',
+    config: cfg, family, addresses, routes, interfaces, scripts: trackScripts, files: trackFiles, notify: v.notify, fingerprint: '',
     ...(group ? { syncGroup: group.name } : {}),
     ...(vmac ? { vmac } : {}),
     ...(v.promoteSecondaries ? { promoteSecondaries: vmac?.name ?? ifname } : {}),
@@ -374,6 +405,7 @@ function planInstance(
   plan.fingerprint = fingerprint({
     v, version, g, ifname,
     scripts: [...trackScripts.values()].map((s) => scripts.get(s)?.fingerprint),
+    files: [...trackFiles.values()].map((f) => fileWeights.get(f)),
   });
   return plan;
 }

@@ -55,6 +55,7 @@ export type MachineEvent =
   | { type: 'advert'; advert: ReceivedAdvert }
   | { type: 'timer'; timer: TimerName }
   | { type: 'track'; name: string; up: boolean }
+  | { type: 'track-value'; name: string; value: number }
   | { type: 'fault'; source: string; active: boolean }
   | { type: 'set-priority'; priority: number };
 
@@ -173,7 +174,8 @@ export class StateMachine {
       case 'shutdown': return this.shutdown();
       case 'advert': return this.receive(event.advert);
       case 'timer': return this.timerFired(event.timer);
-      case 'track': return this.trackChanged(event.name, event.up);
+      case 'track': return this.trackChanged(event.name, (t) => t.set(event.name, event.up));
+      case 'track-value': return this.trackChanged(event.name, (t) => t.setValue(event.name, event.value));
       case 'fault': return this.faultChanged(event.source, event.active);
       case 'set-priority': return this.setBasePriority(event.priority);
     }
@@ -313,10 +315,10 @@ export class StateMachine {
     }
   }
 
-  private trackChanged(name: string, up: boolean): void {
+  private trackChanged(name: string, record: (tracking: Tracking) => boolean): void {
     if (!this.tracking.has(name)) throw new Error(`vrrp_instance ${this.name}: no track named ${JSON.stringify(name)}`);
     const wasFaulty = this.faulty;
-    if (!this.tracking.set(name, up)) return;
+    if (!record(this.tracking)) return;
     this.updateEffectivePriority();
     this.faultsMayHaveChanged(wasFaulty);
   }

@@ -1,22 +1,33 @@
-// Effective priority and faults from tracked objects (scripts, interfaces...),
-// with keepalived's semantics: a weighted track moves the priority, an
-// unweighted one that fails puts the instance in FAULT.
+// Effective priority and faults from tracked objects (scripts, interfaces,
+// files), with keepalived's semantics: a weighted track moves the priority,
+// an unweighted one that fails puts the instance in FAULT. A tracked file
+// reports a number, which its weight multiplies.
 export const PRIORITY_OWNER = 255;
+
+/** A file's value times its weight at or below this is a FAULT (keepalived's limit). */
+const FILE_FAULT = -254;
+/** The most a file can add to the priority. */
+const FILE_MAX = 253;
 
 export interface TrackSpec {
   /** How the operator names it, e.g. "script chk_haproxy" or "interface eth1". */
   name: string;
   /** 0: failure means FAULT. > 0: added while up. < 0: added (so subtracted) while down. */
   weight: number;
-  /** Swap up and down (keepalived's `reverse`). */
+  /** Swap up and down (keepalived's `reverse`); for a file, the sign of its weight. */
   reverse?: boolean;
   /** State before the first report; tracks are assumed up. */
   initiallyUp?: boolean;
+  /** A tracked file: reports a number instead of up or down. */
+  valued?: boolean;
+  /** A tracked file's value before the first report (0 otherwise). */
+  initialValue?: number;
 }
 
 export class Tracking {
   private readonly specs = new Map<string, TrackSpec>();
   private readonly up = new Map<string, boolean>();
+  private readonly values = new Map<string, number>();
 
   constructor(specs: readonly TrackSpec[]) {
     for (const spec of specs) {
@@ -25,7 +36,8 @@ export class Tracking {
         throw new Error(`track ${spec.name}: weight ${spec.weight} is outside -254..254`);
       }
       this.specs.set(spec.name, spec);
-      this.up.set(spec.name, spec.initiallyUp ?? true);
+      if (spec.valued) this.values.set(spec.name, spec.initialValue ?? 0);
+      else this.up.set(spec.name, spec.initiallyUp ?? true);
     }
   }
 
@@ -33,12 +45,27 @@ export class Tracking {
     return this.specs.has(name);
   }
 
-  /** Records a report; returns false when nothing changed. */
+  /** Records an up/down report; returns false when nothing changed. */
   set(name: string, up: boolean): boolean {
-    if (!this.specs.has(name)) throw new Error(`unknown track ${JSON.stringify(name)}`);
+    if (this.spec(name).valued) throw new Error(`track ${name} reports a number, not up or down`);
     if (this.up.get(name) === up) return false;
     this.up.set(name, up);
     return true;
+  }
+
+  /** Records a tracked file's value; returns false when nothing changed. */
+  setValue(name: string, value: number): boolean {
+    if (!this.spec(name).valued) throw new Error(`track ${name} reports up or down, not a number`);
+    if (!Number.isInteger(value)) throw new Error(`track ${name}: ${value} is not an integer`);
+    if (this.values.get(name) === value) return false;
+    this.values.set(name, value);
+    return true;
+  }
+
+  private spec(name: string): TrackSpec {
+    const spec = this.specs.get(name);
+    if (!spec) throw new Error(`unknown track ${JSON.stringify(name)}`);
+    return spec;
   }
 
   private healthy(spec: TrackSpec): boolean {
@@ -46,9 +73,27 @@ export class Tracking {
     return spec.reverse ? !up : up;
   }
 
-  /** Names of unweighted tracks that are failing. */
+  /**
+   * What a track adds to the priority, or 'fault'. A file without weight is
+   * a fault while its value is not 0 (is 0 with reverse); a weighted one adds
+   * value x weight (negated with reverse), a fault at -254 or below.
+   */
+  private contribution(spec: TrackSpec): number | 'fault' {
+    if (spec.valued) {
+      const value = this.values.get(spec.name) ?? 0;
+      if (spec.weight === 0) return (value !== 0) !== (spec.reverse === true) ? 'fault' : 0;
+      const status = value * spec.weight * (spec.reverse ? -1 : 1);
+      return status <= FILE_FAULT ? 'fault' : Math.min(FILE_MAX, status);
+    }
+    const healthy = this.healthy(spec);
+    if (spec.weight === 0) return healthy ? 0 : 'fault';
+    if (spec.weight > 0) return healthy ? spec.weight : 0;
+    return healthy ? 0 : spec.weight;
+  }
+
+  /** Names of the tracks that are failing in a way that forces FAULT. */
   faults(): string[] {
-    return [...this.specs.values()].filter((s) => s.weight === 0 && !this.healthy(s)).map((s) => s.name);
+    return [...this.specs.values()].filter((s) => this.contribution(s) === 'fault').map((s) => s.name);
   }
 
   /** Base priority plus weights, kept within 1..254; an address owner (255) is never moved. */
@@ -56,9 +101,8 @@ export class Tracking {
     if (base === PRIORITY_OWNER) return base;
     let total = base;
     for (const spec of this.specs.values()) {
-      const healthy = this.healthy(spec);
-      if (spec.weight > 0 && healthy) total += spec.weight;
-      if (spec.weight < 0 && !healthy) total += spec.weight;
+      const c = this.contribution(spec);
+      if (c !== 'fault') total += c;
     }
     return Math.min(PRIORITY_OWNER - 1, Math.max(1, total));
   }

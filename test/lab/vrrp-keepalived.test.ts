@@ -5,7 +5,8 @@
 // preemption, nopreempt honoured. Then the seed configurations of a
 // master/backup pair and of a dual-master pair, run as written, and an
 // instance without addresses (kept for its election and notify scripts),
-// promote_secondaries, and the lines both write to a notify_fifo.
+// promote_secondaries, the lines both write to a notify_fifo, and the
+// priorities both advertise as tracked files are written.
 //
 // Seed substitution: none in the files themselves. The lab names each
 // router's interface eth0 and gives it an address in the seeds' subnet
@@ -14,6 +15,7 @@
 // the vrrp_script and log the failed notify, as they would on such a host.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireLab, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
@@ -229,4 +231,61 @@ test('notify_fifo: lvsd writes the lines keepalived writes, for an instance\'s s
   // The order of VRRP and checker lines between them is the two processes' timing in keepalived; each kind keeps its own.
   const kinds = (lines: string[]) => [lines.filter((l) => l.startsWith('INSTANCE')), lines.filter((l) => !l.startsWith('INSTANCE'))];
   assert.deepEqual(kinds(lv), kinds(ka), `lvsd:\n${lv.join('\n')}\nkeepalived:\n${ka.join('\n')}`);
+});
+
+test('track_file: the same writes move keepalived\'s and lvsd\'s advertised priority alike, to FAULT and back', { timeout: 150_000 }, async () => {
+  requireLab();
+  const seg = await buildSegment('vrrpkatfbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  // The instance's "weight -5 reverse" gives value x 5: a daemon that ignored either word would advertise otherwise.
+  const text = (dir: string): string => `track_file level {\n  file "${dir}/level"\n  weight 2\n  init_file 2\n}\n`
+    + `track_file down {\n  file "${dir}/down"\n}\n`
+    + 'vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 93\n  version 3\n  priority 100\n  advert_int 0.1\n'
+    + '  virtual_ipaddress {\n    10.63.0.100/24\n  }\n  track_file {\n    level weight -5 reverse\n    down weight 0\n  }\n}\n';
+  /** What the router advertises once settled: one priority, or silence (FAULT). */
+  const advertised = async (source: string): Promise<string> => {
+    let last = '';
+    for (let round = 0; round < 8; round++) {
+      await new Promise((r) => setTimeout(r, 700));
+      const from = Date.now() / 1000 - 0.6;
+      const seen = [...new Set((await adverts(seg, from)).filter((a) => a.vrid === 93 && a.source === source && a.priority > 0).map((a) => a.priority))];
+      const now = seen.length === 0 ? 'silent' : seen.join('/');
+      if (now === last && seen.length <= 1) return now;
+      last = now;
+    }
+    return `unsettled: ${last}`;
+  };
+  const steps: [what: string, act: (dir: string) => void][] = [
+    ['start, init_file 2', () => undefined],
+    ['level -3', (dir) => writeFileSync(join(dir, 'level'), '-3\n')],
+    ['level 0x10', (dir) => writeFileSync(join(dir, 'level'), '0x10')],
+    ['level -60', (dir) => writeFileSync(join(dir, 'level'), '-60\n')],
+    ['level removed', (dir) => rmSync(join(dir, 'level'))],
+    ['down 1', (dir) => writeFileSync(join(dir, 'down'), '1\n')],
+    ['down 0', (dir) => writeFileSync(join(dir, 'down'), '0\n')],
+  ];
+  const run = async (ns: string, source: string, start: (file: string) => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<string[]> => {
+    const dir = `/run/lvsd-track-file-${ns}`;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const daemon = tracked(procs, await start(writeConfig(seg, `${ns}-tf.conf`, text(dir))));
+    const seen: string[] = [];
+    for (const [what, act] of steps) {
+      act(dir);
+      seen.push(`${what}: ${await advertised(source)}`);
+      if (seen.length === 1) seen.push(`file made: ${JSON.stringify(readFileSync(join(dir, 'level'), 'utf8'))}`);
+    }
+    await stop(daemon);
+    return seen;
+  };
+  const ka = await run(K, '10.63.0.2', (file) => startKeepalived(seg, K, file), (p) => stopKeepalived(seg, K, p));
+  const lv = await run(L, '10.63.0.1', (file) => startLvsd(L, file), (p) => p.stop('SIGTERM'));
+  assert.deepEqual(lv, ka, `lvsd:\n${lv.join('\n')}\nkeepalived:\n${ka.join('\n')}`);
+  assert.deepEqual(ka, [
+    'start, init_file 2: 110', 'file made: "2\\n"', 'level -3: 85', 'level 0x10: 180', 'level -60: silent',
+    'level removed: 100', 'down 1: silent', 'down 0: 100',
+  ]);
 });
