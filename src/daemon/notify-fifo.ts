@@ -9,12 +9,13 @@
 // SIGTERM as lvsd stops. The FIFO is held open for reading and writing, so
 // lvsd never waits for a reader: with none, lines wait in the pipe, and once
 // it is full they are dropped, and said so.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, constants as fsConstants, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { resolveRunAs } from '../check/run-as';
 import type { KeepalivedConfig, NotifyFifo, RealServer, VirtualServer } from '../config/model';
 import { native } from '../native';
 import type { Component, DaemonContext } from './run';
+import { startScript } from './scripts';
 import { hasVrrpTransitions } from './vrrp';
 
 /** keepalived's name of a virtual server (FMT_VS). */
@@ -85,7 +86,7 @@ export function notifyFifoComponent(ctx: DaemonContext): Component {
       }
       const fd = openSync(spec.path, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
       const f: OpenFifo = { spec, fd, created, dropped: 0 };
-      if (spec.script) f.script = startScript(spec);
+      if (spec.script) f.script = startReader(spec);
       log.info({ fifo: spec.path, events: spec.events, created }, 'notify FIFO open');
       return f;
     } catch (err) {
@@ -94,20 +95,11 @@ export function notifyFifoComponent(ctx: DaemonContext): Component {
     }
   };
 
-  const startScript = (spec: NotifyFifo): ChildProcess | undefined => {
-    const script = spec.script!;
-    const [program, ...args] = script.argv;
-    if (!program) return undefined;
-    try {
-      const ids = script.user !== undefined ? resolveRunAs(script.user, script.group) : {};
-      const child = spawn(program, [...args, spec.path], { shell: false, stdio: 'ignore', ...ids });
-      child.once('error', (err) => log.error({ script: script.command, fifo: spec.path, err: err.message }, 'notify FIFO script could not start'));
-      child.once('exit', (code, signal) => log.info({ script: script.command, fifo: spec.path, code, signal }, 'notify FIFO script ended'));
-      return child;
-    } catch (err) {
-      log.error({ script: script.command, fifo: spec.path, err: (err as Error).message }, 'notify FIFO script not run');
-      return undefined;
-    }
+  /** The *_fifo_script reads the FIFO, whose path is its last argument, while lvsd runs. */
+  const startReader = (spec: NotifyFifo): ChildProcess | undefined => {
+    const child = startScript(spec.script!, [spec.path], { fifo: spec.path }, log);
+    child?.once('exit', (code, signal) => log.info({ script: spec.script!.command, fifo: spec.path, code, signal }, 'notify FIFO script ended'));
+    return child;
   };
 
   const closeOne = (f: OpenFifo): void => {

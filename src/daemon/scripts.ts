@@ -1,24 +1,37 @@
-// Runs the operator's notify and quorum programs the way keepalived does, but
-// never through a shell: the command line is split into words, the program
-// runs as the configured user, and its exit is logged.
-import { spawn } from 'node:child_process';
+// Runs the operator's programs (notify, quorum, FIFO readers) the way
+// keepalived does, but never through a shell: the command line is split into
+// words, the program runs as the configured user, and its failures are logged.
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Script } from '../config/model';
 import type { Log } from '../director/director';
 import { resolveRunAs } from '../check/run-as';
 
+/**
+ * Starts `script` with `extra` arguments after its own; undefined, logged with
+ * `context`, when its user is unknown or it cannot be started.
+ */
+export function startScript(
+  script: Script, extra: string[], context: Record<string, unknown>, log: Log, options: { detached?: boolean } = {},
+): ChildProcess | undefined {
+  const [program, ...args] = script.argv;
+  if (!program) return undefined;
+  const fields = { script: script.command, ...context };
+  try {
+    const ids = script.user !== undefined ? resolveRunAs(script.user, script.group) : {};
+    const child = spawn(program, [...args, ...extra], { shell: false, stdio: 'ignore', detached: options.detached ?? false, ...ids });
+    child.once('error', (err) => log.error({ ...fields, err: err.message }, 'script could not start'));
+    return child;
+  } catch (err) {
+    log.error({ ...fields, err: (err as Error).message }, 'script not run');
+    return undefined;
+  }
+}
+
+/** Notify and quorum programs: started in their own process group and not waited for, their exit logged. */
 export function scriptRunner(log: Log): (script: Script, why: string) => void {
   return (script, why) => {
-    const [program, ...args] = script.argv;
-    if (!program) return;
-    let ids: { uid?: number; gid?: number } = {};
-    try {
-      if (script.user !== undefined) ids = resolveRunAs(script.user, script.group);
-    } catch (err) {
-      log.error({ script: script.command, why, err: (err as Error).message }, 'script not run');
-      return;
-    }
-    const child = spawn(program, args, { shell: false, stdio: 'ignore', detached: true, ...ids });
-    child.once('error', (err) => log.error({ script: script.command, why, err: err.message }, 'script could not start'));
+    const child = startScript(script, [], { why }, log, { detached: true });
+    if (!child) return;
     child.once('exit', (code, signal) => {
       const fields = { script: script.command, why, code, signal };
       if (code === 0) log.info(fields, 'script done');
