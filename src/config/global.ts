@@ -13,6 +13,9 @@ export function emptyGlobalDefs(): GlobalDefs {
     enableScriptSecurity: false,
     lvsFlush: false,
     notifyFifos: [],
+    // keepalived's default time for a startup or shutdown script.
+    startupScriptTimeoutMs: 10_000,
+    shutdownScriptTimeoutMs: 10_000,
     vrrp: { strict: false, skipCheckAdvAddr: false, checkUnicastSrc: false },
   };
 }
@@ -53,6 +56,12 @@ function notifyFifo(a: Args, g: GlobalDefs, events: NotifyFifo['events']): void 
 function notifyFifoScript(a: Args, g: GlobalDefs, events: NotifyFifo['events']): void {
   const script = a.script();
   if (script) fifoOf(a, g, events).script = script;
+}
+
+function scriptTimeout(a: Args): number | undefined {
+  const seconds = a.int(0, 1, 1000, a.keyword);
+  a.atMost(1);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 /** A VRRP multicast group: lvsd sends to and listens on the RFC's only, so another one warns. */
@@ -177,11 +186,13 @@ const HANDLERS: Handlers<GlobalDefs> = {
     setVrrp(g, 'startupDelayMs', a.seconds(0, 0, 3600));
     a.unsupported('VRRP starts at once');
   },
+  startup_script: (a, g) => set(g, 'startupScript', a.script()),
+  startup_script_timeout: (a, g) => set(g, 'startupScriptTimeoutMs', scriptTimeout(a)),
+  shutdown_script: (a, g) => set(g, 'shutdownScript', a.script()),
+  shutdown_script_timeout: (a, g) => set(g, 'shutdownScriptTimeoutMs', scriptTimeout(a)),
   // Accepted as keepalived does, but with no bearing on what lvsd drives.
   ...unsupported<GlobalDefs>({
     rs_init_notifies: 'notify_up does not run at start for the real servers that start up',
-    startup_script: 'the program does not run before lvsd starts',
-    shutdown_script: 'the program does not run when lvsd stops',
   }),
   ...ignored<GlobalDefs>(
     'checker_log_all_failures', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_checker', 'enable_snmp_rfc',
@@ -193,8 +204,7 @@ const HANDLERS: Handlers<GlobalDefs> = {
     'checker_process_name', 'bfd_process_name', 'linkbeat_use_polling', 'dynamic_interfaces', 'vmac_prefix',
     'vmac_addr_prefix', 'umask', 'random_seed', 'log_unknown_vrids', 'no_checker_emails',
     'vrrp_min_garp', 'vrrp_garp_extra_if', 'vrrp_notify_priority_changes', 'net_namespace',
-    'net_namespace_ipvs', 'instance', 'use_pid_dir', 'startup_script_timeout',
-    'shutdown_script_timeout', 'tmp_config_directory', 'config_save_dir', 'data_use_instance',
+    'net_namespace_ipvs', 'instance', 'use_pid_dir', 'tmp_config_directory', 'config_save_dir', 'data_use_instance',
   ),
 };
 

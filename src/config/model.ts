@@ -75,6 +75,13 @@ export interface GlobalDefs {
   lvsFlush: boolean;
   /** lvs_flush_on_stop: on stop remove lvsd's own services ('vs') or every service ('all'); unset keeps the table. */
   lvsFlushOnStop?: 'vs' | 'all';
+  /** startup_script: run to its end (or its timeout) before lvsd changes anything. */
+  startupScript?: Script;
+  /** shutdown_script: run to its end (or its timeout) once lvsd has stopped everything. */
+  shutdownScript?: Script;
+  /** *_script_timeout (keepalived's default 10 s): then the script's process group is ended. */
+  startupScriptTimeoutMs: number;
+  shutdownScriptTimeoutMs: number;
   /** notify_fifo, vrrp_notify_fifo, lvs_notify_fifo: FIFOs state changes are written to, a line each. */
   notifyFifos: NotifyFifo[];
   vrrp: VrrpGlobals;

@@ -20,6 +20,7 @@ function allScripts(config: KeepalivedConfig): Script[] {
   const scripts: (Script | undefined)[] = [];
   for (const s of config.vrrpScripts) scripts.push(s.script);
   for (const f of config.global.notifyFifos) scripts.push(f.script);
+  scripts.push(config.global.startupScript, config.global.shutdownScript);
   for (const owner of [...config.vrrpInstances, ...config.vrrpSyncGroups]) scripts.push(...Object.values(owner.notify));
   for (const vs of config.virtualServers) {
     scripts.push(vs.quorumUp, vs.quorumDown);

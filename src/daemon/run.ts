@@ -10,7 +10,7 @@ import { ConfigRefusedError, Director } from '../director/director';
 import { IpvsClient } from '../ipvs/client';
 import { openLoadingModule } from '../ipvs/module';
 import { apiComponent, DEFAULT_STATE_DIR } from './api';
-import { scriptRunner } from './scripts';
+import { runToEnd, scriptRunner } from './scripts';
 import { stateDumper } from './dump';
 import { flushOnStopLogged } from './flush-on-stop';
 import { claimInstance, type InstanceClaim } from './instance-lock';
@@ -177,6 +177,8 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   const ctx: DaemonContext = { options: opts, log, client, scheduler, director, components, reload: () => reload() };
   components.push(...COMPONENTS.map((make) => make(ctx)));
 
+  // Once the startup_script has run, the shutdown_script of the configuration in effect runs at the very end.
+  let started = false;
   const shutdown = async (): Promise<void> => {
     for (const c of [...components].reverse()) {
       await c.stop().catch((err: Error) => log.error({ component: c.name, err: err.message }, 'stop failed'));
@@ -185,6 +187,8 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     await director.forgetServices(await flushOnStopLogged(director.running, client, log));
     scheduler.close();
     client.close();
+    const global = (director.running ?? config).global;
+    if (started && global.shutdownScript) await runToEnd(global.shutdownScript, global.shutdownScriptTimeoutMs, 'shutdown_script', log);
     await releaseClaims();
   };
 
@@ -195,6 +199,9 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
     await shutdown();
     return 1;
   }
+  started = true;
+  // As keepalived: before anything changes, so that it can prepare what the configuration needs (firewall marks...).
+  if (config.global.startupScript) await runToEnd(config.global.startupScript, config.global.startupScriptTimeoutMs, 'startup_script', log);
   try {
     // As keepalived: lvs_flush empties the whole table before the configuration goes in.
     if (config.global.lvsFlush) await flushAtStart(client, log);

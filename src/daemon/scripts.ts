@@ -40,3 +40,44 @@ export function scriptRunner(log: Log): (script: Script, why: string) => void {
     child.unref();
   };
 }
+
+/** After SIGTERM to a script past its time, how long before SIGKILL (keepalived's 2 s). */
+const KILL_AFTER_MS = 2000;
+
+/**
+ * startup_script and shutdown_script: waited for, as keepalived waits, up to
+ * `timeoutMs`; then SIGTERM goes to the script's process group, and SIGKILL
+ * if it is still there 2 s later. Whatever the outcome, lvsd goes on.
+ */
+export async function runToEnd(script: Script, timeoutMs: number, why: string, log: Log): Promise<void> {
+  const child = startScript(script, [], { why }, log, { detached: true });
+  if (!child) return;
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve(undefined));
+  });
+  const group = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), timeoutMs); });
+  let outcome = await Promise.race([ended, late]);
+  if (outcome === 'late') {
+    log.warn({ script: script.command, why, timeoutMs }, 'script still running at its timeout: ended');
+    group('SIGTERM');
+    const kill = setTimeout(() => group('SIGKILL'), KILL_AFTER_MS);
+    outcome = await ended;
+    clearTimeout(kill);
+    // Whatever the script started goes with it, as keepalived makes sure.
+    group('SIGKILL');
+  }
+  clearTimeout(timer);
+  if (!outcome) return;
+  const fields = { script: script.command, why, code: outcome.code, signal: outcome.signal };
+  if (outcome.code === 0) log.info(fields, 'script done');
+  else log.warn(fields, 'script failed');
+}

@@ -9,7 +9,8 @@
 // held and handled once it runs; with nothing to poll it still runs until
 // stopped. After a kill -9, a restart on a file with fewer services removes
 // those lvsd created and no longer wants, and leaves those it never owned. With
-// omega, a stop runs notify_down and quorum_down.
+// omega, a stop runs notify_down and quorum_down. startup_script and
+// shutdown_script run before the table changes and after it is flushed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -405,4 +406,32 @@ virtual_server 10.40.0.100 80 {
   await until('notify_down and quorum_down to have run', 10_000, async () =>
     (readdirSync(dir).filter((f) => f.endsWith('.said')).sort().join() === 'down-11.said,quorum-down.said' ? true : undefined));
   assert.deepEqual(await services(ns), ['-t 10.40.0.100:80', '-t 10.40.0.200:25'], 'the table stays');
+});
+
+test('startup_script runs to its timeout before the table changes and shutdown_script after lvs_flush_on_stop, as keepalived runs them', async () => {
+  requireLab();
+  /** Runs one daemon on the file and returns what the scripts saw of the table, in the order they ran. */
+  const seen = async (name: string, daemon: (ns: Netns, dir: string, file: string) => LineProcess): Promise<string[]> => {
+    const ns = await director(`daemon-ss-${name}`);
+    const dir = mkdtempSync(join(ROOT, '.lab', `start-stop-${name}-`));
+    const record = join(dir, 'record.sh');
+    // The startup run leaves a sleeper behind and waits for it: only the timeout ends it, with its group.
+    writeFileSync(record, `#!/bin/sh\necho "$1 $(/usr/sbin/ipvsadm -Sn | grep -c -- '-A -t 10.40.0.100:80')" >> ${dir}/seen\n`
+      + `if [ "$1" = start ]; then /bin/sleep 60 & echo $! > ${dir}/sleeper; wait; fi\n`, { mode: 0o755 });
+    const file = join(dir, 'keepalived.conf');
+    writeFileSync(file, config(`  script_user root\n  lvs_flush_on_stop VS\n  startup_script "${record} start"\n  startup_script_timeout 1\n  shutdown_script "${record} stop"`));
+    const p = daemon(ns, dir, file);
+    cleanups.push(() => p.stop('SIGKILL'));
+    await until(`${name}: the virtual service in the table`, LVSD_START_MS, async () => ((await rules(ns)).includes('-A -t 10.40.0.100:80') ? true : undefined), 200);
+    const sleeper = Number(readFileSync(join(dir, 'sleeper'), 'utf8'));
+    const state = (() => { try { return readFileSync(`/proc/${sleeper}/stat`, 'utf8').split(') ')[1]![0]; } catch { return 'gone'; } })();
+    await p.stop('SIGTERM');
+    return [...readFileSync(join(dir, 'seen'), 'utf8').trim().split('\n'), `sleeper ${state === 'gone' || state === 'Z' ? 'ended' : 'running'}`];
+  };
+  const ka = await seen('ka', (ns, dir, file) => LineProcess.start('keepalived', ns.name, '/usr/sbin/keepalived',
+    ['-n', '-l', '-D', '-f', file, '-p', join(dir, 'k.pid'), '-r', join(dir, 'k-vrrp.pid'), '-c', join(dir, 'k-check.pid')]));
+  const lv = await seen('lv', (ns, dir, file) => LineProcess.start('lvsd', ns.name, process.execPath,
+    [LVSD, '-f', file, '--resync', '0', '--api', 'off', '--state-dir', join(dir, 'state')], { LVSD_LOG_LEVEL: 'info' }));
+  assert.deepEqual(lv, ka);
+  assert.deepEqual(ka, ['start 0', 'stop 0', 'sleeper ended'], 'keepalived: the startup script sees no service yet, the shutdown script none left');
 });
