@@ -1,6 +1,6 @@
 // global_defs: notification, identity, LVS-wide and VRRP-wide settings.
 import { Diagnostics } from './diagnostics';
-import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
+import { applyBlock, Handlers, ignored, needBlock } from './block';
 import { GlobalDefs, NotifyFifo } from './model';
 import { Statement } from './tree';
 import { Args } from './values';
@@ -12,6 +12,7 @@ export function emptyGlobalDefs(): GlobalDefs {
     noEmailFaults: false,
     enableScriptSecurity: false,
     lvsFlush: false,
+    rsInitNotifies: false,
     notifyFifos: [],
     // keepalived's default time for a startup or shutdown script.
     startupScriptTimeoutMs: 10_000,
@@ -190,10 +191,7 @@ const HANDLERS: Handlers<GlobalDefs> = {
   startup_script_timeout: (a, g) => set(g, 'startupScriptTimeoutMs', scriptTimeout(a)),
   shutdown_script: (a, g) => set(g, 'shutdownScript', a.script()),
   shutdown_script_timeout: (a, g) => set(g, 'shutdownScriptTimeoutMs', scriptTimeout(a)),
-  // Accepted as keepalived does, but with no bearing on what lvsd drives.
-  ...unsupported<GlobalDefs>({
-    rs_init_notifies: 'notify_up does not run at start for the real servers that start up',
-  }),
+  rs_init_notifies: (a, g) => set(g, 'rsInitNotifies', a.bool()),
   ...ignored<GlobalDefs>(
     'checker_log_all_failures', 'enable_traps', 'enable_snmp_vrrp', 'enable_snmp_checker', 'enable_snmp_rfc',
     'enable_snmp_rfcv2', 'enable_snmp_rfcv3', 'snmp_socket', 'enable_dbus', 'dbus_service_name',

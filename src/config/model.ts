@@ -75,6 +75,8 @@ export interface GlobalDefs {
   lvsFlush: boolean;
   /** lvs_flush_on_stop: on stop remove lvsd's own services ('vs') or every service ('all'); unset keeps the table. */
   lvsFlushOnStop?: 'vs' | 'all';
+  /** rs_init_notifies: a real server that starts up (not alpha) says so as it goes in, notify_up included. */
+  rsInitNotifies: boolean;
   /** startup_script: run to its end (or its timeout) before lvsd changes anything. */
   startupScript?: Script;
   /** shutdown_script: run to its end (or its timeout) once lvsd has stopped everything. */

@@ -77,6 +77,8 @@ export class Director extends EventEmitter<DirectorEvents> {
   private readonly serverUp = new Map<string, boolean>();
   /** Servers down from the start whose notify_down has not run yet. */
   private readonly downUnsaid = new Set<string>();
+  /** Up from the start, to be said (rs_init_notifies). */
+  private readonly upUnsaid = new Set<string>();
   private rebuildPending = false;
   /** Set by stop(): health verdicts no longer change the kernel table. */
   private stopped = false;
@@ -435,14 +437,18 @@ export class Director extends EventEmitter<DirectorEvents> {
         const up = this.health.serverHealth(name).up;
         const was = this.serverUp.get(name);
         this.serverUp.set(name, up);
-        // Down from the start (alpha) is said once a check has found it down, as keepalived says it.
+        // Down from the start (alpha) is said once a check has found it down, as keepalived says it;
+        // up from the start only with rs_init_notifies, at the next rebuild: after the daemon's
+        // parts have started (the notify FIFO among them), and before the quorum it makes.
         const found = !up && this.checkFoundDown(name);
         if (was === undefined && !found) {
           if (!up) this.downUnsaid.add(name);
+          else if (this.effective?.config.global.rsInitNotifies) this.upUnsaid.add(name);
           continue;
         }
-        if (was === up && !(found && this.downUnsaid.has(name))) continue;
+        if (was === up && !(found && this.downUnsaid.has(name)) && !(up && this.upUnsaid.has(name))) continue;
         this.downUnsaid.delete(name);
+        this.upUnsaid.delete(name);
         const reason = this.health.checksOf(name).map((id) => this.opts.scheduler.status(id)?.last?.reason).filter(Boolean).join('; ');
         this.opts.log.warn({ server: name, up, reason }, up ? 'real server up' : 'real server down');
         const at = Date.now();

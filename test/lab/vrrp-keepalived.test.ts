@@ -200,38 +200,41 @@ test('promote_secondaries: set on the interface while the instances run, as keep
   assert.equal(await setting(L), '0', 'put back as lvsd found it');
 });
 
-test('notify_fifo: lvsd writes the lines keepalived writes, for an instance\'s states and a real server and virtual server going down', { timeout: 120_000 }, async () => {
-  requireLab();
-  const seg = await buildSegment('vrrpkafifobr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-  cleanups.push(() => seg.stop());
-  const procs: LineProcess[] = [];
-  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
-  // Alone on the segment, each becomes master; the real server answers no one, so its check fails and quorum goes.
-  const text = (fifo: string): string => `global_defs {\n  notify_fifo ${fifo}\n}\n`
-    + 'vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 91\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n'
-    + 'virtual_server 10.63.0.100 80 {\n  protocol TCP\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n'
-    + '  real_server 10.63.0.9 8080 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n}\n';
-  const linesOf = async (ns: string, start: (file: string) => Promise<LineProcess>): Promise<string[]> => {
-    const fifo = join(seg.dir, `${ns}.fifo`);
-    const daemon = tracked(procs, await start(writeConfig(seg, `${ns}-fifo.conf`, text(fifo))));
-    const reader = tracked(procs, LineProcess.start(`cat ${ns}`, ns, '/bin/cat', [fifo]));
-    await until(`${ns}: master, and the real server down`, 30_000, async () =>
-      (reader.lines.some((l) => l.startsWith('INSTANCE') && l.includes('MASTER')) && reader.lines.some((l) => l.startsWith('VS ')) ? true : undefined));
-    await daemon.stop('SIGTERM');
-    await until(`${ns}: the reader at the FIFO's end`, 15_000, async () => (reader.exited !== undefined ? true : undefined));
-    return reader.lines;
-  };
-  const base = join(seg.dir, 'keepalived-fifo');
-  const ka = await linesOf(K, async (file) => {
-    const p = LineProcess.start('keepalived', K, '/usr/sbin/keepalived', ['-n', '-l', '-D', '-f', file, '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-c', `${base}-check.pid`]);
-    await p.waitFor(/Entering (BACKUP|MASTER) STATE/, 20_000);
-    return p;
+for (const initNotifies of [false, true]) {
+  test(`notify_fifo${initNotifies ? ' with rs_init_notifies' : ''}: lvsd writes the lines keepalived writes, for an instance's states and a real server and virtual server going down`, { timeout: 120_000 }, async () => {
+    requireLab();
+    const seg = await buildSegment(`vrrpkafifo${initNotifies ? 'i' : ''}br`, [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+    cleanups.push(() => seg.stop());
+    const procs: LineProcess[] = [];
+    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+    // Alone on the segment, each becomes master; the real server answers no one, so its check fails and quorum goes.
+    const text = (fifo: string): string => `global_defs {\n  notify_fifo ${fifo}\n${initNotifies ? '  rs_init_notifies\n' : ''}}\n`
+      + 'vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 91\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n'
+      + 'virtual_server 10.63.0.100 80 {\n  protocol TCP\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n'
+      + '  real_server 10.63.0.9 8080 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n}\n';
+    const linesOf = async (ns: string, start: (file: string) => Promise<LineProcess>): Promise<string[]> => {
+      const fifo = join(seg.dir, `${ns}.fifo`);
+      const daemon = tracked(procs, await start(writeConfig(seg, `${ns}-fifo.conf`, text(fifo))));
+      const reader = tracked(procs, LineProcess.start(`cat ${ns}`, ns, '/bin/cat', [fifo]));
+      await until(`${ns}: master, and the real server down`, 30_000, async () =>
+        (reader.lines.some((l) => l.startsWith('INSTANCE') && l.includes('MASTER')) && reader.lines.some((l) => l.startsWith('VS ')) ? true : undefined));
+      await daemon.stop('SIGTERM');
+      await until(`${ns}: the reader at the FIFO's end`, 15_000, async () => (reader.exited !== undefined ? true : undefined));
+      return reader.lines;
+    };
+    const base = join(seg.dir, 'keepalived-fifo');
+    const ka = await linesOf(K, async (file) => {
+      const p = LineProcess.start('keepalived', K, '/usr/sbin/keepalived', ['-n', '-l', '-D', '-f', file, '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-c', `${base}-check.pid`]);
+      await p.waitFor(/Entering (BACKUP|MASTER) STATE/, 20_000);
+      return p;
+    });
+    const lv = await linesOf(L, (file) => startLvsd(L, file));
+    // The order of VRRP and checker lines between them is the two processes' timing in keepalived; each kind keeps its own.
+    const kinds = (lines: string[]) => [lines.filter((l) => l.startsWith('INSTANCE')), lines.filter((l) => !l.startsWith('INSTANCE'))];
+    assert.deepEqual(kinds(lv), kinds(ka), `lvsd:\n${lv.join('\n')}\nkeepalived:\n${ka.join('\n')}`);
+    assert.equal(ka.some((l) => /^RS .* UP$/.test(l)), initNotifies, 'keepalived says the server up at start only with rs_init_notifies');
   });
-  const lv = await linesOf(L, (file) => startLvsd(L, file));
-  // The order of VRRP and checker lines between them is the two processes' timing in keepalived; each kind keeps its own.
-  const kinds = (lines: string[]) => [lines.filter((l) => l.startsWith('INSTANCE')), lines.filter((l) => !l.startsWith('INSTANCE'))];
-  assert.deepEqual(kinds(lv), kinds(ka), `lvsd:\n${lv.join('\n')}\nkeepalived:\n${ka.join('\n')}`);
-});
+}
 
 test('track_file: the same writes move keepalived\'s and lvsd\'s advertised priority alike, to FAULT and back', { timeout: 150_000 }, async () => {
   requireLab();

@@ -163,11 +163,12 @@ test('a virtual server\'s weight is the weight of its real servers that give non
   assert.deepEqual(c.virtualServers[0]!.realServers.map((r) => r.weight), [5, 0]);
 });
 
-test('global_defs keywords whose effect lvsd does not provide say what is missing (start and stop programs, rs_init_notifies)', () => {
-  const loaded = loadConfigText('global_defs {\n  startup_script /bin/true\n  rs_init_notifies\n}\n');
-  assert.ok(loaded.ok, JSON.stringify(loaded.diagnostics));
-  assert.deepEqual(loaded.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [3, 'warning']]);
-  assert.match(loaded.diagnostics[0]!.message, /does not run before lvsd starts/);
+test('rs_init_notifies is on alone or with a true/false word, off unless given', () => {
+  const on = loadConfigText('global_defs {\n  rs_init_notifies\n}\n');
+  assert.deepEqual(on.diagnostics, []);
+  assert.equal(on.config.global.rsInitNotifies, true);
+  assert.equal(loadConfigText('global_defs {\n  rs_init_notifies off\n}\n').config.global.rsInitNotifies, false);
+  assert.equal(loadConfigText('global_defs {\n  router_id x\n}\n').config.global.rsInitNotifies, false);
 });
 
 test('notify FIFOs: each kind with its path, owner and script; a script without its FIFO is dropped with a warning; two kinds in one FIFO are refused', () => {

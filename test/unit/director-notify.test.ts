@@ -1,5 +1,6 @@
 // notify_up / notify_down as keepalived runs them: on a real server's changes,
-// and once for a server down from the start (alpha) when a check finds it down.
+// once for a server down from the start (alpha) when a check finds it down,
+// and with rs_init_notifies for a server that starts up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CheckScheduler } from '../../src/check/scheduler';
@@ -59,6 +60,59 @@ virtual_server 10.0.0.1 80 {
     '/bin/true dead (notify_down of TCP 10.0.0.1:80 -> 192.168.1.11:8080)',
     '/bin/true twelve (notify_up of TCP 10.0.0.1:80 -> 192.168.1.12:8080)',
   ]);
+  await director.stop();
+  scheduler.close();
+});
+
+test('rs_init_notifies: a real server that starts up runs notify_up as it goes in, at start and when a reload adds it; alpha ones wait for their check', async () => {
+  const text = (init: boolean, extra = '') => `
+global_defs {
+  rs_init_notifies ${init ? 'on' : 'off'}
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 192.168.1.11 8080 {
+    notify_up "/bin/true eleven"
+  }
+  real_server 192.168.1.12 8080 {
+    notify_up "/bin/true twelve"
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }${extra}
+}
+`;
+  const quiet = await started(loadConfigText(text(false)).config, 'none');
+  quiet.clock.advance(10_000);
+  await settle();
+  assert.deepEqual(quiet.ran, [], 'without rs_init_notifies a server up from the start is not said');
+  await quiet.director.stop();
+  quiet.scheduler.close();
+
+  const { clock, scheduler, director, ran } = await started(loadConfigText(text(true)).config, 'none');
+  clock.advance(10_000);
+  await settle();
+  assert.deepEqual([...ran].sort(), [
+    '/bin/true eleven (notify_up of TCP 10.0.0.1:80 -> 192.168.1.11:8080)',
+    '/bin/true twelve (notify_up of TCP 10.0.0.1:80 -> 192.168.1.12:8080)',
+  ], 'once each, however many checks pass');
+  ran.length = 0;
+  await director.load(loadConfigText(text(true, `
+  real_server 192.168.1.13 8080 {
+    notify_up "/bin/true thirteen"
+  }
+  real_server 192.168.1.14 8080 {
+    alpha
+    notify_up "/bin/true fourteen"
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }`)).config, 'reload');
+  await settle();
+  assert.deepEqual(ran, ['/bin/true thirteen (notify_up of TCP 10.0.0.1:80 -> 192.168.1.13:8080)'], 'only the new one, and not the alpha one yet');
+  clock.advance(10_000);
+  await settle();
+  assert.deepEqual(ran.slice(1), ['/bin/true fourteen (notify_up of TCP 10.0.0.1:80 -> 192.168.1.14:8080)'], 'the alpha one once its check passes');
   await director.stop();
   scheduler.close();
 });
