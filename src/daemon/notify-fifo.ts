@@ -2,6 +2,7 @@
 // to named pipes, a line each, in keepalived's words, so that the readers
 // operators wrote for keepalived read lvsd's too:
 //   INSTANCE "VI_1" MASTER 100
+//   GROUP "G1" BACKUP 0
 //   VS [10.0.0.1]:tcp:80 UP
 //   RS [192.168.1.11]:tcp:8080 [10.0.0.1]:tcp:80 DOWN
 // A FIFO that is not there is made (and removed at stop); a *_fifo_script
@@ -73,6 +74,7 @@ export function notifyFifoComponent(ctx: DaemonContext): Component {
         if (t.to === 'INIT') return;
         write('vrrp', `INSTANCE "${t.instance}" ${t.to} ${t.priority}`);
       });
+      c.onGroupTransition((t) => write('vrrp', `GROUP "${t.group}" ${t.to} 0`));
     }
   };
 

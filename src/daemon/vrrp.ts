@@ -2,7 +2,7 @@
 // configuration, run by a VrrpRuntime in the daemon's namespace. A
 // configuration whose VRRP part is invalid is refused before anything changes.
 import type { KeepalivedConfig } from '../config/model';
-import { VrrpRuntime, type VrrpTransition } from '../vrrp/runtime';
+import { VrrpRuntime, type GroupTransition, type VrrpTransition } from '../vrrp/runtime';
 import { planVrrp } from '../vrrp/settings';
 import type { VrrpView } from '../vrrp/view';
 import type { Component, DaemonContext } from './run';
@@ -13,10 +13,12 @@ export interface VrrpComponent extends Component {
   vrrpView(): VrrpView[];
   /** Calls listener on every instance transition from now on. */
   onTransition(listener: (t: VrrpTransition) => void): void;
+  /** Calls listener on every sync group transition from now on. */
+  onGroupTransition(listener: (t: GroupTransition) => void): void;
 }
 
 /** Whether a component tells VRRP transitions (the VRRP one): how others follow them without knowing it. */
-export function hasVrrpTransitions(c: Component): c is Component & Pick<VrrpComponent, 'onTransition'> {
+export function hasVrrpTransitions(c: Component): c is Component & Pick<VrrpComponent, 'onTransition' | 'onGroupTransition'> {
   return typeof (c as { onTransition?: unknown }).onTransition === 'function';
 }
 
@@ -24,8 +26,9 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
   const log = ctx.log.child({ component: 'vrrp' });
   let runtime: VrrpRuntime | undefined;
   const listeners: ((t: VrrpTransition) => void)[] = [];
-  const tell = (t: VrrpTransition): void => {
-    for (const l of listeners) {
+  const groupListeners: ((t: GroupTransition) => void)[] = [];
+  const tellAll = <T>(list: ((t: T) => void)[]) => (t: T): void => {
+    for (const l of list) {
       try {
         l(t);
       } catch (err) {
@@ -38,7 +41,9 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
     async apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void> {
       const plan = planVrrp(config);
       if (!runtime && plan.instances.length === 0) return;
-      runtime ??= new VrrpRuntime({ log, runScript: scriptRunner(log), syncDaemons: ctx.client, onTransition: tell });
+      runtime ??= new VrrpRuntime({
+        log, runScript: scriptRunner(log), syncDaemons: ctx.client, onTransition: tellAll(listeners), onGroupTransition: tellAll(groupListeners),
+      });
       await runtime.apply(plan);
       log.info({ cause, instances: plan.instances.length }, 'VRRP configuration applied');
     },
@@ -51,6 +56,9 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
     },
     onTransition(listener): void {
       listeners.push(listener);
+    },
+    onGroupTransition(listener): void {
+      groupListeners.push(listener);
     },
   };
 }

@@ -37,6 +37,12 @@ export interface SyncDaemonControl {
   stopDaemon(state: SyncDaemonState): Promise<void>;
 }
 
+/** A sync group's change of state, as it happens. */
+export interface GroupTransition {
+  group: string;
+  to: GroupState | 'STOP';
+}
+
 /** One instance's change of state, as it happens. */
 export interface VrrpTransition {
   instance: string;
@@ -50,6 +56,8 @@ export interface RuntimeOptions {
   log: RuntimeLog;
   /** Told of every transition, after the log and notify scripts. */
   onTransition?: (t: VrrpTransition) => void;
+  /** Told of every sync group transition, after the log and notify scripts. */
+  onGroupTransition?: (t: GroupTransition) => void;
   /** Run the VRRP side inside this named network namespace. */
   netns?: string;
   runScript: (script: Script, why: string) => void;
@@ -129,11 +137,20 @@ export class VrrpRuntime {
         this.opts.log.error({ instance: p.config.name, err: (e as Error).message }, 'VRRP instance not started');
       }
     }
+    const freshGroups: RunningGroup[] = [];
     for (const g of plan.groups) {
       if (this.groups.has(g.name)) continue;
       const members = g.members.map((m) => this.running.get(m)).filter((r): r is Running => r !== undefined);
       const group = new SyncGroup(g.name, members.map((m) => m.instance.machine));
-      this.groups.set(g.name, { plan: g, group, state: group.state });
+      const running = { plan: g, group, state: group.state };
+      this.groups.set(g.name, running);
+      freshGroups.push(running);
+    }
+    // As keepalived: a group that starts in BACKUP or FAULT says so before its members start;
+    // one with an address owner among them starts as master, which is said as it is reached.
+    for (const g of freshGroups) {
+      if (g.state === 'MASTER' || g.plan.members.some((m) => this.running.get(m)?.instance.machine.isOwner)) continue;
+      this.groupTransitioned(g, g.state);
     }
     for (const r of fresh) {
       // Addresses left by an earlier run that was killed must not stay on a backup.
@@ -147,6 +164,8 @@ export class VrrpRuntime {
   /** Leaves every VRRP domain (priority 0 from a master) and removes the virtual addresses. */
   async stop(): Promise<void> {
     for (const r of [...this.running.values()]) await this.stopInstance(r, 'stopping');
+    // As keepalived: each group says STOP once its instances have.
+    for (const g of this.groups.values()) this.groupTransitioned(g, 'STOP');
     this.groups.clear();
     this.refreshScripts(new Map());
     this.refreshFiles(new Map());
@@ -284,17 +303,23 @@ export class VrrpRuntime {
     const last = instance.lastTransition;
     this.opts.log.info({ instance: instance.name, from: last?.from, state, reason: last?.reason, priority }, 'VRRP transition');
     runNotify(this.opts.runScript, plan.notify, 'INSTANCE', instance.name, state, priority);
-    if (plan.syncGroup !== undefined) this.groupMayHaveChanged(plan.syncGroup, priority);
+    if (plan.syncGroup !== undefined) this.groupMayHaveChanged(plan.syncGroup);
     if (this.syncDaemon?.plan.instance === instance.name) this.followSyncDaemon(state);
     this.opts.onTransition?.({ instance: instance.name, from: last?.from, to: state, reason: last?.reason, priority });
   }
 
-  private groupMayHaveChanged(name: string, priority: number): void {
+  private groupMayHaveChanged(name: string): void {
     const g = this.groups.get(name);
     if (!g || g.group.state === g.state) return;
     g.state = g.group.state;
-    this.opts.log.info({ group: name, state: g.state }, 'VRRP sync group transition');
-    runNotify(this.opts.runScript, g.plan.notify, 'GROUP', name, g.state, priority);
+    this.groupTransitioned(g, g.state);
+  }
+
+  /** keepalived gives a group's notify programs and FIFO lines priority 0. */
+  private groupTransitioned(g: RunningGroup, to: GroupState | 'STOP'): void {
+    this.opts.log.info({ group: g.plan.name, state: to }, 'VRRP sync group transition');
+    runNotify(this.opts.runScript, g.plan.notify, 'GROUP', g.plan.name, to, 0);
+    this.opts.onGroupTransition?.({ group: g.plan.name, to });
   }
 
   private instanceLog(r: Running | undefined, line: string): void {

@@ -200,15 +200,17 @@ test('promote_secondaries: set on the interface while the instances run, as keep
   assert.equal(await setting(L), '0', 'put back as lvsd found it');
 });
 
-for (const initNotifies of [false, true]) {
-  test(`notify_fifo${initNotifies ? ' with rs_init_notifies' : ''}: lvsd writes the lines keepalived writes, for an instance's states and a real server and virtual server going down`, { timeout: 120_000 }, async () => {
+for (const variant of ['', 'rs_init_notifies', 'vrrp_sync_group'] as const) {
+  const initNotifies = variant === 'rs_init_notifies';
+  test(`notify_fifo${variant ? ` with ${variant}` : ''}: lvsd writes the lines keepalived writes, for an instance's (and its group's) states and a real server and virtual server going down`, { timeout: 120_000 }, async () => {
     requireLab();
-    const seg = await buildSegment(`vrrpkafifo${initNotifies ? 'i' : ''}br`, [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+    const seg = await buildSegment(`vrrpkafifo${variant ? variant[0] : ''}br`, [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
     cleanups.push(() => seg.stop());
     const procs: LineProcess[] = [];
     cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
     // Alone on the segment, each becomes master; the real server answers no one, so its check fails and quorum goes.
     const text = (fifo: string): string => `global_defs {\n  notify_fifo ${fifo}\n${initNotifies ? '  rs_init_notifies\n' : ''}}\n`
+      + (variant === 'vrrp_sync_group' ? 'vrrp_sync_group G1 {\n  group {\n    VI_1\n  }\n}\n' : '')
       + 'vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 91\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n'
       + 'virtual_server 10.63.0.100 80 {\n  protocol TCP\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n'
       + '  real_server 10.63.0.9 8080 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n}\n';
@@ -230,9 +232,11 @@ for (const initNotifies of [false, true]) {
     });
     const lv = await linesOf(L, (file) => startLvsd(L, file));
     // The order of VRRP and checker lines between them is the two processes' timing in keepalived; each kind keeps its own.
-    const kinds = (lines: string[]) => [lines.filter((l) => l.startsWith('INSTANCE')), lines.filter((l) => !l.startsWith('INSTANCE'))];
+    const vrrpLine = (l: string): boolean => l.startsWith('INSTANCE') || l.startsWith('GROUP');
+    const kinds = (lines: string[]) => [lines.filter(vrrpLine), lines.filter((l) => !vrrpLine(l))];
     assert.deepEqual(kinds(lv), kinds(ka), `lvsd:\n${lv.join('\n')}\nkeepalived:\n${ka.join('\n')}`);
     assert.equal(ka.some((l) => /^RS .* UP$/.test(l)), initNotifies, 'keepalived says the server up at start only with rs_init_notifies');
+    assert.equal(ka.some((l) => l.startsWith('GROUP')), variant === 'vrrp_sync_group', 'keepalived says the group\'s states');
   });
 }
 

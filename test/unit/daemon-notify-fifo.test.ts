@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fifoServerName, fifoServiceName, notifyFifoComponent } from '../../src/daemon/notify-fifo';
 import type { DaemonContext } from '../../src/daemon/run';
-import type { VrrpTransition } from '../../src/vrrp/runtime';
+import type { GroupTransition, VrrpTransition } from '../../src/vrrp/runtime';
 import { loadConfigText } from '../helpers/config-text';
 
 test('services and real servers are named as keepalived names them on its FIFOs', () => {
@@ -70,7 +70,11 @@ virtual_server 10.0.0.1 80 {
   assert.ok(ok, JSON.stringify(diagnostics));
   const director = new EventEmitter();
   const transitions = new EventEmitter();
-  const vrrp = { name: 'vrrp', apply: async () => undefined, stop: async () => undefined, onTransition: (l: (t: VrrpTransition) => void) => transitions.on('t', l) };
+  const vrrp = {
+    name: 'vrrp', apply: async () => undefined, stop: async () => undefined,
+    onTransition: (l: (t: VrrpTransition) => void) => transitions.on('t', l),
+    onGroupTransition: (l: (t: GroupTransition) => void) => transitions.on('g', l),
+  };
   const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
   const ctx = { log: quiet, director, components: [vrrp] } as unknown as DaemonContext;
   const fifo = notifyFifoComponent(ctx);
@@ -83,7 +87,8 @@ virtual_server 10.0.0.1 80 {
     director.emit('quorum', { virtualServer: 'x', up: false, first: false, vs });
     transitions.emit('t', { instance: 'VI_1', from: 'BACKUP', to: 'MASTER', reason: undefined, priority: 150 });
     transitions.emit('t', { instance: 'VI_1', from: undefined, to: 'INIT', reason: undefined, priority: 150 });
-    assert.equal(drain(readers[0]!), 'RS [192.168.1.11]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\nVS [10.0.0.1]:tcp:80 DOWN\nINSTANCE "VI_1" MASTER 150\n');
+    transitions.emit('g', { group: 'G1', to: 'MASTER' });
+    assert.equal(drain(readers[0]!), 'RS [192.168.1.11]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\nVS [10.0.0.1]:tcp:80 DOWN\nINSTANCE "VI_1" MASTER 150\nGROUP "G1" MASTER 0\n');
     assert.equal(drain(readers[1]!), 'RS [192.168.1.11]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\nVS [10.0.0.1]:tcp:80 DOWN\n');
     for (let i = 0; i < 100 && !existsSync(said); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(readFileSync(said, 'utf8'), `first ${lvs}\n`);
@@ -105,7 +110,11 @@ test('with no reader the FIFO fills and further lines are dropped, never waited 
   const transitions = new EventEmitter();
   const lines: string[] = [];
   const log = { info() {}, warn(o: object, m?: string) { lines.push(`${m} ${JSON.stringify(o)}`); }, error(o: object, m?: string) { lines.push(`${m} ${JSON.stringify(o)}`); }, child() { return log; } };
-  const vrrp = { name: 'vrrp', apply: async () => undefined, stop: async () => undefined, onTransition: (l: (t: VrrpTransition) => void) => transitions.on('t', l) };
+  const vrrp = {
+    name: 'vrrp', apply: async () => undefined, stop: async () => undefined,
+    onTransition: (l: (t: VrrpTransition) => void) => transitions.on('t', l),
+    onGroupTransition: (l: (t: GroupTransition) => void) => transitions.on('g', l),
+  };
   const fifo = notifyFifoComponent({ log, director: new EventEmitter(), components: [vrrp] } as unknown as DaemonContext);
   await fifo.apply(config, 'start');
   assert.equal(readFileSync(plain, 'utf8'), 'keep');
