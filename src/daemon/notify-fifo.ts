@@ -118,6 +118,7 @@ export function notifyFifoComponent(ctx: DaemonContext): Component {
 
   return {
     name: 'notify-fifo',
+    stopsAfterDirector: true,
     async apply(config: KeepalivedConfig): Promise<void> {
       const wanted = config.global.notifyFifos;
       const key = (s: NotifyFifo): string => JSON.stringify({ ...s, at: undefined });

@@ -61,6 +61,8 @@ export interface Component {
   /** Called with each configuration the director accepted (the first one included). */
   apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void>;
   stop(): Promise<void>;
+  /** Stops once the director has (whose last events, omega's, it still takes), not before it. */
+  stopsAfterDirector?: boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export interface Component {
  * otherwise hold the event loop while advertisements are due.
  */
 const COMPONENTS: ((ctx: DaemonContext) => Component)[] = [
-  // First, so that it stops last: the VRRP instances' STOP lines are written before the FIFOs close.
+  // First, and it stops after the director: the instances' STOP lines and omega's lines are written before the FIFOs close.
   notifyFifoComponent,
   apiComponent,
   vrrpComponent,
@@ -180,10 +182,11 @@ async function runUntilStopped(opts: RunOptions, inbox: SignalInbox): Promise<nu
   // Once the startup_script has run, the shutdown_script of the configuration in effect runs at the very end.
   let started = false;
   const shutdown = async (): Promise<void> => {
-    for (const c of [...components].reverse()) {
-      await c.stop().catch((err: Error) => log.error({ component: c.name, err: err.message }, 'stop failed'));
-    }
+    const stop = (c: Component): Promise<void> => c.stop().catch((err: Error) => log.error({ component: c.name, err: err.message }, 'stop failed'));
+    const backwards = [...components].reverse();
+    for (const c of backwards.filter((x) => !x.stopsAfterDirector)) await stop(c);
     await director.stop();
+    for (const c of backwards.filter((x) => x.stopsAfterDirector)) await stop(c);
     await director.forgetServices(await flushOnStopLogged(director.running, client, log));
     scheduler.close();
     client.close();

@@ -367,21 +367,26 @@ export class Director extends EventEmitter<DirectorEvents> {
   }
 
   /**
-   * omega: as lvsd stops, each virtual server's quorum_down runs, after the
-   * notify_down of its live real servers unless lvs_flush_on_stop takes the
-   * table out whole, as keepalived runs them at its shutdown.
+   * omega: as lvsd stops, each virtual server says its quorum down (event and
+   * quorum_down), after its live real servers say they are down unless
+   * lvs_flush_on_stop takes the table out whole, as keepalived says them at its shutdown.
    */
   private sayStopping(): void {
     const config = this.effective?.config;
+    const reason = 'lvsd stops, omega';
     for (const vs of config?.virtualServers ?? []) {
       if (!vs.omega) continue;
       if (config?.global.lvsFlushOnStop === undefined) {
         for (const rs of vs.realServers) {
           const name = serverName(vs, rs);
-          if (this.serverUp.get(name) === true && rs.notifyDown) this.opts.runScript(rs.notifyDown, `notify_down of ${name} (lvsd stops, omega)`);
+          if (this.serverUp.get(name) !== true) continue;
+          this.emit('server', { server: name, up: false, reason, at: Date.now(), vs, rs });
+          if (rs.notifyDown) this.opts.runScript(rs.notifyDown, `notify_down of ${name} (${reason})`);
         }
       }
-      if (vs.quorumDown) this.opts.runScript(vs.quorumDown, `quorum_down of ${virtualServerName(vs)} (lvsd stops, omega)`);
+      const name = virtualServerName(vs);
+      this.emit('quorum', { virtualServer: name, up: false, first: false, vs });
+      if (vs.quorumDown) this.opts.runScript(vs.quorumDown, `quorum_down of ${name} (${reason})`);
     }
   }
 

@@ -200,7 +200,7 @@ test('promote_secondaries: set on the interface while the instances run, as keep
   assert.equal(await setting(L), '0', 'put back as lvsd found it');
 });
 
-for (const variant of ['', 'rs_init_notifies', 'vrrp_sync_group'] as const) {
+for (const variant of ['', 'rs_init_notifies', 'vrrp_sync_group', 'omega'] as const) {
   const initNotifies = variant === 'rs_init_notifies';
   test(`notify_fifo${variant ? ` with ${variant}` : ''}: lvsd writes the lines keepalived writes, for an instance's (and its group's) states and a real server and virtual server going down`, { timeout: 120_000 }, async () => {
     requireLab();
@@ -212,7 +212,7 @@ for (const variant of ['', 'rs_init_notifies', 'vrrp_sync_group'] as const) {
     const text = (fifo: string): string => `global_defs {\n  notify_fifo ${fifo}\n${initNotifies ? '  rs_init_notifies\n' : ''}}\n`
       + (variant === 'vrrp_sync_group' ? 'vrrp_sync_group G1 {\n  group {\n    VI_1\n  }\n}\n' : '')
       + 'vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 91\n  priority 150\n  advert_int 1\n  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n'
-      + 'virtual_server 10.63.0.100 80 {\n  protocol TCP\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n'
+      + `virtual_server 10.63.0.100 80 {\n  protocol TCP\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n${variant === 'omega' ? '  omega\n' : ''}`
       + '  real_server 10.63.0.9 8080 {\n    TCP_CHECK {\n      connect_timeout 1\n      retry 0\n    }\n  }\n}\n';
     const linesOf = async (ns: string, start: (file: string) => Promise<LineProcess>): Promise<string[]> => {
       const fifo = join(seg.dir, `${ns}.fifo`);
@@ -237,6 +237,7 @@ for (const variant of ['', 'rs_init_notifies', 'vrrp_sync_group'] as const) {
     assert.deepEqual(kinds(lv), kinds(ka), `lvsd:\n${lv.join('\n')}\nkeepalived:\n${ka.join('\n')}`);
     assert.equal(ka.some((l) => /^RS .* UP$/.test(l)), initNotifies, 'keepalived says the server up at start only with rs_init_notifies');
     assert.equal(ka.some((l) => l.startsWith('GROUP')), variant === 'vrrp_sync_group', 'keepalived says the group\'s states');
+    assert.equal(ka.filter((l) => l.startsWith('VS ') && l.endsWith(' DOWN')).length, variant === 'omega' ? 2 : 1, 'with omega keepalived says the quorum down again as it stops');
   });
 }
 

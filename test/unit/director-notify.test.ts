@@ -117,7 +117,7 @@ virtual_server 10.0.0.1 80 {
   scheduler.close();
 });
 
-test('omega: as lvsd stops, the live real servers run notify_down and each virtual server its quorum_down, as keepalived runs them; with lvs_flush_on_stop only quorum_down; without omega nothing', async () => {
+test('omega: as lvsd stops, the live real servers say they are down (notify_down, event) and each virtual server its quorum down, as keepalived says them; with lvs_flush_on_stop only the quorum; without omega nothing', async () => {
   const block = (address: string, omega: string, quorum: number): string => `
 virtual_server ${address} 80 {
   protocol TCP
@@ -143,16 +143,23 @@ virtual_server ${address} 80 {
     // .12 fails its check: it is down as lvsd stops, and says nothing then.
     const { scheduler, director, ran } = await started(loaded.config, '192.168.1.12');
     const before = ran.length;
+    director.on('server', (t) => said.push(`server ${t.server} ${t.up ? 'up' : 'down'}: ${t.reason}`));
+    director.on('quorum', (q) => said.push(`quorum ${q.virtualServer} ${q.up ? 'up' : 'down'}`));
     await director.stop();
     scheduler.close();
     return ran.slice(before);
   };
+  const said: string[] = [];
   assert.deepEqual(await stopping(''), [
     '/bin/true down-11 10.0.0.1 (notify_down of TCP 10.0.0.1:80 -> 192.168.1.11:8080 (lvsd stops, omega))',
     '/bin/true quorum-down 10.0.0.1 (quorum_down of TCP 10.0.0.1:80 (lvsd stops, omega))',
     '/bin/true down-11 10.0.0.3 (notify_down of TCP 10.0.0.3:80 -> 192.168.1.11:8080 (lvsd stops, omega))',
     '/bin/true quorum-down 10.0.0.3 (quorum_down of TCP 10.0.0.3:80 (lvsd stops, omega))',
   ]);
+  assert.deepEqual(said.splice(0), [
+    'server TCP 10.0.0.1:80 -> 192.168.1.11:8080 down: lvsd stops, omega', 'quorum TCP 10.0.0.1:80 down',
+    'server TCP 10.0.0.3:80 -> 192.168.1.11:8080 down: lvsd stops, omega', 'quorum TCP 10.0.0.3:80 down',
+  ], 'the same as events, for the notify FIFO and the status page');
   assert.deepEqual(await stopping('lvs_flush_on_stop'), [
     '/bin/true quorum-down 10.0.0.1 (quorum_down of TCP 10.0.0.1:80 (lvsd stops, omega))',
     '/bin/true quorum-down 10.0.0.3 (quorum_down of TCP 10.0.0.3:80 (lvsd stops, omega))',
