@@ -466,6 +466,10 @@ export interface KeepalivedConfig {
   global: GlobalDefs;
   vrrpScripts: VrrpScript[];
   trackFiles: TrackFile[];
+  /** static_ipaddress: held while lvsd runs, whatever the VRRP state. */
+  staticAddresses: VirtualIpAddress[];
+  /** static_routes: held while lvsd runs, whatever the VRRP state. */
+  staticRoutes: VirtualRoute[];
   vrrpSyncGroups: VrrpSyncGroup[];
   vrrpInstances: VrrpInstance[];
   virtualServerGroups: VirtualServerGroup[];

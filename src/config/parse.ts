@@ -6,7 +6,8 @@ import { parseVirtualServer, parseVirtualServerGroup, settleGroupProtocol } from
 import { KeepalivedConfig, VirtualServer } from './model';
 import { settleScriptUsers } from './script-user';
 import { Statement } from './tree';
-import { parseTrackFile, parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances } from './vrrp';
+import { parseTrackFile, parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances, virtualIpAddresses, virtualRoutes } from './vrrp';
+import { Args } from './values';
 
 /** Top-level blocks keepalived knows that lvsd does not act on. */
 /** Definitions used only by keywords that warn where they are used, and settings of keepalived's own process. */
@@ -17,8 +18,6 @@ const IGNORED_TOP_LEVEL = new Set([
 
 /** Top-level blocks whose effect lvsd does not provide, and what is then missing. */
 const UNSUPPORTED_TOP_LEVEL = new Map([
-  ['static_ipaddress', 'these addresses are not added; add them with the system\'s network configuration'],
-  ['static_routes', 'these routes are not added; add them with the system\'s network configuration'],
   ['static_rules', 'these ip rules are not added; add them with the system\'s network configuration'],
   ['net_namespace', 'lvsd runs in the namespace it is started in: start it with ip netns exec NAME'],
   ['net_namespace_ipvs', 'lvsd drives the IPVS table of the namespace it is started in'],
@@ -32,6 +31,8 @@ export function emptyConfig(): KeepalivedConfig {
     global: emptyGlobalDefs(),
     vrrpScripts: [],
     trackFiles: [],
+    staticAddresses: [],
+    staticRoutes: [],
     vrrpSyncGroups: [],
     vrrpInstances: [],
     virtualServerGroups: [],
@@ -50,6 +51,8 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
       case 'global_defs': parseGlobalDefs(stmt, config.global, diags); break;
       case 'vrrp_script': push(config.vrrpScripts, parseVrrpScript(stmt, diags)); break;
       case 'track_file': case 'vrrp_track_file': push(config.trackFiles, parseTrackFile(stmt, diags)); break;
+      case 'static_ipaddress': config.staticAddresses.push(...virtualIpAddresses(new Args(stmt, stmt.keyword, diags), diags)); break;
+      case 'static_routes': config.staticRoutes.push(...virtualRoutes(new Args(stmt, stmt.keyword, diags), diags)); break;
       case 'vrrp_instance': push(config.vrrpInstances, parseVrrpInstance(stmt, diags)); break;
       case 'vrrp_sync_group': push(config.vrrpSyncGroups, parseVrrpSyncGroup(stmt, diags)); break;
       case 'virtual_server_group': push(config.virtualServerGroups, parseVirtualServerGroup(stmt, diags)); break;

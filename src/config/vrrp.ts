@@ -197,7 +197,7 @@ const VIP_OPTIONS_WITH_VALUE = ['brd', 'broadcast', 'dev', 'scope', 'label', 'pe
 const VIP_FLAGS = ['home', '-nodad', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track', 'use_vmac', 'track'];
 const SCOPES = ['site', 'link', 'host', 'nowhere', 'global'];
 
-function virtualIpAddresses(a: Args, diags: Diagnostics): VirtualIpAddress[] {
+export function virtualIpAddresses(a: Args, diags: Diagnostics): VirtualIpAddress[] {
   const body = needBlock(a) ?? [];
   const out: VirtualIpAddress[] = [];
   for (const stmt of body) {
@@ -244,7 +244,7 @@ function virtualIpAddresses(a: Args, diags: Diagnostics): VirtualIpAddress[] {
 
 const ROUTE_TYPES = ['blackhole', 'unreachable', 'prohibit', 'throw'];
 
-function virtualRoutes(a: Args, diags: Diagnostics): VirtualRoute[] {
+export function virtualRoutes(a: Args, diags: Diagnostics): VirtualRoute[] {
   const body = needBlock(a) ?? [];
   const out: VirtualRoute[] = [];
   for (const stmt of body) {

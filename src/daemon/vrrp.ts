@@ -40,7 +40,7 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
     name: 'vrrp',
     async apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void> {
       const plan = planVrrp(config);
-      if (!runtime && plan.instances.length === 0) return;
+      if (!runtime && plan.instances.length === 0 && plan.statics.addresses.length + plan.statics.routes.length === 0) return;
       runtime ??= new VrrpRuntime({
         log, runScript: scriptRunner(log), syncDaemons: ctx.client, onTransition: tellAll(listeners), onGroupTransition: tellAll(groupListeners),
       });

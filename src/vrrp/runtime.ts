@@ -2,13 +2,16 @@
 // sockets for advertisements, rtnetlink for virtual addresses and routes,
 // GARP/NA frames, link, script and file tracking, sync groups, notify programs and
 // the IPVS sync daemon. apply() moves from one plan to the next: unchanged
-// instances keep running, changed ones restart, removed ones stop.
+// instances keep running, changed ones restart, removed ones stop. The static
+// addresses and routes are held beside them, whatever their states.
 import type { Script } from '../config/model';
 import type { SyncDaemon, SyncDaemonState } from '../ipvs/types';
 import { AF_INET, AF_INET6 } from '../ipvs/types';
+import { formatAddressSpec } from '../net/address-spec';
 import { listAddresses } from '../net/addresses';
 import { isLinkUp, LinkWatcher } from '../net/link-watch';
 import { requireLink } from '../net/links';
+import { formatRouteSpec } from '../net/route-spec';
 import { Rtnl } from '../net/rtnl';
 import { interfaceSysctl } from '../net/sysctl';
 import { SysctlHolds } from '../net/sysctl-holds';
@@ -90,6 +93,8 @@ export class VrrpRuntime {
   private readonly files = new Map<string, FileTracker>();
   /** init_file overwrites an existing file at the first start only, not at a reload. */
   private applied = false;
+  /** static_ipaddress and static_routes held now. */
+  private statics: VrrpPlan['statics'] = { addresses: [], routes: [] };
   private readonly scheduler: TimerScheduler;
   private readonly channels: ChannelPool;
   private readonly announcer: LinkAnnouncer;
@@ -124,6 +129,7 @@ export class VrrpRuntime {
     await this.followSyncDaemonPlan(plan.syncDaemon);
     this.refreshScripts(plan.scripts);
     this.refreshFiles(plan.files);
+    await this.holdStatics(plan.statics, !this.applied);
     this.applied = true;
     const fresh: Running[] = [];
     if (plan.instances.some((i) => !this.running.has(i.config.name))) await this.openShared();
@@ -158,7 +164,7 @@ export class VrrpRuntime {
       r.instance.start();
       this.opts.log.info({ instance: r.instance.name, state: r.instance.state, priority: r.instance.machine.priority }, 'VRRP instance started');
     }
-    if (this.running.size === 0) this.closeShared();
+    if (this.running.size === 0 && !this.holdsStatics) this.closeShared();
   }
 
   /** Leaves every VRRP domain (priority 0 from a master) and removes the virtual addresses. */
@@ -171,6 +177,7 @@ export class VrrpRuntime {
     this.refreshFiles(new Map());
     await this.followSyncDaemonPlan(undefined);
     await this.syncQueue;
+    await this.holdStatics({ addresses: [], routes: [] }, false);
     this.closeShared();
   }
 
@@ -335,6 +342,48 @@ export class VrrpRuntime {
     }
     if (line.includes(' error ')) this.opts.log.error({ instance: name }, line);
     else this.opts.log.info({ instance: name }, line);
+  }
+
+  // ---- static addresses and routes ----------------------------------------
+
+  private get holdsStatics(): boolean {
+    return this.statics.addresses.length + this.statics.routes.length > 0;
+  }
+
+  /**
+   * Moves from the static entries held to `next`, as keepalived does: at the
+   * first start what a killed run left is removed and all are added; later,
+   * only what the file dropped goes and what it added comes. Failures are logged.
+   */
+  private async holdStatics(next: VrrpPlan['statics'], first: boolean): Promise<void> {
+    const held = this.statics;
+    const nextAddresses = new Set(next.addresses.map(formatAddressSpec));
+    const nextRoutes = new Set(next.routes.map(formatRouteSpec));
+    const heldAddresses = new Set(held.addresses.map(formatAddressSpec));
+    const heldRoutes = new Set(held.routes.map(formatRouteSpec));
+    const gone = {
+      addresses: held.addresses.filter((a) => !nextAddresses.has(formatAddressSpec(a))),
+      routes: held.routes.filter((r) => !nextRoutes.has(formatRouteSpec(r))),
+    };
+    const fresh = first ? next : {
+      addresses: next.addresses.filter((a) => !heldAddresses.has(formatAddressSpec(a))),
+      routes: next.routes.filter((r) => !heldRoutes.has(formatRouteSpec(r))),
+    };
+    if (gone.addresses.length + gone.routes.length + fresh.addresses.length + fresh.routes.length === 0) {
+      this.statics = next;
+      return;
+    }
+    this.nl ??= Rtnl.open(this.opts.netns !== undefined ? { netns: this.opts.netns } : {});
+    const nl = this.nl;
+    await new VirtualAddresses(nl, gone.addresses, gone.routes).remove()
+      .catch((e: Error) => this.opts.log.warn({ err: e.message }, 'static addresses or routes not removed'));
+    const adding = new VirtualAddresses(nl, fresh.addresses, fresh.routes);
+    if (first) await adding.remove().catch(() => undefined);
+    await adding.add().catch((e: Error) => this.opts.log.warn({ err: e.message }, 'static addresses or routes not added'));
+    this.statics = next;
+    if (fresh.addresses.length + fresh.routes.length > 0) {
+      this.opts.log.info({ addresses: fresh.addresses.map(formatAddressSpec), routes: fresh.routes.map(formatRouteSpec) }, 'static addresses and routes added');
+    }
   }
 
   // ---- shared resources --------------------------------------------------

@@ -89,6 +89,8 @@ export interface VrrpPlan {
   groups: GroupPlan[];
   scripts: Map<string, ScriptPlan>;
   files: Map<string, FilePlan>;
+  /** static_ipaddress and static_routes, held whatever the instances' states. */
+  statics: { addresses: AddressSpec[]; routes: RouteSpec[] };
   syncDaemon?: SyncDaemonPlan;
 }
 
@@ -248,10 +250,27 @@ function planOnce(config: KeepalivedConfig): VrrpPlan {
     if (g) i.fingerprint = g.fingerprint;
   }
   checkVrids(instances, problems);
+  const statics = planStatics(config, problems);
   const syncDaemon = planSyncDaemon(config, instances, problems);
   if (problems.length) throw new VrrpConfigError(problems);
   for (const name of [...files.keys()]) if (!instances.some((i) => [...i.files.values()].includes(name))) files.delete(name);
-  return { instances, groups, scripts, files, ...(syncDaemon ? { syncDaemon } : {}) };
+  return { instances, groups, scripts, files, statics, ...(syncDaemon ? { syncDaemon } : {}) };
+}
+
+/** As keepalived: a static address or route that names no interface is on default_interface, else eth0. */
+function planStatics(config: KeepalivedConfig, problems: VrrpProblem[]): VrrpPlan['statics'] {
+  const dev = config.global.defaultInterface ?? 'eth0';
+  const statics: VrrpPlan['statics'] = { addresses: [], routes: [] };
+  const take = <T>(at: SourceLocation, what: string, make: () => T, into: T[]): void => {
+    try {
+      into.push(make());
+    } catch (e) {
+      problems.push({ at, message: `${what}: ${(e as Error).message}` });
+    }
+  };
+  for (const a of config.staticAddresses) take(a.at, `static_ipaddress ${a.address}`, () => addressSpec(a, dev), statics.addresses);
+  for (const r of config.staticRoutes) take(r.at, `static_routes ${r.destination}`, () => routeSpec(r, dev), statics.routes);
+  return statics;
 }
 
 function vmacPlan(name: string | true, base: string, vrid: number, family: 4 | 6, sendsFromVmac: boolean): VmacPlan {

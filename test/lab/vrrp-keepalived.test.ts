@@ -5,8 +5,9 @@
 // preemption, nopreempt honoured. Then the seed configurations of a
 // master/backup pair and of a dual-master pair, run as written, and an
 // instance without addresses (kept for its election and notify scripts),
-// promote_secondaries, the lines both write to a notify_fifo, and the
-// priorities both advertise as tracked files are written.
+// promote_secondaries, the lines both write to a notify_fifo, the
+// priorities both advertise as tracked files are written, and the static
+// addresses and routes both hold.
 //
 // Seed substitution: none in the files themselves. The lab names each
 // router's interface eth0 and gives it an address in the seeds' subnet
@@ -296,4 +297,50 @@ test('track_file: the same writes move keepalived\'s and lvsd\'s advertised prio
     'start, init_file 2: 110', 'file made: "2\\n"', 'level -3: 85', 'level 0x10: 180', 'level -60: silent',
     'level removed: 100', 'down 1: silent', 'down 0: 100',
   ]);
+});
+
+test('static_ipaddress and static_routes: held from start, changed at a reload and removed at stop, as keepalived holds them', { timeout: 150_000 }, async () => {
+  requireLab();
+  const seg = await buildSegment('vrrpkastbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const text = (second: boolean): string => 'global_defs {\n  default_interface eth0\n}\n'
+    + `static_ipaddress {\n  10.65.0.5/24 dev eth0\n  10.66.0.7/32 label eth0:st\n${second ? '' : '  10.67.0.9/24 dev eth0\n'}}\n`
+    + `static_routes {\n  10.70.0.0/16 via 10.63.0.254 dev eth0\n${second ? '  10.71.0.0/16 via 10.65.0.254\n' : ''}}\n`
+    + 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 95\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n';
+  /**
+   * What the namespace holds, its own address written as SELF. lvsd marks its
+   * routes proto static, keepalived proto keepalived: that alone may differ.
+   */
+  const holding = async (ns: string, self: string): Promise<string> => {
+    const own = new RegExp(`${self.replaceAll('.', '\\.')}(?![0-9])`, 'g');
+    const lines = [
+      // "2: eth0    inet 10.66.0.7/32 scope global eth0:st\       valid_lft ...": the address with its scope and label.
+      ...(await sh('ip -4 -o addr show dev eth0', ns)).trim().split('\n').map((l) => l.split('\\')[0]!.replace(/^\d+:\s+/, '').replace(/\s+/g, ' ')),
+      ...(await sh('ip route show', ns)).trim().split('\n'),
+    ];
+    return lines.map((l) => l.replace(own, 'SELF').replace('proto keepalived', 'proto static').trim()).sort().join('\n');
+  };
+  const run = async (ns: string, self: string, start: (file: string) => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<string[]> => {
+    const file = writeConfig(seg, `${ns}-static.conf`, text(false));
+    const before = await holding(ns, self);
+    const daemon = tracked(procs, await start(file));
+    await until(`${ns}: the VIP and the static entries`, 20_000, async () => ((await hasAddress(ns, '10.63.0.100')) && (await holding(ns, self)).includes('10.70.0.0/16') ? true : undefined));
+    const started = await holding(ns, self);
+    writeFileSync(file, text(true));
+    daemon.child.kill('SIGHUP');
+    await until(`${ns}: the reload's route`, 20_000, async () => ((await holding(ns, self)).includes('10.71.0.0/16') ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1000));
+    const reloaded = await holding(ns, self);
+    await stop(daemon);
+    const stopped = await holding(ns, self);
+    assert.equal(stopped, before, `${ns}: everything goes at stop`);
+    return [started, reloaded];
+  };
+  const ka = await run(K, '10.63.0.2', (file) => startKeepalived(seg, K, file), (p) => stopKeepalived(seg, K, p));
+  const lv = await run(L, '10.63.0.1', (file) => startLvsd(L, file), (p) => p.stop('SIGTERM'));
+  assert.deepEqual(lv, ka);
+  assert.match(ka[0]!, /10\.66\.0\.7\/32 scope global eth0:st/, 'default_interface and the label, as keepalived takes them');
+  assert.doesNotMatch(ka[1]!, /10\.67\.0\.9/, 'the address the reload dropped is gone');
 });

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { planVrrp, VrrpConfigError } from '../../src/vrrp/settings';
 import { passwordAuthData } from '../../src/vrrp/packet';
+import { formatAddressSpec } from '../../src/net/address-spec';
+import { formatRouteSpec } from '../../src/net/route-spec';
 
 /** Loads a file; `checked: false` keeps a configuration the validator refused, to test the planner's own checks. */
 function load(text: string, checked = true) {
@@ -401,6 +403,17 @@ vrrp_instance VI_2 {
   assert.deepEqual(vi1!.config.tracks?.map((t) => [t.name, t.weight]), [['interface eth1', -20], ['interface eth0', 0]]);
   assert.equal(vi1!.config.unicastSrcIp, '10.0.0.5');
   assert.equal(vi2!.config.unicastSrcIp, '10.0.0.6');
+});
+
+test('static_ipaddress and static_routes plan on their dev, else default_interface, else eth0; a bad one is refused with file:line', () => {
+  const { config } = load('static_ipaddress {\n  10.9.0.5/24 dev eth1 label eth1:x\n  10.9.1.5/32\n}\nstatic_routes {\n  10.70.0.0/16 via 10.9.0.254\n  10.71.0.0/16\n}\n');
+  const p = planVrrp(config);
+  assert.deepEqual(p.statics.addresses.map(formatAddressSpec), ['10.9.0.5/24 dev eth1 label eth1:x', '10.9.1.5/32 dev eth0']);
+  assert.deepEqual(p.statics.routes.map(formatRouteSpec), ['10.70.0.0/16 via 10.9.0.254', '10.71.0.0/16 dev eth0']);
+  const { config: named } = load('global_defs {\n  default_interface bond0\n}\nstatic_ipaddress {\n  10.9.1.5/32\n}\n');
+  assert.equal(planVrrp(named).statics.addresses[0]!.dev, 'bond0');
+  const { config: bad, file } = load('static_ipaddress {\n  10.9.1.5/32 dev eth0 label other:1\n}\n', false);
+  assert.throws(() => planVrrp(bad), (e: Error) => e instanceof VrrpConfigError && e.problems[0]!.startsWith(`${file}:2: static_ipaddress 10.9.1.5:`));
 });
 
 test('track_script takes weight N [reverse|noreverse] as keepalived does; any other option ignores the track', () => {
