@@ -302,6 +302,9 @@ export function namedInterfaces(config: KeepalivedConfig): InterfaceUse[] {
     for (const t of v.trackInterfaces) use(t.name, `vrrp_instance ${v.name} track_interface`, t.at, true);
   }
   for (const s of config.vrrpSyncGroups) for (const t of s.trackInterfaces) use(t.name, `vrrp_sync_group ${s.name} track_interface`, t.at, true);
+  // As the plan places them: on their dev, else default_interface, else eth0.
+  for (const a of config.staticAddresses) use(a.dev ?? g.defaultInterface ?? 'eth0', `static_ipaddress ${a.address}`, a.at);
+  for (const r of config.staticRoutes) use(r.dev, `static_routes ${r.destination} dev`, r.at);
   for (const vs of config.virtualServers) {
     for (const rs of vs.realServers) for (const c of rs.checkers) use(c.bindIf, `${c.type} bind_if`, c.at);
   }

@@ -226,6 +226,14 @@ test('interfaces: missing is a problem, down a problem, tracked and down a warni
   assert.equal(only(unreadable, 'interfaces').level, 'problem');
 });
 
+test('the interfaces of static addresses and routes are checked, a static address without dev on eth0 as keepalived places it', () => {
+  const statics = config('static_ipaddress {\n  10.9.0.5/24 dev eth7\n  10.9.1.5/32\n}\nstatic_routes {\n  10.70.0.0/16 via 10.9.0.254 dev eth8\n}\n');
+  const findings = diagnose({ ...healthy(), links: [{ name: 'eth0', adminUp: true, operstate: 'up' }] }, statics);
+  assert.match(only(findings, 'interface eth7').message, /no interface eth7, named by static_ipaddress 10\.9\.0\.5 at .*:2/);
+  assert.match(only(findings, 'interface eth8').message, /static_routes 10\.70\.0\.0\/16 dev at .*:6/);
+  assert.equal(only(findings, 'interface eth0').level, 'ok');
+});
+
 test('ports: a taken API port is a problem; a local listener on a VIP port warns unless a real server is local', () => {
   const facts = { ...healthy(), listeners: [{ protocol: 'tcp' as const, address: '0.0.0.0', port: 80 }, { protocol: 'tcp' as const, address: '127.0.0.1', port: 8080 }] };
   const findings = diagnose(facts, NAT_DR, { api: [{ address: '127.0.0.1', port: 8080 }] });
