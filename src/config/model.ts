@@ -146,6 +146,26 @@ export interface TrackFile {
   init?: { value: number; overwrite: boolean };
 }
 
+/** vrrp_track_process: up while the number of matching processes is within quorum..quorum_max. */
+export interface TrackProcess {
+  name: string;
+  at: SourceLocation;
+  /** The process name (comm), or with full_command the program as its command line gives it. */
+  process?: string;
+  /** Parameters its command line must have (see paramMatch). */
+  params: string[];
+  /** exact: those parameters and no more; partial: those first; initial: the last may be longer. */
+  paramMatch?: 'exact' | 'partial' | 'initial';
+  fullCommand: boolean;
+  weight: number;
+  weightReverse: boolean;
+  quorum: number;
+  quorumMax: number;
+  /** How long the quorum must hold before it counts as up (fork_delay), or be lost before down (terminate_delay). */
+  forkDelayMs: number;
+  terminateDelayMs: number;
+}
+
 export interface TrackedFile {
   name: string;
   /** Overrides the track_file's weight when set. */
@@ -231,6 +251,8 @@ export interface VrrpInstance {
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
   trackFiles: TrackedFile[];
+  /** track_process: vrrp_track_process names, with the same optional weight as a tracked script. */
+  trackProcesses: TrackedScript[];
   dontTrackPrimary: boolean;
   mcastSrcIp?: string;
   unicastSrcIp?: string;
@@ -254,6 +276,7 @@ export interface VrrpSyncGroup {
   trackInterfaces: TrackedInterface[];
   trackScripts: TrackedScript[];
   trackFiles: TrackedFile[];
+  trackProcesses: TrackedScript[];
   /** sync_group_tracking_weight: members keep weighted tracks (otherwise a tracked failure is a FAULT). */
   trackingWeight: boolean;
 }
@@ -466,6 +489,7 @@ export interface KeepalivedConfig {
   global: GlobalDefs;
   vrrpScripts: VrrpScript[];
   trackFiles: TrackFile[];
+  trackProcesses: TrackProcess[];
   /** static_ipaddress: held while lvsd runs, whatever the VRRP state. */
   staticAddresses: VirtualIpAddress[];
   /** static_routes: held while lvsd runs, whatever the VRRP state. */

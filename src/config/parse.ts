@@ -6,13 +6,13 @@ import { parseVirtualServer, parseVirtualServerGroup, settleGroupProtocol } from
 import { KeepalivedConfig, VirtualServer } from './model';
 import { settleScriptUsers } from './script-user';
 import { Statement } from './tree';
-import { parseTrackFile, parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances, virtualIpAddresses, virtualRoutes } from './vrrp';
+import { parseTrackFile, parseTrackProcess, parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances, virtualIpAddresses, virtualRoutes } from './vrrp';
 import { Args } from './values';
 
 /** Top-level blocks keepalived knows that lvsd does not act on. */
 /** Definitions used only by keywords that warn where they are used, and settings of keepalived's own process. */
 const IGNORED_TOP_LEVEL = new Set([
-  'static_track_group', 'vrrp_track_process', 'bfd_instance',
+  'static_track_group', 'bfd_instance',
   'namespace_with_ipsets', 'instance', 'use_pid_dir', 'linkbeat_use_polling', 'child_wait_time',
 ]);
 
@@ -31,6 +31,7 @@ export function emptyConfig(): KeepalivedConfig {
     global: emptyGlobalDefs(),
     vrrpScripts: [],
     trackFiles: [],
+    trackProcesses: [],
     staticAddresses: [],
     staticRoutes: [],
     vrrpSyncGroups: [],
@@ -51,6 +52,7 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
       case 'global_defs': parseGlobalDefs(stmt, config.global, diags); break;
       case 'vrrp_script': push(config.vrrpScripts, parseVrrpScript(stmt, diags)); break;
       case 'track_file': case 'vrrp_track_file': push(config.trackFiles, parseTrackFile(stmt, diags)); break;
+      case 'vrrp_track_process': push(config.trackProcesses, parseTrackProcess(stmt, diags)); break;
       case 'static_ipaddress': config.staticAddresses.push(...virtualIpAddresses(new Args(stmt, stmt.keyword, diags), diags)); break;
       case 'static_routes': config.staticRoutes.push(...virtualRoutes(new Args(stmt, stmt.keyword, diags), diags)); break;
       case 'vrrp_instance': push(config.vrrpInstances, parseVrrpInstance(stmt, diags)); break;

@@ -2,7 +2,7 @@
 // duplicate services, address families that cannot work together.
 import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { Diagnostics, SourceLocation } from './diagnostics';
-import { KeepalivedConfig, RealServer, SorryServer, TrackedFile, VirtualServer, VirtualServerGroup, VrrpInstance } from './model';
+import { KeepalivedConfig, RealServer, SorryServer, TrackedFile, TrackedScript, VirtualServer, VirtualServerGroup, VrrpInstance } from './model';
 
 function where(at: SourceLocation): string {
   return `${at.file}:${at.line}`;
@@ -29,6 +29,7 @@ function checkVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Dia
     if (!scripts.has(t.name)) diags.warning(t.at, 'track_script', `${v.name}: vrrp_script ${t.name} is not defined; ignored`);
   }
   checkTrackedFiles(v.name, v.trackFiles, config, diags);
+  checkTrackedProcesses(v.name, v.trackProcesses, config, diags);
   if (v.unicastSrcIp !== undefined && v.unicastPeers.length > 0) {
     const srcV4 = !v.unicastSrcIp.includes(':');
     if (v.unicastPeers.some((p) => !p.includes(':') !== srcV4)) {
@@ -50,6 +51,16 @@ function checkVrids(config: KeepalivedConfig, diags: Diagnostics): void {
     } else {
       seen.set(key, v);
     }
+  }
+}
+
+/** A track_process naming no defined vrrp_track_process is ignored, as keepalived ignores it. */
+function checkTrackedProcesses(owner: string, tracked: TrackedScript[], config: KeepalivedConfig, diags: Diagnostics): void {
+  const defined = new Set(config.trackProcesses.map((p) => p.name));
+  for (const t of [...tracked]) {
+    if (defined.has(t.name)) continue;
+    diags.warning(t.at, 'track_process', `${owner}: vrrp_track_process ${t.name} is not defined; ignored`);
+    tracked.splice(tracked.indexOf(t), 1);
   }
 }
 
@@ -104,6 +115,7 @@ function checkSyncGroups(config: KeepalivedConfig, diags: Diagnostics): void {
   const member = new Map<string, string>();
   for (const g of config.vrrpSyncGroups) {
     checkTrackedFiles(g.name, g.trackFiles, config, diags);
+    checkTrackedProcesses(g.name, g.trackProcesses, config, diags);
     for (const name of g.group) {
       if (!instances.has(name)) diags.error(g.at, 'vrrp_sync_group', `${g.name}: vrrp_instance ${name} is not defined`);
       const other = member.get(name);
@@ -205,6 +217,7 @@ function checkDuplicateServices(config: KeepalivedConfig, diags: Diagnostics): v
 export function validateConfig(config: KeepalivedConfig, diags: Diagnostics): void {
   checkUniqueNames(config.vrrpScripts, 'vrrp_script', diags);
   checkUniqueNames(config.trackFiles, 'track_file', diags);
+  checkUniqueNames(config.trackProcesses, 'vrrp_track_process', diags);
   checkUniqueNames(config.vrrpInstances, 'vrrp_instance', diags);
   checkUniqueNames(config.vrrpSyncGroups, 'vrrp_sync_group', diags);
   checkUniqueNames(config.virtualServerGroups, 'virtual_server_group', diags);

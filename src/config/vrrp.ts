@@ -3,7 +3,7 @@ import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
 import { Diagnostics } from './diagnostics';
 import {
-  KeepalivedConfig, TrackedFile, TrackedInterface, TrackedScript, TrackFile, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
+  KeepalivedConfig, TrackedFile, TrackedInterface, TrackedScript, TrackFile, TrackProcess, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
 } from './model';
 import { Statement } from './tree';
 import { Address, Args, parseAddress } from './values';
@@ -132,6 +132,60 @@ export function parseTrackFile(stmt: Statement, diags: Diagnostics): TrackFile |
   return f;
 }
 
+// ---- vrrp_track_process ----
+
+const PROCESS_HANDLERS: Handlers<TrackProcess> = {
+  process: (a, p) => {
+    const process = a.string(0, 'a process name');
+    if (process === undefined) return;
+    if (p.process !== undefined) return a.warning(`process already set to ${p.process}; ${process} ignored, as keepalived ignores it`);
+    p.process = process;
+    p.params = a.stmt.args.slice(1).map((t) => t.text);
+    // Parameters can only be seen on the command line.
+    if (p.params.length) {
+      p.paramMatch ??= 'exact';
+      p.fullCommand = true;
+    }
+  },
+  param_match: (a, p) => {
+    p.paramMatch = a.count === 0 ? 'exact' : a.oneOf(0, ['initial', 'partial'] as const, 'param_match') ?? p.paramMatch;
+    p.fullCommand = true;
+  },
+  weight: (a, p) => {
+    p.weight = a.int(0, -FILE_WEIGHT, FILE_WEIGHT, 'vrrp_track_process weight') ?? p.weight;
+    if (a.count > 1) p.weightReverse = a.oneOf(1, ['reverse'] as const) === 'reverse';
+    a.atMost(2);
+  },
+  quorum: (a, p) => { p.quorum = a.int(0, 1, 65535) ?? p.quorum; },
+  // 0: up only while no such process runs.
+  quorum_max: (a, p) => { p.quorumMax = a.int(0, 0, 65535) ?? p.quorumMax; },
+  fork_delay: (a, p) => { p.forkDelayMs = a.seconds(0, 0, 3600) ?? p.forkDelayMs; },
+  terminate_delay: (a, p) => { p.terminateDelayMs = a.seconds(0, 0, 3600) ?? p.terminateDelayMs; },
+  delay: (a, p) => {
+    const ms = a.seconds(0, 0, 3600);
+    if (ms !== undefined) p.forkDelayMs = p.terminateDelayMs = ms;
+  },
+  full_command: (_a, p) => { p.fullCommand = true; },
+};
+
+export function parseTrackProcess(stmt: Statement, diags: Diagnostics): TrackProcess | undefined {
+  const a = new Args(stmt, 'vrrp_track_process', diags);
+  const name = nameOf(a);
+  const body = needBlock(a);
+  if (name === undefined || !body) return undefined;
+  const p: TrackProcess = {
+    name, at: stmt.at, params: [], fullCommand: false, weight: 1, weightReverse: false, quorum: 1, quorumMax: 65535, forkDelayMs: 0, terminateDelayMs: 0,
+  };
+  applyBlock(body, 'vrrp_track_process', PROCESS_HANDLERS, p, diags);
+  if (p.process === undefined) {
+    diags.warning(stmt.at, 'vrrp_track_process', `${name}: no process set; instances tracking it ignore it, as keepalived ignores it`);
+    return undefined;
+  }
+  if (p.quorumMax === 0) p.quorum = 0;
+  else if (p.quorum > p.quorumMax) diags.error(stmt.at, 'vrrp_track_process', `${name}: quorum ${p.quorum} is above quorum_max ${p.quorumMax}`);
+  return p;
+}
+
 // ---- tracking and addresses ----
 
 function trackInterfaces(a: Args, diags: Diagnostics): TrackedInterface[] {
@@ -151,6 +205,7 @@ function trackInterfaces(a: Args, diags: Diagnostics): TrackedInterface[] {
   return out;
 }
 
+/** track_script and track_process: "NAME [weight N [reverse|noreverse]]" a line. */
 function trackScripts(a: Args, diags: Diagnostics): TrackedScript[] {
   const body = needBlock(a) ?? [];
   const out: TrackedScript[] = [];
@@ -159,7 +214,7 @@ function trackScripts(a: Args, diags: Diagnostics): TrackedScript[] {
     const t: TrackedScript = { name: stmt.keyword, at: stmt.at };
     // "NAME [weight N [reverse|noreverse]]"; keepalived ignores a track with anything else after NAME.
     if (e.count > 0 && e.text(0) !== 'weight') {
-      e.warning(`${stmt.keyword}: unknown option "${e.text(0)}" (expected weight N [reverse|noreverse]): this track_script is ignored, as keepalived ignores it`);
+      e.warning(`${stmt.keyword}: unknown option "${e.text(0)}" (expected weight N [reverse|noreverse]): this ${a.keyword} is ignored, as keepalived ignores it`);
       continue;
     }
     if (e.count > 0) t.weight = trackWeight(e, 1, `${stmt.keyword} weight`);
@@ -306,7 +361,6 @@ function notifyHandlers<T extends { notify: VrrpNotify; smtpAlert?: boolean }>()
 // ---- vrrp_instance ----
 
 const TRACKING_UNSUPPORTED = {
-  track_process: 'the priority does not follow the tracked processes',
   track_bfd: 'the priority does not follow the BFD sessions',
 };
 
@@ -372,6 +426,7 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   track_interface: (a, v) => { v.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
   track_script: (a, v) => { v.trackScripts.push(...trackScripts(a, a.diags)); },
   track_file: (a, v) => { v.trackFiles.push(...trackFiles(a, a.diags)); },
+  track_process: (a, v) => { v.trackProcesses.push(...trackScripts(a, a.diags)); },
   dont_track_primary: (_a, v) => { v.dontTrackPrimary = true; },
   mcast_src_ip: (a, v) => { v.mcastSrcIp = a.address(0)?.address ?? v.mcastSrcIp; },
   unicast_src_ip: (a, v) => { v.unicastSrcIp = a.address(0)?.address ?? v.unicastSrcIp; },
@@ -413,7 +468,7 @@ export function parseVrrpInstance(stmt: Statement, diags: Diagnostics): VrrpInst
     // 0: not given; settled below from the state, as keepalived does.
     name, at: stmt.at, priority: 0, advertIntMs: 1000,
     virtualIpAddresses: [], virtualIpAddressesExcluded: [], virtualRoutes: [],
-    preempt: true, trackInterfaces: [], trackScripts: [], trackFiles: [], dontTrackPrimary: false, unicastPeers: [], notify: {},
+    preempt: true, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], dontTrackPrimary: false, unicastPeers: [], notify: {},
   };
   applyBlock(body, 'vrrp_instance', INSTANCE_HANDLERS, v, diags);
   // Without a priority, an instance that starts as MASTER is the address owner (255), as in keepalived.
@@ -487,6 +542,7 @@ const SYNC_GROUP_HANDLERS: Handlers<VrrpSyncGroup> = {
   track_interface: (a, g) => { g.trackInterfaces.push(...trackInterfaces(a, a.diags)); },
   track_script: (a, g) => { g.trackScripts.push(...trackScripts(a, a.diags)); },
   track_file: (a, g) => { g.trackFiles.push(...trackFiles(a, a.diags)); },
+  track_process: (a, g) => { g.trackProcesses.push(...trackScripts(a, a.diags)); },
   sync_group_tracking_weight: (_a, g) => { g.trackingWeight = true; },
   ...ignored<VrrpSyncGroup>('global_tracking', 'notify_priority_changes'),
   ...unsupported<VrrpSyncGroup>(TRACKING_UNSUPPORTED),
@@ -497,7 +553,7 @@ export function parseVrrpSyncGroup(stmt: Statement, diags: Diagnostics): VrrpSyn
   const name = nameOf(a);
   const body = needBlock(a);
   if (name === undefined || !body) return undefined;
-  const g: VrrpSyncGroup = { name, at: stmt.at, group: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [], trackingWeight: false };
+  const g: VrrpSyncGroup = { name, at: stmt.at, group: [], notify: {}, trackInterfaces: [], trackScripts: [], trackFiles: [], trackProcesses: [], trackingWeight: false };
   applyBlock(body, 'vrrp_sync_group', SYNC_GROUP_HANDLERS, g, diags);
   return g;
 }

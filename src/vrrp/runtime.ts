@@ -21,6 +21,7 @@ import { VrrpInstance } from './instance';
 import { LinkAnnouncer } from './link-announcer';
 import { RealScheduler, type TimerScheduler } from './scheduler';
 import { FileTracker } from './file-tracker';
+import { ProcessWatch } from './process-tracker';
 import { ScriptTracker } from './script-tracker';
 import type { FilePlan, GroupPlan, InstancePlan, ScriptPlan, SyncDaemonPlan, VrrpPlan } from './settings';
 import type { VrrpState } from './state-machine';
@@ -91,6 +92,7 @@ export class VrrpRuntime {
   private readonly groups = new Map<string, RunningGroup>();
   private readonly scripts = new Map<string, ScriptTracker>();
   private readonly files = new Map<string, FileTracker>();
+  private readonly processes = new ProcessWatch();
   /** init_file overwrites an existing file at the first start only, not at a reload. */
   private applied = false;
   /** static_ipaddress and static_routes held now. */
@@ -108,6 +110,13 @@ export class VrrpRuntime {
 
   constructor(private readonly opts: RuntimeOptions) {
     this.holds = new SysctlHolds(opts.netns);
+    this.processes.on('change', (name, up) => {
+      this.opts.log.info({ trackProcess: name, up }, 'VRRP tracked process changed');
+      for (const r of this.running.values()) {
+        for (const [track, process] of r.plan.processes) if (process === name) r.instance.track(track, up);
+      }
+    });
+    this.processes.on('problem', (message) => this.opts.log.warn({}, message));
     this.scheduler = opts.scheduler ?? new RealScheduler();
     this.channels = new ChannelPool(opts.netns, (key, err) =>
       opts.log.error({ interface: key.interface, err: err.message }, 'VRRP socket error'));
@@ -129,6 +138,7 @@ export class VrrpRuntime {
     await this.followSyncDaemonPlan(plan.syncDaemon);
     this.refreshScripts(plan.scripts);
     this.refreshFiles(plan.files);
+    this.processes.follow(plan.processes);
     await this.holdStatics(plan.statics, !this.applied);
     this.applied = true;
     const fresh: Running[] = [];
@@ -175,6 +185,7 @@ export class VrrpRuntime {
     this.groups.clear();
     this.refreshScripts(new Map());
     this.refreshFiles(new Map());
+    this.processes.stop();
     await this.followSyncDaemonPlan(undefined);
     await this.syncQueue;
     await this.holdStatics({ addresses: [], routes: [] }, false);
@@ -302,6 +313,10 @@ export class VrrpRuntime {
     for (const [track, file] of r.plan.files) {
       const tracker = this.files.get(file);
       if (tracker) r.instance.trackValue(track, tracker.value);
+    }
+    for (const [track, name] of r.plan.processes) {
+      const up = this.processes.up(name);
+      if (up !== undefined) r.instance.track(track, up);
     }
   }
 

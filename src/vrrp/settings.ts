@@ -26,6 +26,20 @@ export interface ScriptPlan {
   fingerprint: string;
 }
 
+/** A vrrp_track_process, as the process watch follows it. */
+export interface ProcessPlan {
+  name: string;
+  process: string;
+  params: string[];
+  paramMatch?: 'exact' | 'partial' | 'initial';
+  fullCommand: boolean;
+  quorum: number;
+  quorumMax: number;
+  forkDelayMs: number;
+  terminateDelayMs: number;
+  fingerprint: string;
+}
+
 /** A track_file: read at start and each time it is written. */
 export interface FilePlan {
   name: string;
@@ -63,6 +77,8 @@ export interface InstancePlan {
   scripts: Map<string, string>;
   /** Track name -> track_file name. */
   files: Map<string, string>;
+  /** Track name -> vrrp_track_process name. */
+  processes: Map<string, string>;
   notify: VrrpNotify;
   syncGroup?: string;
   vmac?: VmacPlan;
@@ -89,6 +105,7 @@ export interface VrrpPlan {
   groups: GroupPlan[];
   scripts: Map<string, ScriptPlan>;
   files: Map<string, FilePlan>;
+  processes: Map<string, ProcessPlan>;
   /** static_ipaddress and static_routes, held whatever the instances' states. */
   statics: { addresses: AddressSpec[]; routes: RouteSpec[] };
   syncDaemon?: SyncDaemonPlan;
@@ -124,6 +141,10 @@ export function interfaceTrack(ifname: string): string {
 
 export function scriptTrack(name: string): string {
   return `script ${name}`;
+}
+
+export function processTrack(name: string): string {
+  return `process ${name}`;
 }
 
 export function fileTrack(name: string): string {
@@ -209,6 +230,14 @@ function planOnce(config: KeepalivedConfig): VrrpPlan {
     const plan = { name: f.name, path: f.path!, ...(f.init ? { init: f.init } : {}) };
     files.set(f.name, { ...plan, fingerprint: fingerprint(plan) });
   }
+  const processes = new Map<string, ProcessPlan>();
+  for (const p of config.trackProcesses) {
+    const plan = {
+      name: p.name, process: p.process!, params: p.params, ...(p.paramMatch ? { paramMatch: p.paramMatch } : {}), fullCommand: p.fullCommand,
+      quorum: p.quorum, quorumMax: p.quorumMax, forkDelayMs: p.forkDelayMs, terminateDelayMs: p.terminateDelayMs,
+    };
+    processes.set(p.name, { ...plan, fingerprint: fingerprint(plan) });
+  }
   const groupOf = new Map<string, KeepalivedConfig['vrrpSyncGroups'][number]>();
   for (const g of config.vrrpSyncGroups) {
     for (const member of g.group) {
@@ -254,7 +283,8 @@ function planOnce(config: KeepalivedConfig): VrrpPlan {
   const syncDaemon = planSyncDaemon(config, instances, problems);
   if (problems.length) throw new VrrpConfigError(problems);
   for (const name of [...files.keys()]) if (!instances.some((i) => [...i.files.values()].includes(name))) files.delete(name);
-  return { instances, groups, scripts, files, statics, ...(syncDaemon ? { syncDaemon } : {}) };
+  for (const name of [...processes.keys()]) if (!instances.some((i) => [...i.processes.values()].includes(name))) processes.delete(name);
+  return { instances, groups, scripts, files, processes, statics, ...(syncDaemon ? { syncDaemon } : {}) };
 }
 
 /** As keepalived: a static address or route that names no interface is on default_interface, else eth0. */
@@ -363,6 +393,16 @@ function planInstance(
     for (const t of tracks) if (!kept.includes(t)) trackScripts.delete(t.name);
     tracks.splice(0, tracks.length, ...kept.map((t) => ({ ...t, weight: 0 })));
   }
+  // A tracked process is up or down as a script is; keepalived keeps its weight in a sync group.
+  const trackProcesses = new Map<string, string>();
+  const processWeights = new Map(config.trackProcesses.map((p) => [p.name, p]));
+  for (const t of [...v.trackProcesses, ...(group?.trackProcesses ?? [])]) {
+    const defined = processWeights.get(t.name);
+    const track = processTrack(t.name);
+    if (!defined || trackProcesses.has(track)) continue;
+    trackProcesses.set(track, t.name);
+    tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse ?? defined.weightReverse });
+  }
   // Tracked files' weights were settled with the configuration (config/validate.ts), as keepalived settles them.
   const trackFiles = new Map<string, string>();
   const fileWeights = new Map(config.trackFiles.map((f) => [f.name, f]));
@@ -416,7 +456,7 @@ function planInstance(
   // Checks everything but the interface address now, with a stand-in of the right family.
   resolveInstanceConfig({ ...cfg, primaryAddress: family === 6 ? 'fe80::1' : '0.0.0.1' });
   const plan: InstancePlan = {
-    config: cfg, family, addresses, routes, interfaces, scripts: trackScripts, files: trackFiles, notify: v.notify, fingerprint: '',
+    config: cfg, family, addresses, routes, interfaces, scripts: trackScripts, files: trackFiles, processes: trackProcesses, notify: v.notify, fingerprint: '',
     ...(group ? { syncGroup: group.name } : {}),
     ...(vmac ? { vmac } : {}),
     ...(v.promoteSecondaries ? { promoteSecondaries: vmac?.name ?? ifname } : {}),
@@ -425,6 +465,7 @@ function planInstance(
     v, version, g, ifname,
     scripts: [...trackScripts.values()].map((s) => scripts.get(s)?.fingerprint),
     files: [...trackFiles.values()].map((f) => fileWeights.get(f)),
+    processes: [...trackProcesses.values()].map((p) => processWeights.get(p)),
   });
   return plan;
 }

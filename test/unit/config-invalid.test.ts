@@ -99,7 +99,7 @@ test('keywords whose effect lvsd does not provide warn with what is missing; har
   assert.deepEqual(result.diagnostics.map((d) => [d.line, d.keyword, d.message]), [
     [1, 'static_rules', 'not supported and ignored: these ip rules are not added; add them with the system\'s network configuration'],
     [12, 'vrrp_instance', 'mcast_dst_ip is not supported and is ignored: adverts go to 224.0.0.18 or ff02::12, where peers using another group do not hear them'],
-    [13, 'vrrp_instance', 'track_process is not supported and is ignored: the priority does not follow the tracked processes'],
+    [13, 'vrrp_instance', 'track_bfd is not supported and is ignored: the priority does not follow the BFD sessions'],
     [18, 'virtual_ipaddress', '10.0.0.100/24: noprefixroute is not supported and is ignored: the address is added without it'],
     [25, 'TCP_CHECK', 'bind_if is not supported and is ignored: the check\'s socket is not bound to the interface'],
   ]);
