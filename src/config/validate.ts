@@ -28,8 +28,7 @@ function checkVrrpInstance(v: VrrpInstance, config: KeepalivedConfig, diags: Dia
   for (const t of v.trackScripts) {
     if (!scripts.has(t.name)) diags.warning(t.at, 'track_script', `${v.name}: vrrp_script ${t.name} is not defined; ignored`);
   }
-  checkTrackedFiles(v.name, v.trackFiles, config, diags);
-  checkTrackedProcesses(v.name, v.trackProcesses, config, diags);
+  dropUndefinedTracks(v.name, config, diags, v);
   if (v.unicastSrcIp !== undefined && v.unicastPeers.length > 0) {
     const srcV4 = !v.unicastSrcIp.includes(':');
     if (v.unicastPeers.some((p) => !p.includes(':') !== srcV4)) {
@@ -54,23 +53,18 @@ function checkVrids(config: KeepalivedConfig, diags: Diagnostics): void {
   }
 }
 
-/** A track_process naming no defined vrrp_track_process is ignored, as keepalived ignores it. */
-function checkTrackedProcesses(owner: string, tracked: TrackedScript[], config: KeepalivedConfig, diags: Diagnostics): void {
-  const defined = new Set(config.trackProcesses.map((p) => p.name));
-  for (const t of [...tracked]) {
-    if (defined.has(t.name)) continue;
-    diags.warning(t.at, 'track_process', `${owner}: vrrp_track_process ${t.name} is not defined; ignored`);
-    tracked.splice(tracked.indexOf(t), 1);
-  }
-}
-
-/** A track_file naming no defined track_file is ignored, as keepalived ignores it. */
-function checkTrackedFiles(owner: string, tracked: TrackedFile[], config: KeepalivedConfig, diags: Diagnostics): void {
-  const files = new Set(config.trackFiles.map((f) => f.name));
-  for (const t of [...tracked]) {
-    if (files.has(t.name)) continue;
-    diags.warning(t.at, 'track_file', `${owner}: track_file ${t.name} is not defined; ignored`);
-    tracked.splice(tracked.indexOf(t), 1);
+/** A track_file or track_process naming no block of its kind is dropped, as keepalived ignores it. */
+function dropUndefinedTracks(owner: string, config: KeepalivedConfig, diags: Diagnostics, tracks: { trackFiles: TrackedFile[]; trackProcesses: TrackedScript[] }): void {
+  const kinds = [
+    { tracked: tracks.trackFiles, keyword: 'track_file', block: 'track_file', defined: new Set(config.trackFiles.map((f) => f.name)) },
+    { tracked: tracks.trackProcesses, keyword: 'track_process', block: 'vrrp_track_process', defined: new Set(config.trackProcesses.map((p) => p.name)) },
+  ];
+  for (const { tracked, keyword, block, defined } of kinds) {
+    for (const t of [...tracked]) {
+      if (defined.has(t.name)) continue;
+      diags.warning(t.at, keyword, `${owner}: ${block} ${t.name} is not defined; ignored`);
+      tracked.splice(tracked.indexOf(t), 1);
+    }
   }
 }
 
@@ -114,8 +108,7 @@ function checkSyncGroups(config: KeepalivedConfig, diags: Diagnostics): void {
   const instances = new Set(config.vrrpInstances.map((v) => v.name));
   const member = new Map<string, string>();
   for (const g of config.vrrpSyncGroups) {
-    checkTrackedFiles(g.name, g.trackFiles, config, diags);
-    checkTrackedProcesses(g.name, g.trackProcesses, config, diags);
+    dropUndefinedTracks(g.name, config, diags, g);
     for (const name of g.group) {
       if (!instances.has(name)) diags.error(g.at, 'vrrp_sync_group', `${g.name}: vrrp_instance ${name} is not defined`);
       const other = member.get(name);

@@ -342,6 +342,26 @@ function planSyncDaemon(config: KeepalivedConfig, instances: InstancePlan[], pro
   return { instance, daemon };
 }
 
+/**
+ * Adds a track for each name `tracked` lists once (the instance's before its
+ * group's) that a block of `defined` defines, with the block's weight unless
+ * the line gives one; returns track name -> block name.
+ */
+function namedTracks(
+  tracked: readonly { name: string; weight?: number; reverse?: boolean }[], defined: Map<string, { weight: number; weightReverse: boolean }>,
+  trackName: (name: string) => string, tracks: TrackSpec[], extra: Pick<TrackSpec, 'valued'> = {},
+): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const t of tracked) {
+    const block = defined.get(t.name);
+    const track = trackName(t.name);
+    if (!block || names.has(track)) continue;
+    names.set(track, t.name);
+    tracks.push({ name: track, weight: t.weight ?? block.weight, reverse: t.reverse ?? block.weightReverse, ...extra });
+  }
+  return names;
+}
+
 function planInstance(
   v: InstanceConfig, config: KeepalivedConfig, group: KeepalivedConfig['vrrpSyncGroups'][number] | undefined,
   scripts: Map<string, ScriptPlan>, scriptWeights: Map<string, { weight: number; reverse: boolean }>,
@@ -394,25 +414,11 @@ function planInstance(
     tracks.splice(0, tracks.length, ...kept.map((t) => ({ ...t, weight: 0 })));
   }
   // A tracked process is up or down as a script is; keepalived keeps its weight in a sync group.
-  const trackProcesses = new Map<string, string>();
   const processWeights = new Map(config.trackProcesses.map((p) => [p.name, p]));
-  for (const t of [...v.trackProcesses, ...(group?.trackProcesses ?? [])]) {
-    const defined = processWeights.get(t.name);
-    const track = processTrack(t.name);
-    if (!defined || trackProcesses.has(track)) continue;
-    trackProcesses.set(track, t.name);
-    tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse ?? defined.weightReverse });
-  }
+  const trackProcesses = namedTracks([...v.trackProcesses, ...(group?.trackProcesses ?? [])], processWeights, processTrack, tracks);
   // Tracked files' weights were settled with the configuration (config/validate.ts), as keepalived settles them.
-  const trackFiles = new Map<string, string>();
   const fileWeights = new Map(config.trackFiles.map((f) => [f.name, f]));
-  for (const t of [...v.trackFiles, ...(group?.trackFiles ?? [])]) {
-    const defined = fileWeights.get(t.name);
-    const track = fileTrack(t.name);
-    if (!defined || trackFiles.has(track)) continue;
-    trackFiles.set(track, t.name);
-    tracks.push({ name: track, weight: t.weight ?? defined.weight, reverse: t.reverse ?? defined.weightReverse, valued: true });
-  }
+  const trackFiles = namedTracks([...v.trackFiles, ...(group?.trackFiles ?? [])], fileWeights, fileTrack, tracks, { valued: true });
   const g = config.global.vrrp;
   const vips = v.virtualIpAddresses.map((a) => a.address);
   const cfg: Omit<VrrpInstanceConfig, 'primaryAddress'> = {

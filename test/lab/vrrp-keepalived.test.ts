@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { requireLab, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 import {
-  ROOT, adverts, arpAnswer, buildSegment, hasAddress, killKeepalived, settledMaster, startKeepalived, startLvsd, stopKeepalived, writeConfig,
+  ROOT, adverts, arpAnswer, buildSegment, hasAddress, killKeepalived, settledMaster, settledPriority, startKeepalived, startLvsd, stopKeepalived, writeConfig,
 } from './vrrp-segment';
 
 const L = 'vrrp-ka-l';
@@ -253,19 +253,6 @@ test('track_file: the same writes move keepalived\'s and lvsd\'s advertised prio
     + `track_file down {\n  file "${dir}/down"\n}\n`
     + 'vrrp_instance VI_1 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 93\n  version 3\n  priority 100\n  advert_int 0.1\n'
     + '  virtual_ipaddress {\n    10.63.0.100/24\n  }\n  track_file {\n    level weight -5 reverse\n    down weight 0\n  }\n}\n';
-  /** What the router advertises once settled: one priority, or silence (FAULT). */
-  const advertised = async (source: string): Promise<string> => {
-    let last = '';
-    for (let round = 0; round < 8; round++) {
-      await new Promise((r) => setTimeout(r, 700));
-      const from = Date.now() / 1000 - 0.6;
-      const seen = [...new Set((await adverts(seg, from)).filter((a) => a.vrid === 93 && a.source === source && a.priority > 0).map((a) => a.priority))];
-      const now = seen.length === 0 ? 'silent' : seen.join('/');
-      if (now === last && seen.length <= 1) return now;
-      last = now;
-    }
-    return `unsettled: ${last}`;
-  };
   const steps: [what: string, act: (dir: string) => void][] = [
     ['start, init_file 2', () => undefined],
     ['level -3', (dir) => writeFileSync(join(dir, 'level'), '-3\n')],
@@ -284,7 +271,7 @@ test('track_file: the same writes move keepalived\'s and lvsd\'s advertised prio
     const seen: string[] = [];
     for (const [what, act] of steps) {
       act(dir);
-      seen.push(`${what}: ${await advertised(source)}`);
+      seen.push(`${what}: ${await settledPriority(seg, 93, source)}`);
       if (seen.length === 1) seen.push(`file made: ${JSON.stringify(readFileSync(join(dir, 'level'), 'utf8'))}`);
     }
     await stop(daemon);

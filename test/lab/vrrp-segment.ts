@@ -51,6 +51,23 @@ export async function adverts(seg: Segment, since = 0): Promise<Advert[]> {
   return list;
 }
 
+/**
+ * The one priority `source` advertises for `vrid` once two windows of 0.7 s
+ * in a row agree, or 'silent' (FAULT); for instances of 0.1 s adverts.
+ */
+export async function settledPriority(seg: Segment, vrid: number, source: string): Promise<string> {
+  let last = '';
+  for (let round = 0; round < 12; round++) {
+    await new Promise((r) => setTimeout(r, 800));
+    const from = Date.now() / 1000 - 0.7;
+    const seen = [...new Set((await adverts(seg, from)).filter((a) => a.vrid === vrid && a.source === source && a.priority > 0).map((a) => a.priority))];
+    const now = seen.length === 0 ? 'silent' : seen.join('/');
+    if (now === last && seen.length <= 1) return now;
+    last = now;
+  }
+  return `unsettled: ${last}`;
+}
+
 export async function hasAddress(ns: string, address: string): Promise<boolean> {
   const out = (await run('/usr/sbin/ip', ['-n', ns, '-br', 'addr', 'show', 'dev', 'eth0'])).stdout;
   return out.split(/\s+/).some((w) => w.split('/')[0] === address);

@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireLab } from '../helpers/lab';
 import { LineProcess } from '../helpers/procs';
-import { ROOT, adverts, buildSegment, startLvsd, writeConfig } from './vrrp-segment';
+import { ROOT, buildSegment, settledPriority, startLvsd, writeConfig } from './vrrp-segment';
 
 const L = 'vrrp-tp-l';
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,19 +36,7 @@ test('track_process: the advertised priority follows a process\'s quorum, and an
     procs.push(p);
     return p;
   };
-  /** The one priority advertised over a settled window, or 'silent'. */
-  const advertised = async (): Promise<string> => {
-    let last = '';
-    for (let round = 0; round < 12; round++) {
-      await new Promise((r) => setTimeout(r, 800));
-      const from = Date.now() / 1000 - 0.7;
-      const seen = [...new Set((await adverts(seg, from)).filter((a) => a.vrid === 97 && a.priority > 0).map((a) => a.priority))];
-      const now = seen.length === 0 ? 'silent' : seen.join('/');
-      if (now === last && seen.length <= 1) return now;
-      last = now;
-    }
-    return `unsettled: ${last}`;
-  };
+  const advertised = (): Promise<string> => settledPriority(seg, 97, '10.63.0.1');
   const keeper = start('3600');
   const lvsd = await startLvsd(L, writeConfig(seg, 'tp.conf', config));
   procs.push(lvsd);
