@@ -183,10 +183,7 @@ const HANDLERS: Handlers<GlobalDefs> = {
   vrrp_down_timer_adverts: (a, g) => setVrrp(g, 'downTimerAdverts', a.int(0, 1, 100)),
   vrrp_lower_prio_no_advert: (a, g) => setVrrp(g, 'lowerPrioNoAdvert', a.bool()),
   vrrp_higher_prio_send_advert: (a, g) => setVrrp(g, 'higherPrioSendAdvert', a.bool()),
-  vrrp_startup_delay: (a, g) => {
-    setVrrp(g, 'startupDelayMs', a.seconds(0, 0, 3600));
-    a.unsupported('VRRP starts at once');
-  },
+  vrrp_startup_delay: (a, g) => setVrrp(g, 'startupDelayMs', a.seconds(0, 0, 3600)),
   startup_script: (a, g) => set(g, 'startupScript', a.script()),
   startup_script_timeout: (a, g) => set(g, 'startupScriptTimeoutMs', scriptTimeout(a)),
   shutdown_script: (a, g) => set(g, 'shutdownScript', a.script()),

@@ -1,6 +1,8 @@
 // The daemon's VRRP part: the vrrp_instance blocks of each accepted
 // configuration, run by a VrrpRuntime in the daemon's namespace. A
 // configuration whose VRRP part is invalid is refused before anything changes.
+// With vrrp_startup_delay the instances start that long after lvsd does (a
+// reload meanwhile is applied then), as keepalived delays them at boot.
 import type { KeepalivedConfig } from '../config/model';
 import { VrrpRuntime, type GroupTransition, type VrrpTransition } from '../vrrp/runtime';
 import { planVrrp } from '../vrrp/settings';
@@ -36,18 +38,42 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
       }
     }
   };
+  let delayed: { timer: NodeJS.Timeout; config: KeepalivedConfig } | undefined;
+  /** The start the delay let go, which a stop waits for. */
+  let lateStart: Promise<void> = Promise.resolve();
+  const run = async (config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void> => {
+    const plan = planVrrp(config);
+    if (!runtime && plan.instances.length === 0 && plan.statics.addresses.length + plan.statics.routes.length === 0) return;
+    runtime ??= new VrrpRuntime({
+      log, runScript: scriptRunner(log), syncDaemons: ctx.client, onTransition: tellAll(listeners), onGroupTransition: tellAll(groupListeners),
+    });
+    await runtime.apply(plan);
+    log.info({ cause, instances: plan.instances.length }, 'VRRP configuration applied');
+  };
   return {
     name: 'vrrp',
     async apply(config: KeepalivedConfig, cause: 'start' | 'reload'): Promise<void> {
-      const plan = planVrrp(config);
-      if (!runtime && plan.instances.length === 0 && plan.statics.addresses.length + plan.statics.routes.length === 0) return;
-      runtime ??= new VrrpRuntime({
-        log, runScript: scriptRunner(log), syncDaemons: ctx.client, onTransition: tellAll(listeners), onGroupTransition: tellAll(groupListeners),
-      });
-      await runtime.apply(plan);
-      log.info({ cause, instances: plan.instances.length }, 'VRRP configuration applied');
+      if (delayed) {
+        delayed.config = config;
+        return;
+      }
+      const delayMs = config.global.vrrp.startupDelayMs ?? 0;
+      if (cause === 'start' && delayMs > 0) {
+        log.info({ delayMs }, 'vrrp_startup_delay: the VRRP instances start later');
+        const timer = setTimeout(() => {
+          const latest = delayed!.config;
+          delayed = undefined;
+          lateStart = run(latest, 'start').catch((err: Error) => log.error({ err: err.message }, 'VRRP not started after vrrp_startup_delay'));
+        }, delayMs);
+        delayed = { timer, config };
+        return;
+      }
+      await run(config, cause);
     },
     async stop(): Promise<void> {
+      if (delayed) clearTimeout(delayed.timer);
+      delayed = undefined;
+      await lateStart;
       await runtime?.stop();
       runtime = undefined;
     },

@@ -6,8 +6,8 @@
 // master/backup pair and of a dual-master pair, run as written, and an
 // instance without addresses (kept for its election and notify scripts),
 // promote_secondaries, the lines both write to a notify_fifo, the
-// priorities both advertise as tracked files are written, and the static
-// addresses and routes both hold.
+// priorities both advertise as tracked files are written, the static
+// addresses and routes both hold, and vrrp_startup_delay.
 //
 // Seed substitution: none in the files themselves. The lab names each
 // router's interface eth0 and gives it an address in the seeds' subnet
@@ -330,4 +330,31 @@ test('static_ipaddress and static_routes: held from start, changed at a reload a
   assert.deepEqual(lv, ka);
   assert.match(ka[0]!, /10\.66\.0\.7\/32 scope global eth0:st/, 'default_interface and the label, as keepalived takes them');
   assert.doesNotMatch(ka[1]!, /10\.67\.0\.9/, 'the address the reload dropped is gone');
+});
+
+test('vrrp_startup_delay: an address owner, which would advertise at once, first advertises after the delay, as keepalived does', { timeout: 90_000 }, async () => {
+  requireLab();
+  const seg = await buildSegment('vrrpkasdbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const text = 'global_defs {\n  vrrp_startup_delay 4\n}\n'
+    + 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 99\n  priority 255\n  advert_int 1\n  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n';
+  /** Seconds from the daemon running to its first advert. */
+  const firstAdvert = async (source: string, start: () => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<number> => {
+    const p = tracked(procs, await start());
+    const running = Date.now() / 1000;
+    const first = await until(`${source}: a first advert`, 20_000, async () => (await adverts(seg, running - 1)).find((a) => a.vrid === 99 && a.source === source), 200);
+    await stop(p);
+    return first.t - running;
+  };
+  const ka = await firstAdvert('10.63.0.2', async () => {
+    const base = join(seg.dir, 'keepalived-sd');
+    // Timed from the spawn: keepalived's own start is quick.
+    return LineProcess.start('keepalived', K, '/usr/sbin/keepalived', ['-n', '-l', '-D', '--vrrp', '-f', writeConfig(seg, 'k-sd.conf', text), '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-c', `${base}-check.pid`]);
+  }, (p) => stopKeepalived(seg, K, p));
+  const lv = await firstAdvert('10.63.0.1', () => startLvsd(L, writeConfig(seg, 'l-sd.conf', text)), (p) => p.stop('SIGTERM'));
+  for (const [who, seconds] of [['keepalived', ka], ['lvsd', lv]] as const) {
+    assert.ok(seconds >= 3.5, `${who}: first advert ${seconds.toFixed(2)} s after it ran, before vrrp_startup_delay 4 had passed`);
+  }
 });
