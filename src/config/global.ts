@@ -165,14 +165,8 @@ const HANDLERS: Handlers<GlobalDefs> = {
   vrrp_garp_master_refresh_repeat: (a, g) => setVrrp(g, 'garpMasterRefreshRepeat', garpRepeat(a)),
   vrrp_garp_lower_prio_delay: (a, g) => setVrrp(g, 'garpLowerPrioDelaySec', a.int(0, 0, 86400)),
   vrrp_garp_lower_prio_repeat: (a, g) => setVrrp(g, 'garpLowerPrioRepeat', a.int(0, 0, 10000)),
-  vrrp_garp_interval: (a, g) => {
-    setVrrp(g, 'garpIntervalMs', a.seconds(0, 0, 1));
-    a.unsupported('gratuitous ARPs of one burst go out back to back');
-  },
-  vrrp_gna_interval: (a, g) => {
-    setVrrp(g, 'gnaIntervalMs', a.seconds(0, 0, 1));
-    a.unsupported('neighbour advertisements of one burst go out back to back');
-  },
+  vrrp_garp_interval: (a, g) => setVrrp(g, 'garpIntervalMs', a.seconds(0, 0, 1)),
+  vrrp_gna_interval: (a, g) => setVrrp(g, 'gnaIntervalMs', a.seconds(0, 0, 1)),
   vrrp_version: (a, g) => setVrrp(g, 'version', a.int(0, 2, 3) as 2 | 3 | undefined),
   vrrp_strict: (a, g) => {
     g.vrrp.strict = true;

@@ -2,7 +2,11 @@
 // the packet socket of each interface is opened and every VIP's frame built
 // when an instance starts, so the burst after the first advertisement is
 // nothing but sends. A failed send (interface re-created, MAC changed)
-// rebuilds the interface's state once and tries again.
+// rebuilds the interface's state once and tries again. With
+// vrrp_garp_interval / vrrp_gna_interval the frames of an interface are paced:
+// the first goes at once, each next one that long after the last, and an
+// address waits with one frame at most, however many were asked (as
+// keepalived keeps one pending flag per address).
 import { announcementFrame, FrameSender, interfaceInfo } from '../native/announce';
 import { inNetns } from '../net/netns';
 import type { Announcer } from './instance';
@@ -13,10 +17,25 @@ interface PreparedLink {
   frames: Map<string, Buffer>;
 }
 
+interface Pace {
+  ifname: string;
+  last: number;
+  queue: string[];
+  timer?: NodeJS.Timeout;
+}
+
 export class LinkAnnouncer implements Announcer {
   private readonly links = new Map<string, PreparedLink>();
+  private readonly paces = new Map<string, Pace>();
+  private intervalsMs = { arp: 0, na: 0 };
 
-  constructor(private readonly netns: string | undefined) {}
+  /** `late`: told of the failures of paced sends, which no caller waits for. */
+  constructor(private readonly netns: string | undefined, private readonly late: (ifname: string, err: Error) => void = () => undefined) {}
+
+  /** The least time between two gratuitous ARPs, and between two NAs, on one interface. */
+  setIntervals(arpMs: number, naMs: number): void {
+    this.intervalsMs = { arp: arpMs, na: naMs };
+  }
 
   /** Opens the interface's socket and builds the addresses' frames now; throws with the interface's error. */
   prepare(ifname: string, addresses: readonly string[]): void {
@@ -25,21 +44,58 @@ export class LinkAnnouncer implements Announcer {
   }
 
   garp(ifname: string, address: string): void {
-    this.send(ifname, address);
+    this.paced(ifname, 'arp', address);
   }
 
   na(ifname: string, address: string): void {
-    this.send(ifname, address);
+    this.paced(ifname, 'na', address);
   }
 
-  /** The interface changed (flapped, re-created, new MAC): its state is rebuilt on next use. */
+  /** The interface changed (flapped, re-created, new MAC): its state is rebuilt on next use, and frames waiting for it are dropped. */
   forget(ifname: string): void {
     this.links.get(ifname)?.sender.close();
     this.links.delete(ifname);
+    for (const kind of ['arp', 'na'] as const) {
+      const pace = this.paces.get(`${ifname}/${kind}`);
+      if (pace?.timer) clearTimeout(pace.timer);
+      this.paces.delete(`${ifname}/${kind}`);
+    }
+  }
+
+  /** Sends now when unpaced, or when the interval since the last frame has passed (a failure then throws); queues otherwise. */
+  private paced(ifname: string, kind: 'arp' | 'na', address: string): void {
+    const interval = this.intervalsMs[kind];
+    if (interval <= 0) return this.send(ifname, address);
+    const key = `${ifname}/${kind}`;
+    let pace = this.paces.get(key);
+    if (!pace) {
+      pace = { ifname, last: -Infinity, queue: [] };
+      this.paces.set(key, pace);
+    }
+    if (pace.queue.includes(address)) return;
+    pace.queue.push(address);
+    if (pace.timer) return;
+    const wait = pace.last + interval - Date.now();
+    if (wait > 0) pace.timer = setTimeout(() => this.pump(pace!, interval), wait);
+    else this.pump(pace, interval, true);
+  }
+
+  private pump(pace: Pace, interval: number, callerWaits = false): void {
+    pace.timer = undefined;
+    const address = pace.queue.shift();
+    if (address === undefined) return;
+    pace.last = Date.now();
+    if (pace.queue.length) pace.timer = setTimeout(() => this.pump(pace, interval), interval);
+    try {
+      this.send(pace.ifname, address);
+    } catch (e) {
+      if (callerWaits) throw e;
+      this.late(pace.ifname, e as Error);
+    }
   }
 
   close(): void {
-    for (const ifname of [...this.links.keys()]) this.forget(ifname);
+    for (const ifname of new Set([...this.links.keys(), ...[...this.paces.values()].map((p) => p.ifname)])) this.forget(ifname);
   }
 
   private send(ifname: string, address: string): void {

@@ -120,7 +120,7 @@ export class VrrpRuntime {
     this.scheduler = opts.scheduler ?? new RealScheduler();
     this.channels = new ChannelPool(opts.netns, (key, err) =>
       opts.log.error({ interface: key.interface, err: err.message }, 'VRRP socket error'));
-    this.announcer = new LinkAnnouncer(opts.netns);
+    this.announcer = new LinkAnnouncer(opts.netns, (ifname, err) => opts.log.warn({ interface: ifname, err: err.message }, 'gratuitous ARP / NA not sent'));
   }
 
   /** Moves to the plan. Instances that cannot start (missing interface...) are logged and left out. */
@@ -139,6 +139,7 @@ export class VrrpRuntime {
     this.refreshScripts(plan.scripts);
     this.refreshFiles(plan.files);
     this.processes.follow(plan.processes);
+    this.announcer.setIntervals(plan.pacing.garpMs, plan.pacing.gnaMs);
     await this.holdStatics(plan.statics, !this.applied);
     this.applied = true;
     const fresh: Running[] = [];

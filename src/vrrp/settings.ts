@@ -108,6 +108,8 @@ export interface VrrpPlan {
   processes: Map<string, ProcessPlan>;
   /** static_ipaddress and static_routes, held whatever the instances' states. */
   statics: { addresses: AddressSpec[]; routes: RouteSpec[] };
+  /** vrrp_garp_interval and vrrp_gna_interval: the least time between two announcements on one interface. */
+  pacing: { garpMs: number; gnaMs: number };
   syncDaemon?: SyncDaemonPlan;
 }
 
@@ -284,7 +286,8 @@ function planOnce(config: KeepalivedConfig): VrrpPlan {
   if (problems.length) throw new VrrpConfigError(problems);
   for (const name of [...files.keys()]) if (!instances.some((i) => [...i.files.values()].includes(name))) files.delete(name);
   for (const name of [...processes.keys()]) if (!instances.some((i) => [...i.processes.values()].includes(name))) processes.delete(name);
-  return { instances, groups, scripts, files, processes, statics, ...(syncDaemon ? { syncDaemon } : {}) };
+  const pacing = { garpMs: config.global.vrrp.garpIntervalMs ?? 0, gnaMs: config.global.vrrp.gnaIntervalMs ?? 0 };
+  return { instances, groups, scripts, files, processes, statics, pacing, ...(syncDaemon ? { syncDaemon } : {}) };
 }
 
 /** As keepalived: a static address or route that names no interface is on default_interface, else eth0. */

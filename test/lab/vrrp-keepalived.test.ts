@@ -7,7 +7,7 @@
 // instance without addresses (kept for its election and notify scripts),
 // promote_secondaries, the lines both write to a notify_fifo, the
 // priorities both advertise as tracked files are written, the static
-// addresses and routes both hold, and vrrp_startup_delay.
+// addresses and routes both hold, vrrp_startup_delay and vrrp_garp_interval.
 //
 // Seed substitution: none in the files themselves. The lab names each
 // router's interface eth0 and gives it an address in the seeds' subnet
@@ -18,7 +18,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireLab, sh } from '../helpers/lab';
+import { requireLab, run, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 import {
   ROOT, adverts, arpAnswer, buildSegment, hasAddress, killKeepalived, settledMaster, settledPriority, startKeepalived, startLvsd, stopKeepalived, writeConfig,
@@ -262,7 +262,7 @@ test('track_file: the same writes move keepalived\'s and lvsd\'s advertised prio
     ['down 1', (dir) => writeFileSync(join(dir, 'down'), '1\n')],
     ['down 0', (dir) => writeFileSync(join(dir, 'down'), '0\n')],
   ];
-  const run = async (ns: string, source: string, start: (file: string) => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<string[]> => {
+  const observe = async (ns: string, source: string, start: (file: string) => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<string[]> => {
     const dir = `/run/lvsd-track-file-${ns}`;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir);
@@ -277,8 +277,8 @@ test('track_file: the same writes move keepalived\'s and lvsd\'s advertised prio
     await stop(daemon);
     return seen;
   };
-  const ka = await run(K, '10.63.0.2', (file) => startKeepalived(seg, K, file), (p) => stopKeepalived(seg, K, p));
-  const lv = await run(L, '10.63.0.1', (file) => startLvsd(L, file), (p) => p.stop('SIGTERM'));
+  const ka = await observe(K, '10.63.0.2', (file) => startKeepalived(seg, K, file), (p) => stopKeepalived(seg, K, p));
+  const lv = await observe(L, '10.63.0.1', (file) => startLvsd(L, file), (p) => p.stop('SIGTERM'));
   assert.deepEqual(lv, ka, `lvsd:\n${lv.join('\n')}\nkeepalived:\n${ka.join('\n')}`);
   assert.deepEqual(ka, [
     'start, init_file 2: 110', 'file made: "2\\n"', 'level -3: 85', 'level 0x10: 180', 'level -60: silent',
@@ -309,7 +309,7 @@ test('static_ipaddress and static_routes: held from start, changed at a reload a
     ];
     return lines.map((l) => l.replace(own, 'SELF').replace('proto keepalived', 'proto static').trim()).sort().join('\n');
   };
-  const run = async (ns: string, self: string, start: (file: string) => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<string[]> => {
+  const observe = async (ns: string, self: string, start: (file: string) => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<string[]> => {
     const file = writeConfig(seg, `${ns}-static.conf`, text(false));
     const before = await holding(ns, self);
     const daemon = tracked(procs, await start(file));
@@ -325,8 +325,8 @@ test('static_ipaddress and static_routes: held from start, changed at a reload a
     assert.equal(stopped, before, `${ns}: everything goes at stop`);
     return [started, reloaded];
   };
-  const ka = await run(K, '10.63.0.2', (file) => startKeepalived(seg, K, file), (p) => stopKeepalived(seg, K, p));
-  const lv = await run(L, '10.63.0.1', (file) => startLvsd(L, file), (p) => p.stop('SIGTERM'));
+  const ka = await observe(K, '10.63.0.2', (file) => startKeepalived(seg, K, file), (p) => stopKeepalived(seg, K, p));
+  const lv = await observe(L, '10.63.0.1', (file) => startLvsd(L, file), (p) => p.stop('SIGTERM'));
   assert.deepEqual(lv, ka);
   assert.match(ka[0]!, /10\.66\.0\.7\/32 scope global eth0:st/, 'default_interface and the label, as keepalived takes them');
   assert.doesNotMatch(ka[1]!, /10\.67\.0\.9/, 'the address the reload dropped is gone');
@@ -356,5 +356,43 @@ test('vrrp_startup_delay: an address owner, which would advertise at once, first
   const lv = await firstAdvert('10.63.0.1', () => startLvsd(L, writeConfig(seg, 'l-sd.conf', text)), (p) => p.stop('SIGTERM'));
   for (const [who, seconds] of [['keepalived', ka], ['lvsd', lv]] as const) {
     assert.ok(seconds >= 3.5, `${who}: first advert ${seconds.toFixed(2)} s after it ran, before vrrp_startup_delay 4 had passed`);
+  }
+});
+
+test('vrrp_garp_interval: the gratuitous ARPs of a takeover are paced on the interface, as keepalived paces them', { timeout: 90_000 }, async () => {
+  requireLab();
+  const seg = await buildSegment('vrrpkagibr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const text = 'global_defs {\n  vrrp_garp_interval 0.25\n  vrrp_garp_master_delay 0\n}\n'
+    + 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 98\n  priority 255\n  advert_int 1\n  garp_master_repeat 3\n'
+    + '  virtual_ipaddress {\n    10.63.0.100/24\n    10.63.0.101/24\n  }\n}\n';
+  /** The gratuitous ARPs seen from `since` on: how many, and the least gap between two. */
+  const garps = async (since: number): Promise<{ count: number; minGap: number }> => {
+    const out = (await run('/usr/bin/tcpdump', ['-r', seg.capture, '-tt', '-nn', 'arp'])).stdout;
+    const times = [...out.matchAll(/^(\d+\.\d+) ARP, Request who-has (\S+) (?:\(\S+\) )?tell (\S+),/gm)]
+      .filter((m) => m[2] === m[3] && Number(m[1]) >= since).map((m) => Number(m[1]));
+    return { count: times.length, minGap: Math.min(...times.slice(1).map((t, i) => t - times[i]!)) };
+  };
+  const burst = async (start: () => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<{ count: number; minGap: number }> => {
+    const since = Date.now() / 1000;
+    const p = tracked(procs, await start());
+    // Paced, the repeats of an address waiting for its turn make one frame: 3 in all, 0.25 s apart.
+    await until('the burst to end', 20_000, async () => ((await garps(since)).count >= 3 ? true : undefined), 250);
+    await new Promise((r) => setTimeout(r, 1500));
+    const seen = await garps(since);
+    await stop(p);
+    return seen;
+  };
+  const ka = await burst(async () => {
+    const base = join(seg.dir, 'keepalived-gi');
+    return LineProcess.start('keepalived', K, '/usr/sbin/keepalived', ['-n', '-l', '-D', '--vrrp', '-f', writeConfig(seg, 'k-gi.conf', text), '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-c', `${base}-check.pid`]);
+  }, (p) => stopKeepalived(seg, K, p));
+  const lv = await burst(() => startLvsd(L, writeConfig(seg, 'l-gi.conf', text)), (p) => p.stop('SIGTERM'));
+  assert.equal(lv.count, ka.count, `lvsd sent ${lv.count} gratuitous ARPs, keepalived ${ka.count}`);
+  assert.equal(ka.count, 3);
+  for (const [who, seen] of [['keepalived', ka], ['lvsd', lv]] as const) {
+    assert.ok(seen.minGap >= 0.2, `${who}: two gratuitous ARPs ${seen.minGap.toFixed(3)} s apart, closer than vrrp_garp_interval 0.25`);
   }
 });
