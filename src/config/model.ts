@@ -146,6 +146,14 @@ export interface TrackFile {
   init?: { value: number; overwrite: boolean };
 }
 
+export interface GarpGroup {
+  at: SourceLocation;
+  garpIntervalMs?: number;
+  gnaIntervalMs?: number;
+  /** interface NAME, or the interfaces { } whose announcements share one pace. */
+  interfaces: string[];
+}
+
 /** vrrp_track_process: up while the number of matching processes is within quorum..quorum_max. */
 export interface TrackProcess {
   name: string;
@@ -490,6 +498,8 @@ export interface KeepalivedConfig {
   vrrpScripts: VrrpScript[];
   trackFiles: TrackFile[];
   trackProcesses: TrackProcess[];
+  /** garp_group: announcement intervals of some interfaces, paced together. */
+  garpGroups: GarpGroup[];
   /** static_ipaddress: held while lvsd runs, whatever the VRRP state. */
   staticAddresses: VirtualIpAddress[];
   /** static_routes: held while lvsd runs, whatever the VRRP state. */

@@ -6,7 +6,7 @@ import { parseVirtualServer, parseVirtualServerGroup, settleGroupProtocol } from
 import { KeepalivedConfig, VirtualServer } from './model';
 import { settleScriptUsers } from './script-user';
 import { Statement } from './tree';
-import { parseTrackFile, parseTrackProcess, parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances, virtualIpAddresses, virtualRoutes } from './vrrp';
+import { parseGarpGroup, parseTrackFile, parseTrackProcess, parseVrrpInstance, parseVrrpScript, parseVrrpSyncGroup, settleVrrpInstances, virtualIpAddresses, virtualRoutes } from './vrrp';
 import { Args } from './values';
 
 /** Top-level blocks keepalived knows that lvsd does not act on. */
@@ -22,7 +22,6 @@ const UNSUPPORTED_TOP_LEVEL = new Map([
   ['net_namespace', 'lvsd runs in the namespace it is started in: start it with ip netns exec NAME'],
   ['net_namespace_ipvs', 'lvsd drives the IPVS table of the namespace it is started in'],
   ['SSL', 'SSL_GET checks present no client certificate'],
-  ['garp_group', 'gratuitous ARP is sent as the instance settings say, without the group\'s intervals'],
   ['linkbeat_interfaces', 'links are watched through rtnetlink'],
 ]);
 
@@ -32,6 +31,7 @@ export function emptyConfig(): KeepalivedConfig {
     vrrpScripts: [],
     trackFiles: [],
     trackProcesses: [],
+    garpGroups: [],
     staticAddresses: [],
     staticRoutes: [],
     vrrpSyncGroups: [],
@@ -53,6 +53,7 @@ export function buildConfig(top: Statement[], diags: Diagnostics): KeepalivedCon
       case 'vrrp_script': push(config.vrrpScripts, parseVrrpScript(stmt, diags)); break;
       case 'track_file': case 'vrrp_track_file': push(config.trackFiles, parseTrackFile(stmt, diags)); break;
       case 'vrrp_track_process': push(config.trackProcesses, parseTrackProcess(stmt, diags)); break;
+      case 'garp_group': push(config.garpGroups, parseGarpGroup(stmt, diags)); break;
       case 'static_ipaddress': config.staticAddresses.push(...virtualIpAddresses(new Args(stmt, stmt.keyword, diags), diags)); break;
       case 'static_routes': config.staticRoutes.push(...virtualRoutes(new Args(stmt, stmt.keyword, diags), diags)); break;
       case 'vrrp_instance': push(config.vrrpInstances, parseVrrpInstance(stmt, diags)); break;

@@ -3,7 +3,7 @@ import { AF_INET, AF_INET6, AddressFamily } from '../ipvs/types';
 import { applyBlock, Handlers, ignored, needBlock, unsupported } from './block';
 import { Diagnostics } from './diagnostics';
 import {
-  KeepalivedConfig, TrackedFile, TrackedInterface, TrackedScript, TrackFile, TrackProcess, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
+  GarpGroup, KeepalivedConfig, TrackedFile, TrackedInterface, TrackedScript, TrackFile, TrackProcess, VirtualIpAddress, VirtualRoute, VrrpInstance, VrrpNotify, VrrpScript, VrrpSyncGroup,
 } from './model';
 import { Statement } from './tree';
 import { Address, Args, parseAddress } from './values';
@@ -130,6 +130,33 @@ export function parseTrackFile(stmt: Statement, diags: Diagnostics): TrackFile |
     return undefined;
   }
   return f;
+}
+
+// ---- garp_group ----
+
+const GARP_GROUP_HANDLERS: Handlers<GarpGroup> = {
+  garp_interval: (a, g) => { g.garpIntervalMs = a.seconds(0, 0, 1) ?? g.garpIntervalMs; },
+  gna_interval: (a, g) => { g.gnaIntervalMs = a.seconds(0, 0, 1) ?? g.gnaIntervalMs; },
+  interface: (a, g) => {
+    const name = a.string(0, 'an interface name');
+    if (name !== undefined) g.interfaces.push(name);
+  },
+  interfaces: (a, g) => {
+    for (const stmt of needBlock(a) ?? []) g.interfaces.push(stmt.keyword, ...stmt.args.map((t) => t.text));
+  },
+};
+
+export function parseGarpGroup(stmt: Statement, diags: Diagnostics): GarpGroup | undefined {
+  const a = new Args(stmt, 'garp_group', diags);
+  const body = needBlock(a);
+  if (!body) return undefined;
+  const g: GarpGroup = { at: stmt.at, interfaces: [] };
+  applyBlock(body, 'garp_group', GARP_GROUP_HANDLERS, g, diags);
+  if (g.interfaces.length === 0) {
+    diags.warning(stmt.at, 'garp_group', 'no interface or interfaces { }; the group paces nothing');
+    return undefined;
+  }
+  return g;
 }
 
 // ---- vrrp_track_process ----

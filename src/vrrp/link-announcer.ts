@@ -10,6 +10,7 @@
 import { announcementFrame, FrameSender, interfaceInfo } from '../native/announce';
 import { inNetns } from '../net/netns';
 import type { Announcer } from './instance';
+import type { AnnouncementPacing } from './settings';
 
 interface PreparedLink {
   sender: FrameSender;
@@ -17,24 +18,23 @@ interface PreparedLink {
   frames: Map<string, Buffer>;
 }
 
+/** One pace: an interface's, or a garp_group's shared by its interfaces. */
 interface Pace {
-  ifname: string;
   last: number;
-  queue: string[];
+  queue: { ifname: string; address: string }[];
   timer?: NodeJS.Timeout;
 }
 
 export class LinkAnnouncer implements Announcer {
   private readonly links = new Map<string, PreparedLink>();
   private readonly paces = new Map<string, Pace>();
-  private intervalsMs = { arp: 0, na: 0 };
+  private pacing: AnnouncementPacing = { garpMs: 0, gnaMs: 0, groups: [] };
 
   /** `late`: told of the failures of paced sends, which no caller waits for. */
   constructor(private readonly netns: string | undefined, private readonly late: (ifname: string, err: Error) => void = () => undefined) {}
 
-  /** The least time between two gratuitous ARPs, and between two NAs, on one interface. */
-  setIntervals(arpMs: number, naMs: number): void {
-    this.intervalsMs = { arp: arpMs, na: naMs };
+  setPacing(pacing: AnnouncementPacing): void {
+    this.pacing = pacing;
   }
 
   /** Opens the interface's socket and builds the addresses' frames now; throws with the interface's error. */
@@ -53,27 +53,29 @@ export class LinkAnnouncer implements Announcer {
 
   /** The interface changed (flapped, re-created, new MAC): its state is rebuilt on next use, and frames waiting for it are dropped. */
   forget(ifname: string): void {
+    this.dropLink(ifname);
+    for (const pace of this.paces.values()) pace.queue = pace.queue.filter((q) => q.ifname !== ifname);
+  }
+
+  private dropLink(ifname: string): void {
     this.links.get(ifname)?.sender.close();
     this.links.delete(ifname);
-    for (const kind of ['arp', 'na'] as const) {
-      const pace = this.paces.get(`${ifname}/${kind}`);
-      if (pace?.timer) clearTimeout(pace.timer);
-      this.paces.delete(`${ifname}/${kind}`);
-    }
   }
 
   /** Sends now when unpaced, or when the interval since the last frame has passed (a failure then throws); queues otherwise. */
   private paced(ifname: string, kind: 'arp' | 'na', address: string): void {
-    const interval = this.intervalsMs[kind];
+    const group = this.pacing.groups.findIndex((g) => g.interfaces.includes(ifname));
+    const from = group >= 0 ? this.pacing.groups[group]! : this.pacing;
+    const interval = kind === 'arp' ? from.garpMs : from.gnaMs;
     if (interval <= 0) return this.send(ifname, address);
-    const key = `${ifname}/${kind}`;
+    const key = `${group >= 0 ? `group ${group}` : ifname}/${kind}`;
     let pace = this.paces.get(key);
     if (!pace) {
-      pace = { ifname, last: -Infinity, queue: [] };
+      pace = { last: -Infinity, queue: [] };
       this.paces.set(key, pace);
     }
-    if (pace.queue.includes(address)) return;
-    pace.queue.push(address);
+    if (pace.queue.some((q) => q.ifname === ifname && q.address === address)) return;
+    pace.queue.push({ ifname, address });
     if (pace.timer) return;
     const wait = pace.last + interval - Date.now();
     if (wait > 0) pace.timer = setTimeout(() => this.pump(pace!, interval), wait);
@@ -82,20 +84,22 @@ export class LinkAnnouncer implements Announcer {
 
   private pump(pace: Pace, interval: number, callerWaits = false): void {
     pace.timer = undefined;
-    const address = pace.queue.shift();
-    if (address === undefined) return;
+    const next = pace.queue.shift();
+    if (next === undefined) return;
     pace.last = Date.now();
     if (pace.queue.length) pace.timer = setTimeout(() => this.pump(pace, interval), interval);
     try {
-      this.send(pace.ifname, address);
+      this.send(next.ifname, next.address);
     } catch (e) {
       if (callerWaits) throw e;
-      this.late(pace.ifname, e as Error);
+      this.late(next.ifname, e as Error);
     }
   }
 
   close(): void {
-    for (const ifname of new Set([...this.links.keys(), ...[...this.paces.values()].map((p) => p.ifname)])) this.forget(ifname);
+    for (const ifname of [...this.links.keys()]) this.forget(ifname);
+    for (const pace of this.paces.values()) if (pace.timer) clearTimeout(pace.timer);
+    this.paces.clear();
   }
 
   private send(ifname: string, address: string): void {
@@ -105,7 +109,7 @@ export class LinkAnnouncer implements Announcer {
       link.sender.send(this.frame(link, address));
     } catch (e) {
       if (fresh) throw e;
-      this.forget(ifname);
+      this.dropLink(ifname);
       const retry = this.link(ifname);
       retry.sender.send(this.frame(retry, address));
     }

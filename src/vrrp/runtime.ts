@@ -139,7 +139,7 @@ export class VrrpRuntime {
     this.refreshScripts(plan.scripts);
     this.refreshFiles(plan.files);
     this.processes.follow(plan.processes);
-    this.announcer.setIntervals(plan.pacing.garpMs, plan.pacing.gnaMs);
+    this.announcer.setPacing(plan.pacing);
     await this.holdStatics(plan.statics, !this.applied);
     this.applied = true;
     const fresh: Running[] = [];

@@ -40,6 +40,17 @@ export interface ProcessPlan {
   fingerprint: string;
 }
 
+/**
+ * The least time between two gratuitous ARPs (NAs) on an interface: a
+ * garp_group's for its interfaces, which share one pace, else
+ * vrrp_garp_interval (vrrp_gna_interval).
+ */
+export interface AnnouncementPacing {
+  garpMs: number;
+  gnaMs: number;
+  groups: { interfaces: string[]; garpMs: number; gnaMs: number }[];
+}
+
 /** A track_file: read at start and each time it is written. */
 export interface FilePlan {
   name: string;
@@ -108,8 +119,7 @@ export interface VrrpPlan {
   processes: Map<string, ProcessPlan>;
   /** static_ipaddress and static_routes, held whatever the instances' states. */
   statics: { addresses: AddressSpec[]; routes: RouteSpec[] };
-  /** vrrp_garp_interval and vrrp_gna_interval: the least time between two announcements on one interface. */
-  pacing: { garpMs: number; gnaMs: number };
+  pacing: AnnouncementPacing;
   syncDaemon?: SyncDaemonPlan;
 }
 
@@ -286,7 +296,11 @@ function planOnce(config: KeepalivedConfig): VrrpPlan {
   if (problems.length) throw new VrrpConfigError(problems);
   for (const name of [...files.keys()]) if (!instances.some((i) => [...i.files.values()].includes(name))) files.delete(name);
   for (const name of [...processes.keys()]) if (!instances.some((i) => [...i.processes.values()].includes(name))) processes.delete(name);
-  const pacing = { garpMs: config.global.vrrp.garpIntervalMs ?? 0, gnaMs: config.global.vrrp.gnaIntervalMs ?? 0 };
+  const pacing: AnnouncementPacing = {
+    garpMs: config.global.vrrp.garpIntervalMs ?? 0,
+    gnaMs: config.global.vrrp.gnaIntervalMs ?? 0,
+    groups: config.garpGroups.map((g) => ({ interfaces: g.interfaces, garpMs: g.garpIntervalMs ?? 0, gnaMs: g.gnaIntervalMs ?? 0 })),
+  };
   return { instances, groups, scripts, files, processes, statics, pacing, ...(syncDaemon ? { syncDaemon } : {}) };
 }
 

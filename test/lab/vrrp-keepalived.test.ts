@@ -359,40 +359,44 @@ test('vrrp_startup_delay: an address owner, which would advertise at once, first
   }
 });
 
-test('vrrp_garp_interval: the gratuitous ARPs of a takeover are paced on the interface, as keepalived paces them', { timeout: 90_000 }, async () => {
-  requireLab();
-  const seg = await buildSegment('vrrpkagibr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-  cleanups.push(() => seg.stop());
-  const procs: LineProcess[] = [];
-  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
-  const text = 'global_defs {\n  vrrp_garp_interval 0.25\n  vrrp_garp_master_delay 0\n}\n'
-    + 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 98\n  priority 255\n  advert_int 1\n  garp_master_repeat 3\n'
-    + '  virtual_ipaddress {\n    10.63.0.100/24\n    10.63.0.101/24\n  }\n}\n';
-  /** The gratuitous ARPs seen from `since` on: how many, and the least gap between two. */
-  const garps = async (since: number): Promise<{ count: number; minGap: number }> => {
-    const out = (await run('/usr/bin/tcpdump', ['-r', seg.capture, '-tt', '-nn', 'arp'])).stdout;
-    const times = [...out.matchAll(/^(\d+\.\d+) ARP, Request who-has (\S+) (?:\(\S+\) )?tell (\S+),/gm)]
-      .filter((m) => m[2] === m[3] && Number(m[1]) >= since).map((m) => Number(m[1]));
-    return { count: times.length, minGap: Math.min(...times.slice(1).map((t, i) => t - times[i]!)) };
-  };
-  const burst = async (start: () => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<{ count: number; minGap: number }> => {
-    const since = Date.now() / 1000;
-    const p = tracked(procs, await start());
-    // Paced, the repeats of an address waiting for its turn make one frame: 3 in all, 0.25 s apart.
-    await until('the burst to end', 20_000, async () => ((await garps(since)).count >= 3 ? true : undefined), 250);
-    await new Promise((r) => setTimeout(r, 1500));
-    const seen = await garps(since);
-    await stop(p);
-    return seen;
-  };
-  const ka = await burst(async () => {
-    const base = join(seg.dir, 'keepalived-gi');
-    return LineProcess.start('keepalived', K, '/usr/sbin/keepalived', ['-n', '-l', '-D', '--vrrp', '-f', writeConfig(seg, 'k-gi.conf', text), '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-c', `${base}-check.pid`]);
-  }, (p) => stopKeepalived(seg, K, p));
-  const lv = await burst(() => startLvsd(L, writeConfig(seg, 'l-gi.conf', text)), (p) => p.stop('SIGTERM'));
-  assert.equal(lv.count, ka.count, `lvsd sent ${lv.count} gratuitous ARPs, keepalived ${ka.count}`);
-  assert.equal(ka.count, 3);
-  for (const [who, seen] of [['keepalived', ka], ['lvsd', lv]] as const) {
-    assert.ok(seen.minGap >= 0.2, `${who}: two gratuitous ARPs ${seen.minGap.toFixed(3)} s apart, closer than vrrp_garp_interval 0.25`);
-  }
-});
+for (const pacing of ['vrrp_garp_interval', 'garp_group'] as const) {
+  test(`${pacing}: the gratuitous ARPs of a takeover are paced on the interface, as keepalived paces them`, { timeout: 90_000 }, async () => {
+    requireLab();
+    const seg = await buildSegment(`vrrpkag${pacing[0]}br`, [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+    cleanups.push(() => seg.stop());
+    const procs: LineProcess[] = [];
+    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+    const text = (pacing === 'garp_group'
+      ? 'global_defs {\n  vrrp_garp_master_delay 0\n}\ngarp_group {\n  garp_interval 0.25\n  interface eth0\n}\n'
+      : 'global_defs {\n  vrrp_garp_interval 0.25\n  vrrp_garp_master_delay 0\n}\n')
+      + 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 98\n  priority 255\n  advert_int 1\n  garp_master_repeat 3\n'
+      + '  virtual_ipaddress {\n    10.63.0.100/24\n    10.63.0.101/24\n  }\n}\n';
+    /** The gratuitous ARPs seen from `since` on: how many, and the least gap between two. */
+    const garps = async (since: number): Promise<{ count: number; minGap: number }> => {
+      const out = (await run('/usr/bin/tcpdump', ['-r', seg.capture, '-tt', '-nn', 'arp'])).stdout;
+      const times = [...out.matchAll(/^(\d+\.\d+) ARP, Request who-has (\S+) (?:\(\S+\) )?tell (\S+),/gm)]
+        .filter((m) => m[2] === m[3] && Number(m[1]) >= since).map((m) => Number(m[1]));
+      return { count: times.length, minGap: Math.min(...times.slice(1).map((t, i) => t - times[i]!)) };
+    };
+    const burst = async (start: () => Promise<LineProcess>, stop: (p: LineProcess) => Promise<void>): Promise<{ count: number; minGap: number }> => {
+      const since = Date.now() / 1000;
+      const p = tracked(procs, await start());
+      // Paced, the repeats of an address waiting for its turn make one frame: 3 in all, 0.25 s apart.
+      await until('the burst to end', 20_000, async () => ((await garps(since)).count >= 3 ? true : undefined), 250);
+      await new Promise((r) => setTimeout(r, 1500));
+      const seen = await garps(since);
+      await stop(p);
+      return seen;
+    };
+    const ka = await burst(async () => {
+      const base = join(seg.dir, 'keepalived-gi');
+      return LineProcess.start('keepalived', K, '/usr/sbin/keepalived', ['-n', '-l', '-D', '--vrrp', '-f', writeConfig(seg, 'k-gi.conf', text), '-p', `${base}.pid`, '-r', `${base}-vrrp.pid`, '-c', `${base}-check.pid`]);
+    }, (p) => stopKeepalived(seg, K, p));
+    const lv = await burst(() => startLvsd(L, writeConfig(seg, 'l-gi.conf', text)), (p) => p.stop('SIGTERM'));
+    assert.equal(lv.count, ka.count, `lvsd sent ${lv.count} gratuitous ARPs, keepalived ${ka.count}`);
+    assert.equal(ka.count, 3);
+    for (const [who, seen] of [['keepalived', ka], ['lvsd', lv]] as const) {
+      assert.ok(seen.minGap >= 0.2, `${who}: two gratuitous ARPs ${seen.minGap.toFixed(3)} s apart, closer than vrrp_garp_interval 0.25`);
+    }
+  });
+}

@@ -416,6 +416,14 @@ test('static_ipaddress and static_routes plan on their dev, else default_interfa
   assert.throws(() => planVrrp(bad), (e: Error) => e instanceof VrrpConfigError && e.problems[0]!.startsWith(`${file}:2: static_ipaddress 10.9.1.5:`));
 });
 
+test('announcement pacing: vrrp_garp_interval and vrrp_gna_interval, and garp_group intervals for their interfaces', () => {
+  const { config } = load('global_defs {\n  vrrp_garp_interval 0.1\n  vrrp_gna_interval 0.002\n}\ngarp_group {\n  garp_interval 0.5\n  interfaces {\n    eth1\n    eth2\n  }\n}\ngarp_group {\n  gna_interval 1\n  interface eth3\n}\n');
+  assert.deepEqual(planVrrp(config).pacing, {
+    garpMs: 100, gnaMs: 2,
+    groups: [{ interfaces: ['eth1', 'eth2'], garpMs: 500, gnaMs: 0 }, { interfaces: ['eth3'], garpMs: 0, gnaMs: 1000 }],
+  });
+});
+
 test('track_script takes weight N [reverse|noreverse] as keepalived does; any other option ignores the track', () => {
   const { config, file } = load(`
 vrrp_script up {
