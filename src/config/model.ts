@@ -224,6 +224,8 @@ export interface VrrpNotify {
   stop?: Script;
   /** Called on every transition with type, name, state and priority as arguments. */
   any?: Script;
+  /** notify_master_rx_lower_pri: run each time the master hears a lower priority advert. */
+  masterRxLowerPri?: Script;
 }
 
 export interface VrrpInstance {

@@ -404,7 +404,6 @@ const INSTANCE_UNSUPPORTED = {
   old_unicast_checksum: 'unicast adverts use the RFC\'s checksum, which keepalived before 1.3.6 did not',
   garp_extra_if: 'no gratuitous ARP is sent on other interfaces',
   track_src_ip: 'the source address does not follow the interface',
-  notify_master_rx_lower_pri: 'the script is not run',
 };
 
 const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
@@ -454,6 +453,7 @@ const INSTANCE_HANDLERS: Handlers<VrrpInstance> = {
   track_script: (a, v) => { v.trackScripts.push(...trackScripts(a, a.diags)); },
   track_file: (a, v) => { v.trackFiles.push(...trackFiles(a, a.diags)); },
   track_process: (a, v) => { v.trackProcesses.push(...trackScripts(a, a.diags)); },
+  notify_master_rx_lower_pri: (a, v) => { v.notify.masterRxLowerPri = a.script() ?? v.notify.masterRxLowerPri; },
   dont_track_primary: (_a, v) => { v.dontTrackPrimary = true; },
   mcast_src_ip: (a, v) => { v.mcastSrcIp = a.address(0)?.address ?? v.mcastSrcIp; },
   unicast_src_ip: (a, v) => { v.unicastSrcIp = a.address(0)?.address ?? v.unicastSrcIp; },

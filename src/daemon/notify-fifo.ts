@@ -75,6 +75,7 @@ export function notifyFifoComponent(ctx: DaemonContext): Component {
         write('vrrp', `INSTANCE "${t.instance}" ${t.to} ${t.priority}`);
       });
       c.onGroupTransition((t) => write('vrrp', `GROUP "${t.group}" ${t.to} 0`));
+      c.onMasterRxLowerPriority((t) => write('vrrp', `INSTANCE "${t.instance}" MASTER_RX_LOWER_PRI ${t.priority}`));
     }
   };
 

@@ -17,10 +17,12 @@ export interface VrrpComponent extends Component {
   onTransition(listener: (t: VrrpTransition) => void): void;
   /** Calls listener on every sync group transition from now on. */
   onGroupTransition(listener: (t: GroupTransition) => void): void;
+  /** Calls listener each time a master hears a lower priority advert from now on. */
+  onMasterRxLowerPriority(listener: (t: { instance: string; priority: number }) => void): void;
 }
 
 /** Whether a component tells VRRP transitions (the VRRP one): how others follow them without knowing it. */
-export function hasVrrpTransitions(c: Component): c is Component & Pick<VrrpComponent, 'onTransition' | 'onGroupTransition'> {
+export function hasVrrpTransitions(c: Component): c is Component & Pick<VrrpComponent, 'onTransition' | 'onGroupTransition' | 'onMasterRxLowerPriority'> {
   return typeof (c as { onTransition?: unknown }).onTransition === 'function';
 }
 
@@ -29,6 +31,7 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
   let runtime: VrrpRuntime | undefined;
   const listeners: ((t: VrrpTransition) => void)[] = [];
   const groupListeners: ((t: GroupTransition) => void)[] = [];
+  const lowerListeners: ((t: { instance: string; priority: number }) => void)[] = [];
   const tellAll = <T>(list: ((t: T) => void)[]) => (t: T): void => {
     for (const l of list) {
       try {
@@ -46,6 +49,7 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
     if (!runtime && plan.instances.length === 0 && plan.statics.addresses.length + plan.statics.routes.length === 0) return;
     runtime ??= new VrrpRuntime({
       log, runScript: scriptRunner(log), syncDaemons: ctx.client, onTransition: tellAll(listeners), onGroupTransition: tellAll(groupListeners),
+      onMasterRxLowerPriority: (instance, priority) => tellAll(lowerListeners)({ instance, priority }),
     });
     await runtime.apply(plan);
     log.info({ cause, instances: plan.instances.length }, 'VRRP configuration applied');
@@ -85,6 +89,9 @@ export function vrrpComponent(ctx: DaemonContext): VrrpComponent {
     },
     onGroupTransition(listener): void {
       groupListeners.push(listener);
+    },
+    onMasterRxLowerPriority(listener): void {
+      lowerListeners.push(listener);
     },
   };
 }

@@ -104,6 +104,8 @@ export interface InstanceDeps {
   announcer: Announcer;
   scheduler: TimerScheduler;
   notify?: Notifier;
+  /** Told each time the master hears a lower priority advert, with its own priority. */
+  masterRxLowerPriority?: (instance: string, priority: number) => void;
   log?: (line: string) => void;
 }
 
@@ -298,6 +300,11 @@ export class VrrpInstance {
         return;
       }
       case 'priority-changed': return this.log(`effective priority ${action.from} -> ${action.to}`);
+      case 'master-rx-lower-priority': {
+        const tell = this.deps.masterRxLowerPriority;
+        if (tell) this.guard('running notify_master_rx_lower_pri', () => tell(this.name, this.machine.priority));
+        return;
+      }
       case 'arm-timer':
         return this.deps.scheduler.armAt(this.timerKey(action.timer), action.atUs, () => this.machine.handle({ type: 'timer', timer: action.timer }));
       case 'cancel-timer': return this.deps.scheduler.cancel(this.timerKey(action.timer));

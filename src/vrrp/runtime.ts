@@ -62,6 +62,8 @@ export interface RuntimeOptions {
   onTransition?: (t: VrrpTransition) => void;
   /** Told of every sync group transition, after the log and notify scripts. */
   onGroupTransition?: (t: GroupTransition) => void;
+  /** Told each time a master hears a lower priority advert, after its notify_master_rx_lower_pri. */
+  onMasterRxLowerPriority?: (instance: string, priority: number) => void;
   /** Run the VRRP side inside this named network namespace. */
   netns?: string;
   runScript: (script: Script, why: string) => void;
@@ -239,6 +241,10 @@ export class VrrpRuntime {
         announcer: this.announcer,
         scheduler: this.scheduler,
         notify: (_name, state, priority) => this.transitioned(r!, state, priority),
+        masterRxLowerPriority: (name, priority) => {
+          if (p.notify.masterRxLowerPri) this.opts.runScript(p.notify.masterRxLowerPri, `instance ${name} MASTER_RX_LOWER_PRI`);
+          this.opts.onMasterRxLowerPriority?.(name, priority);
+        },
         log: (line) => this.instanceLog(r, line),
       });
       r = { plan: p, instance, channel, addresses, lastDropLog: 0, droppedSinceLog: 0 };

@@ -35,6 +35,8 @@ export type Action =
   | { type: 'state-changed'; from: VrrpState; to: VrrpState; reason: TransitionReason }
   | { type: 'notify'; state: VrrpState }
   | { type: 'priority-changed'; from: number; to: number }
+  /** The master heard a lower priority advert (keepalived's MASTER_RX_LOWER_PRI event). */
+  | { type: 'master-rx-lower-priority' }
   /** atUs: the deadline on the machine's clock; delayUs: the same, from when it was set. */
   | { type: 'arm-timer'; timer: TimerName; delayUs: number; atUs: number }
   | { type: 'cancel-timer'; timer: TimerName };
@@ -285,6 +287,7 @@ export class StateMachine {
         this.emit({ type: 'announce', repeat: lowerPriorityRepeat, cause: 'lower-priority-advert' });
         if (lowerPriorityDelayUs > 0) this.armTimer('garp-lower-priority', lowerPriorityDelayUs);
       }
+      this.emit({ type: 'master-rx-lower-priority' });
       return;
     }
     if (advert.priority > this.effective || (advert.priority === this.effective && order > 0)) {

@@ -7,7 +7,8 @@
 // instance without addresses (kept for its election and notify scripts),
 // promote_secondaries, the lines both write to a notify_fifo, the
 // priorities both advertise as tracked files are written, the static
-// addresses and routes both hold, vrrp_startup_delay and vrrp_garp_interval.
+// addresses and routes both hold, vrrp_startup_delay, vrrp_garp_interval and
+// notify_master_rx_lower_pri.
 //
 // Seed substitution: none in the files themselves. The lab names each
 // router's interface eth0 and gives it an address in the seeds' subnet
@@ -400,3 +401,46 @@ for (const pacing of ['vrrp_garp_interval', 'garp_group'] as const) {
     }
   });
 }
+
+test('notify_master_rx_lower_pri: a master hearing a lower priority router that cannot hear it runs the script and writes the FIFO line, as keepalived does', { timeout: 120_000 }, async () => {
+  requireLab();
+  const seg = await buildSegment('vrrpkarxbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const instance = (priority: number, extra: string): string => `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 96\n  priority ${priority}\n  advert_int 1\n${extra}`
+    + '  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n';
+  /** `ns` drops every VRRP packet it receives, so it stays master beside the other. */
+  const deafen = (ns: string): Promise<string> => sh('tc qdisc add dev eth0 ingress && tc filter add dev eth0 parent ffff: protocol ip u32 match ip protocol 112 0xff action drop', ns);
+  const hear = (ns: string): Promise<string> => sh('tc qdisc del dev eth0 ingress', ns);
+  /** The master's FIFO lines and script runs while the deaf lower router advertises beside it. */
+  const heard = async (master: string, lower: string, startMaster: (file: string) => Promise<LineProcess>, startLower: (file: string) => Promise<LineProcess>,
+    stopMaster: (p: LineProcess) => Promise<void>, stopLower: (p: LineProcess) => Promise<void>): Promise<{ lines: string[]; runs: number }> => {
+    const fifo = join(seg.dir, `${master}-rx.fifo`);
+    const said = join(seg.dir, `${master}-rx.said`);
+    writeFileSync(said, '');
+    const text = `global_defs {\n  notify_fifo ${fifo}\n  script_user root\n}\n` + instance(150, `  notify_master_rx_lower_pri "/bin/sh -c 'echo rx >> ${said}'"\n`);
+    const m = tracked(procs, await startMaster(writeConfig(seg, `${master}-rx.conf`, text)));
+    const reader = tracked(procs, LineProcess.start(`cat ${master}`, master, '/bin/cat', [fifo]));
+    await until(`${master} master`, 20_000, async () => (reader.lines.some((l) => l.includes('MASTER 150')) ? true : undefined));
+    await deafen(lower);
+    const l = tracked(procs, await startLower(writeConfig(seg, `${lower}-rx.conf`, instance(100, '  state MASTER\n'))));
+    await until(`${master}: lower priority adverts heard`, 30_000, async () => (reader.lines.filter((x) => x.includes('MASTER_RX_LOWER_PRI')).length >= 2 ? true : undefined));
+    await stopLower(l);
+    await hear(lower);
+    await stopMaster(m);
+    await until(`${master}: the reader at the FIFO's end`, 15_000, async () => (reader.exited !== undefined ? true : undefined));
+    return { lines: [...new Set(reader.lines.filter((x) => x.includes('MASTER_RX_LOWER_PRI')))], runs: readFileSync(said, 'utf8').split('\n').filter(Boolean).length };
+  };
+  const base = join(seg.dir, 'keepalived-rx');
+  const keepalived = async (ns: string, file: string): Promise<LineProcess> => {
+    const p = LineProcess.start(`keepalived ${ns}`, ns, '/usr/sbin/keepalived', ['-n', '-l', '-D', '--vrrp', '-f', file, '-p', `${base}-${ns}.pid`, '-r', `${base}-${ns}-vrrp.pid`, '-c', `${base}-${ns}-check.pid`]);
+    await p.waitFor(/Entering (BACKUP|MASTER) STATE/, 20_000);
+    return p;
+  };
+  const ka = await heard(K, L, (file) => keepalived(K, file), (file) => startLvsd(L, file), (p) => stopKeepalived(seg, K, p), (p) => p.stop('SIGTERM'));
+  const lv = await heard(L, K, (file) => startLvsd(L, file), (file) => keepalived(K, file), (p) => p.stop('SIGTERM'), (p) => stopKeepalived(seg, K, p));
+  assert.deepEqual(lv.lines, ka.lines);
+  assert.deepEqual(ka.lines, ['INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150']);
+  assert.ok(ka.runs >= 2 && lv.runs >= 2, `the script ran ${ka.runs} times under keepalived, ${lv.runs} under lvsd`);
+});

@@ -74,6 +74,7 @@ virtual_server 10.0.0.1 80 {
     name: 'vrrp', apply: async () => undefined, stop: async () => undefined,
     onTransition: (l: (t: VrrpTransition) => void) => transitions.on('t', l),
     onGroupTransition: (l: (t: GroupTransition) => void) => transitions.on('g', l),
+    onMasterRxLowerPriority: (l: (t: { instance: string; priority: number }) => void) => transitions.on('lower', l),
   };
   const quiet = { info() {}, warn() {}, error() {}, child() { return quiet; } };
   const ctx = { log: quiet, director, components: [vrrp] } as unknown as DaemonContext;
@@ -88,7 +89,8 @@ virtual_server 10.0.0.1 80 {
     transitions.emit('t', { instance: 'VI_1', from: 'BACKUP', to: 'MASTER', reason: undefined, priority: 150 });
     transitions.emit('t', { instance: 'VI_1', from: undefined, to: 'INIT', reason: undefined, priority: 150 });
     transitions.emit('g', { group: 'G1', to: 'MASTER' });
-    assert.equal(drain(readers[0]!), 'RS [192.168.1.11]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\nVS [10.0.0.1]:tcp:80 DOWN\nINSTANCE "VI_1" MASTER 150\nGROUP "G1" MASTER 0\n');
+    transitions.emit('lower', { instance: 'VI_1', priority: 150 });
+    assert.equal(drain(readers[0]!), 'RS [192.168.1.11]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\nVS [10.0.0.1]:tcp:80 DOWN\nINSTANCE "VI_1" MASTER 150\nGROUP "G1" MASTER 0\nINSTANCE "VI_1" MASTER_RX_LOWER_PRI 150\n');
     assert.equal(drain(readers[1]!), 'RS [192.168.1.11]:tcp:8080 [10.0.0.1]:tcp:80 DOWN\nVS [10.0.0.1]:tcp:80 DOWN\n');
     for (let i = 0; i < 100 && !existsSync(said); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(readFileSync(said, 'utf8'), `first ${lvs}\n`);
@@ -114,6 +116,7 @@ test('with no reader the FIFO fills and further lines are dropped, never waited 
     name: 'vrrp', apply: async () => undefined, stop: async () => undefined,
     onTransition: (l: (t: VrrpTransition) => void) => transitions.on('t', l),
     onGroupTransition: (l: (t: GroupTransition) => void) => transitions.on('g', l),
+    onMasterRxLowerPriority: (l: (t: { instance: string; priority: number }) => void) => transitions.on('lower', l),
   };
   const fifo = notifyFifoComponent({ log, director: new EventEmitter(), components: [vrrp] } as unknown as DaemonContext);
   await fifo.apply(config, 'start');

@@ -86,7 +86,7 @@ test('a master yields to a higher priority and removes its addresses', () => {
   assert.equal(r.of('send-advert').length, 0, 'no priority 0 when yielding to a better master');
 });
 
-test('a master answers a lower priority with an advert and a GARP burst, and stays master', () => {
+test('a master answers a lower priority with an advert and a GARP burst, tells of it (notify_master_rx_lower_pri), and stays master', () => {
   const r = router({ priority: 100 });
   r.m.handle({ type: 'start' });
   r.sched.advance(4_000_000);
@@ -95,6 +95,9 @@ test('a master answers a lower priority with an advert and a GARP burst, and sta
   assert.equal(r.m.state, 'MASTER');
   assert.deepEqual(r.of('send-advert').map((a) => a.priority), [100]);
   assert.deepEqual(r.of('announce').map((a) => a.cause), ['lower-priority-advert']);
+  assert.equal(r.of('master-rx-lower-priority').length, 1);
+  r.advert(150, '10.0.0.2');
+  assert.equal(r.of('master-rx-lower-priority').length, 1, 'not for a higher one');
 });
 
 test('equal priority between masters: the higher primary address wins', () => {
