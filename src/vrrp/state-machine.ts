@@ -4,7 +4,7 @@
 // injected clock and timers are requests the driver carries out.
 import { compareAddresses } from './address';
 import { initialMasterWaitUs, masterDownIntervalUs, skewTimeUs } from './timers';
-import { PRIORITY_OWNER, Tracking, type TrackSpec } from './tracking';
+import { PRIORITY_OWNER, Tracking, type TrackSpec, type TrackView } from './tracking';
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
@@ -157,6 +157,11 @@ export class StateMachine {
   get priority(): number { return this.effective; }
   get masterAdvertInterval(): number { return this.masterAdvertIntervalUs; }
   get isOwner(): boolean { return this.basePriority === PRIORITY_OWNER; }
+
+  /** Each tracked object, its state and what it does to the priority. */
+  tracks(): TrackView[] {
+    return this.tracking.views();
+  }
 
   /** Names of whatever currently forces FAULT. */
   faults(): string[] {

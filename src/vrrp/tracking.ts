@@ -24,6 +24,17 @@ export interface TrackSpec {
   initialValue?: number;
 }
 
+/** What one track reports and what it does to the instance, for the status views. */
+export interface TrackView {
+  name: string;
+  weight: number;
+  reverse: boolean;
+  /** up or down; a tracked file's number. */
+  state: 'up' | 'down' | number;
+  /** What it adds to the priority now, or 'fault'. */
+  effect: number | 'fault';
+}
+
 export class Tracking {
   private readonly specs = new Map<string, TrackSpec>();
   private readonly up = new Map<string, boolean>();
@@ -89,6 +100,14 @@ export class Tracking {
     if (spec.weight === 0) return healthy ? 0 : 'fault';
     if (spec.weight > 0) return healthy ? spec.weight : 0;
     return healthy ? 0 : spec.weight;
+  }
+
+  views(): TrackView[] {
+    return [...this.specs.values()].map((s) => ({
+      name: s.name, weight: s.weight, reverse: s.reverse === true,
+      state: s.valued ? (this.values.get(s.name) ?? 0) : ((this.up.get(s.name) ?? true) ? 'up' : 'down'),
+      effect: this.contribution(s),
+    }));
   }
 
   /** Names of the tracks that are failing in a way that forces FAULT. */

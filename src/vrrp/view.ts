@@ -3,6 +3,7 @@
 import type { DropCounters } from './drop-reason';
 import type { VrrpInstance } from './instance';
 import type { TransitionReason, VrrpState } from './state-machine';
+import type { TrackView } from './tracking';
 
 export interface VrrpView {
   name: string;
@@ -20,6 +21,8 @@ export interface VrrpView {
   syncGroup: string | undefined;
   /** Names of the tracked objects that currently force FAULT. */
   faults: string[];
+  /** Every tracked interface, script, file and process: its state and what it adds to the priority. */
+  tracks: TrackView[];
   transitions: number;
   lastTransition: { at: string; from: VrrpState; to: VrrpState; reason: TransitionReason } | undefined;
   counters: {
@@ -50,6 +53,7 @@ export function viewOf(instance: VrrpInstance, syncGroup?: string): VrrpView {
     masterAddress: instance.state === 'MASTER' || instance.state === 'BACKUP' ? instance.machine.masterAddress : undefined,
     syncGroup,
     faults: instance.machine.faults(),
+    tracks: instance.machine.tracks(),
     transitions: c.transitions,
     lastTransition: last ? { at: last.at.toISOString(), from: last.from, to: last.to, reason: last.reason } : undefined,
     counters: {

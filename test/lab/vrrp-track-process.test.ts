@@ -2,12 +2,13 @@
 // processes started and ended in the guest, by name (weight, quorum) and by
 // command line (unweighted: FAULT, silent, while the quorum is missing).
 // keepalived is no oracle here: it needs the kernel's process events, which
-// this kernel lacks (it says so and drops the tracks).
+// this kernel lacks (it says so and drops the tracks). GET /v1/vrrp shows
+// each track with its state and what it adds to the priority.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireLab } from '../helpers/lab';
+import { requireLab, sh } from '../helpers/lab';
 import { LineProcess } from '../helpers/procs';
 import { ROOT, buildSegment, settledPriority, startLvsd, writeConfig } from './vrrp-segment';
 
@@ -51,10 +52,14 @@ test('track_process: the advertised priority follows a process\'s quorum, and an
   seen.push(`keeper gone: ${await advertised()}`);
   start('3600');
   seen.push(`keeper back: ${await advertised()}`);
+  // The API shows each track, its state and what it adds.
+  const view = JSON.parse(await sh('curl -s http://127.0.0.1:7080/v1/vrrp', L)) as { tracks: { name: string; state: string; effect: number | string }[] }[];
+  const tracks = view[0]!.tracks.filter((t) => t.name.startsWith('process ')).map((t) => `${t.name} ${t.state} ${t.effect}`);
   await second.stop('SIGKILL');
   await lvsd.stop('SIGTERM');
   // The keeper counts as a worker too (same name): one keeper + one worker is the quorum of two.
   assert.deepEqual(seen, [
     'keeper alone: 100', 'one worker: 110', 'two workers: 110', 'one gone: 110', 'keeper gone: silent', 'keeper back: 110',
   ]);
+  assert.deepEqual(tracks, ['process workers up 10', 'process keeper up 0']);
 });

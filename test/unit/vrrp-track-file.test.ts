@@ -49,6 +49,18 @@ test('a weighted file adds value x weight (negated with reverse), kept within 1.
   assert.equal(m.state, 'BACKUP');
 });
 
+test('the tracks are shown with their state and what they do to the priority', () => {
+  const m = machine([{ name: 'interface eth1', weight: 0 }, { name: 'script chk', weight: -20 }, { name: 'file f', weight: 5, valued: true }]);
+  m.handle({ type: 'track', name: 'script chk', up: false });
+  m.handle({ type: 'track-value', name: 'file f', value: 3 });
+  m.handle({ type: 'track', name: 'interface eth1', up: false });
+  assert.deepEqual(m.tracks(), [
+    { name: 'interface eth1', weight: 0, reverse: false, state: 'down', effect: 'fault' },
+    { name: 'script chk', weight: -20, reverse: false, state: 'down', effect: -20 },
+    { name: 'file f', weight: 5, reverse: false, state: 3, effect: 15 },
+  ]);
+});
+
 test('the fault limit: value x weight at -254 faults, at -253 lowers the priority', () => {
   const m = machine([{ name: 'f', weight: 1, valued: true }]);
   m.handle({ type: 'track-value', name: 'f', value: -253 });
