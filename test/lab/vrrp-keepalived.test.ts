@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { requireLab, run, sh } from '../helpers/lab';
 import { LineProcess, until } from '../helpers/procs';
 import {
-  ROOT, adverts, arpAnswer, buildSegment, hasAddress, killKeepalived, settledMaster, settledPriority, startKeepalived, startLvsd, stopKeepalived, writeConfig,
+  ROOT, adverts, arpAnswer, buildSegment, type Segment, hasAddress, killKeepalived, settledMaster, settledPriority, startKeepalived, startLvsd, stopKeepalived, writeConfig,
 } from './vrrp-segment';
 
 const L = 'vrrp-ka-l';
@@ -51,6 +51,16 @@ function instance(v: Variant, priority: number, vip: string, extra = ''): string
   }
 }
 `;
+}
+
+/** L (10.63.0.1) and K (10.63.0.2) on a bridge of their own, with the processes a test starts, all gone after the file. */
+async function pairSegment(bridge: string): Promise<{ seg: Segment; procs: LineProcess[] }> {
+  requireLab();
+  const seg = await buildSegment(bridge, [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
+  cleanups.push(() => seg.stop());
+  const procs: LineProcess[] = [];
+  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  return { seg, procs };
 }
 
 function tracked(list: LineProcess[], p: LineProcess): LineProcess {
@@ -156,11 +166,7 @@ async function soleAdvertiser(seg: Awaited<ReturnType<typeof buildSegment>>, vri
 }
 
 test('an instance without addresses (VRRPv2): lvsd backs up a keepalived master and takes over when it dies', { timeout: 90_000 }, async () => {
-  requireLab();
-  const seg = await buildSegment('vrrpkanbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-  cleanups.push(() => seg.stop());
-  const procs: LineProcess[] = [];
-  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const { seg, procs } = await pairSegment('vrrpkanbr');
   const bare = (priority: number): string => `vrrp_instance VI_0 {\n  interface eth0\n  virtual_router_id 73\n  priority ${priority}\n  advert_int 1\n}\n`;
   const ka = tracked(procs, await startKeepalived(seg, K, writeConfig(seg, 'k0.conf', bare(150))));
   const lv = tracked(procs, await startLvsd(L, writeConfig(seg, 'l0.conf', bare(100))));
@@ -205,11 +211,7 @@ test('promote_secondaries: set on the interface while the instances run, as keep
 for (const variant of ['', 'rs_init_notifies', 'vrrp_sync_group', 'omega'] as const) {
   const initNotifies = variant === 'rs_init_notifies';
   test(`notify_fifo${variant ? ` with ${variant}` : ''}: lvsd writes the lines keepalived writes, for an instance's (and its group's) states and a real server and virtual server going down`, { timeout: 120_000 }, async () => {
-    requireLab();
-    const seg = await buildSegment(`vrrpkafifo${variant ? variant[0] : ''}br`, [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-    cleanups.push(() => seg.stop());
-    const procs: LineProcess[] = [];
-    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+    const { seg, procs } = await pairSegment(`vrrpkafifo${variant ? variant[0] : ''}br`);
     // Alone on the segment, each becomes master; the real server answers no one, so its check fails and quorum goes.
     const text = (fifo: string): string => `global_defs {\n  notify_fifo ${fifo}\n${initNotifies ? '  rs_init_notifies\n' : ''}}\n`
       + (variant === 'vrrp_sync_group' ? 'vrrp_sync_group G1 {\n  group {\n    VI_1\n  }\n}\n' : '')
@@ -244,11 +246,7 @@ for (const variant of ['', 'rs_init_notifies', 'vrrp_sync_group', 'omega'] as co
 }
 
 test('track_file: the same writes move keepalived\'s and lvsd\'s advertised priority alike, to FAULT and back', { timeout: 150_000 }, async () => {
-  requireLab();
-  const seg = await buildSegment('vrrpkatfbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-  cleanups.push(() => seg.stop());
-  const procs: LineProcess[] = [];
-  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const { seg, procs } = await pairSegment('vrrpkatfbr');
   // The instance's "weight -5 reverse" gives value x 5: a daemon that ignored either word would advertise otherwise.
   const text = (dir: string): string => `track_file level {\n  file "${dir}/level"\n  weight 2\n  init_file 2\n}\n`
     + `track_file down {\n  file "${dir}/down"\n}\n`
@@ -288,11 +286,7 @@ test('track_file: the same writes move keepalived\'s and lvsd\'s advertised prio
 });
 
 test('static_ipaddress and static_routes: held from start, changed at a reload and removed at stop, as keepalived holds them', { timeout: 150_000 }, async () => {
-  requireLab();
-  const seg = await buildSegment('vrrpkastbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-  cleanups.push(() => seg.stop());
-  const procs: LineProcess[] = [];
-  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const { seg, procs } = await pairSegment('vrrpkastbr');
   const text = (second: boolean): string => 'global_defs {\n  default_interface eth0\n}\n'
     + `static_ipaddress {\n  10.65.0.5/24 dev eth0\n  10.66.0.7/32 label eth0:st\n${second ? '' : '  10.67.0.9/24 dev eth0\n'}}\n`
     + `static_routes {\n  10.70.0.0/16 via 10.63.0.254 dev eth0\n${second ? '  10.71.0.0/16 via 10.65.0.254\n' : ''}}\n`
@@ -334,11 +328,7 @@ test('static_ipaddress and static_routes: held from start, changed at a reload a
 });
 
 test('vrrp_startup_delay: an address owner, which would advertise at once, first advertises after the delay, as keepalived does', { timeout: 90_000 }, async () => {
-  requireLab();
-  const seg = await buildSegment('vrrpkasdbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-  cleanups.push(() => seg.stop());
-  const procs: LineProcess[] = [];
-  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const { seg, procs } = await pairSegment('vrrpkasdbr');
   const text = 'global_defs {\n  vrrp_startup_delay 4\n}\n'
     + 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 99\n  priority 255\n  advert_int 1\n  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n';
   /** Seconds from the daemon running to its first advert. */
@@ -362,11 +352,7 @@ test('vrrp_startup_delay: an address owner, which would advertise at once, first
 
 for (const pacing of ['vrrp_garp_interval', 'garp_group'] as const) {
   test(`${pacing}: the gratuitous ARPs of a takeover are paced on the interface, as keepalived paces them`, { timeout: 90_000 }, async () => {
-    requireLab();
-    const seg = await buildSegment(`vrrpkag${pacing[0]}br`, [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-    cleanups.push(() => seg.stop());
-    const procs: LineProcess[] = [];
-    cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+    const { seg, procs } = await pairSegment(`vrrpkag${pacing[0]}br`);
     const text = (pacing === 'garp_group'
       ? 'global_defs {\n  vrrp_garp_master_delay 0\n}\ngarp_group {\n  garp_interval 0.25\n  interface eth0\n}\n'
       : 'global_defs {\n  vrrp_garp_interval 0.25\n  vrrp_garp_master_delay 0\n}\n')
@@ -403,11 +389,7 @@ for (const pacing of ['vrrp_garp_interval', 'garp_group'] as const) {
 }
 
 test('notify_master_rx_lower_pri: a master hearing a lower priority router that cannot hear it runs the script and writes the FIFO line, as keepalived does', { timeout: 120_000 }, async () => {
-  requireLab();
-  const seg = await buildSegment('vrrpkarxbr', [[L, '10.63.0.1/24'], [K, '10.63.0.2/24']]);
-  cleanups.push(() => seg.stop());
-  const procs: LineProcess[] = [];
-  cleanups.push(async () => { for (const p of procs) await p.stop('SIGKILL'); });
+  const { seg, procs } = await pairSegment('vrrpkarxbr');
   const instance = (priority: number, extra: string): string => `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 96\n  priority ${priority}\n  advert_int 1\n${extra}`
     + '  virtual_ipaddress {\n    10.63.0.100/24\n  }\n}\n';
   /** `ns` drops every VRRP packet it receives, so it stays master beside the other. */
