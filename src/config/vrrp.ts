@@ -94,6 +94,15 @@ export function parseVrrpScript(stmt: Statement, diags: Diagnostics): VrrpScript
 /** A tracked file's weight: keepalived takes -254..254, as a file's value may be negative. */
 const FILE_WEIGHT = 254;
 
+/** A track_file or vrrp_track_process block's "weight N [reverse]", the default of the instances tracking it. */
+function blockWeight(block: string): (a: Args, t: { weight: number; weightReverse: boolean }) => void {
+  return (a, t) => {
+    t.weight = a.int(0, -FILE_WEIGHT, FILE_WEIGHT, `${block} weight`) ?? t.weight;
+    if (a.count > 1) t.weightReverse = a.oneOf(1, ['reverse'] as const) === 'reverse';
+    a.atMost(2);
+  };
+}
+
 const TRACK_FILE_HANDLERS: Handlers<TrackFile> = {
   file: (a, f) => {
     const path = a.string(0, 'a file name');
@@ -102,11 +111,7 @@ const TRACK_FILE_HANDLERS: Handlers<TrackFile> = {
     if (f.path !== undefined) a.warning(`file already set to ${f.path}; ${path} ignored, as keepalived ignores it`);
     else f.path = path;
   },
-  weight: (a, f) => {
-    f.weight = a.int(0, -FILE_WEIGHT, FILE_WEIGHT, 'track_file weight') ?? f.weight;
-    if (a.count > 1) f.weightReverse = a.oneOf(1, ['reverse'] as const) === 'reverse';
-    a.atMost(2);
-  },
+  weight: blockWeight('track_file'),
   init_file: (a, f) => {
     const init = { value: 0, overwrite: false };
     for (let i = 0; i < a.count; i++) {
@@ -178,11 +183,7 @@ const PROCESS_HANDLERS: Handlers<TrackProcess> = {
     p.paramMatch = a.count === 0 ? 'exact' : a.oneOf(0, ['initial', 'partial'] as const, 'param_match') ?? p.paramMatch;
     p.fullCommand = true;
   },
-  weight: (a, p) => {
-    p.weight = a.int(0, -FILE_WEIGHT, FILE_WEIGHT, 'vrrp_track_process weight') ?? p.weight;
-    if (a.count > 1) p.weightReverse = a.oneOf(1, ['reverse'] as const) === 'reverse';
-    a.atMost(2);
-  },
+  weight: blockWeight('vrrp_track_process'),
   quorum: (a, p) => { p.quorum = a.int(0, 1, 65535) ?? p.quorum; },
   // 0: up only while no such process runs.
   quorum_max: (a, p) => { p.quorumMax = a.int(0, 0, 65535) ?? p.quorumMax; },
@@ -232,41 +233,24 @@ function trackInterfaces(a: Args, diags: Diagnostics): TrackedInterface[] {
   return out;
 }
 
-/** track_script and track_process: "NAME [weight N [reverse|noreverse]]" a line. */
-function trackScripts(a: Args, diags: Diagnostics): TrackedScript[] {
-  const body = needBlock(a) ?? [];
+/**
+ * track_script, track_process and track_file: "NAME [weight N [reverse|noreverse]]"
+ * a line; keepalived ignores a line with anything else after NAME. `once`: a
+ * name listed again is ignored (keepalived's rule for track_file).
+ */
+function trackLines(a: Args, diags: Diagnostics, weight: (e: Args, i: number, what: string) => number | undefined, once = false): TrackedScript[] {
   const out: TrackedScript[] = [];
-  for (const stmt of body) {
+  for (const stmt of needBlock(a) ?? []) {
     const e = new Args(stmt, a.keyword, diags);
     const t: TrackedScript = { name: stmt.keyword, at: stmt.at };
-    // "NAME [weight N [reverse|noreverse]]"; keepalived ignores a track with anything else after NAME.
     if (e.count > 0 && e.text(0) !== 'weight') {
       e.warning(`${stmt.keyword}: unknown option "${e.text(0)}" (expected weight N [reverse|noreverse]): this ${a.keyword} is ignored, as keepalived ignores it`);
       continue;
     }
-    if (e.count > 0) t.weight = trackWeight(e, 1, `${stmt.keyword} weight`);
-    if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const) === 'reverse';
-    e.atMost(3);
-    out.push(t);
-  }
-  return out;
-}
-
-function trackFiles(a: Args, diags: Diagnostics): TrackedFile[] {
-  const body = needBlock(a) ?? [];
-  const out: TrackedFile[] = [];
-  for (const stmt of body) {
-    const e = new Args(stmt, a.keyword, diags);
-    const t: TrackedFile = { name: stmt.keyword, at: stmt.at };
-    // "NAME [weight N [reverse|noreverse]]"; keepalived ignores a track with anything else after NAME.
-    if (e.count > 0 && e.text(0) !== 'weight') {
-      e.warning(`${stmt.keyword}: unknown option "${e.text(0)}" (expected weight N [reverse|noreverse]): this track_file is ignored, as keepalived ignores it`);
-      continue;
-    }
-    if (e.count > 0) t.weight = e.int(1, -FILE_WEIGHT, FILE_WEIGHT, `${stmt.keyword} weight`);
+    if (e.count > 0) t.weight = weight(e, 1, `${stmt.keyword} weight`);
     if (e.count > 2) t.reverse = e.oneOf(2, ['reverse', 'noreverse'] as const, `${stmt.keyword} weight option`) === 'reverse';
     e.atMost(3);
-    if (out.some((o) => o.name === t.name)) {
+    if (once && out.some((o) => o.name === t.name)) {
       e.warning(`${stmt.keyword} is listed twice; the second is ignored, as keepalived ignores it`);
       continue;
     }
@@ -274,6 +258,9 @@ function trackFiles(a: Args, diags: Diagnostics): TrackedFile[] {
   }
   return out;
 }
+
+const trackScripts = (a: Args, diags: Diagnostics): TrackedScript[] => trackLines(a, diags, trackWeight);
+const trackFiles = (a: Args, diags: Diagnostics): TrackedFile[] => trackLines(a, diags, (e, i, what) => e.int(i, -FILE_WEIGHT, FILE_WEIGHT, what), true);
 
 const VIP_OPTIONS_WITH_VALUE = ['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft'];
 const VIP_FLAGS = ['home', '-nodad', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track', 'use_vmac', 'track'];

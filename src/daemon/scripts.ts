@@ -32,11 +32,7 @@ export function scriptRunner(log: Log): (script: Script, why: string) => void {
   return (script, why) => {
     const child = startScript(script, [], { why }, log, { detached: true });
     if (!child) return;
-    child.once('exit', (code, signal) => {
-      const fields = { script: script.command, why, code, signal };
-      if (code === 0) log.info(fields, 'script done');
-      else log.warn(fields, 'script failed');
-    });
+    child.once('exit', (code, signal) => logExit(log, script, why, code, signal));
     child.unref();
   };
 }
@@ -76,8 +72,11 @@ export async function runToEnd(script: Script, timeoutMs: number, why: string, l
     group('SIGKILL');
   }
   clearTimeout(timer);
-  if (!outcome) return;
-  const fields = { script: script.command, why, code: outcome.code, signal: outcome.signal };
-  if (outcome.code === 0) log.info(fields, 'script done');
+  if (outcome) logExit(log, script, why, outcome.code, outcome.signal);
+}
+
+function logExit(log: Log, script: Script, why: string, code: number | null, signal: NodeJS.Signals | null): void {
+  const fields = { script: script.command, why, code, signal };
+  if (code === 0) log.info(fields, 'script done');
   else log.warn(fields, 'script failed');
 }

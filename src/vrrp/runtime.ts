@@ -114,9 +114,7 @@ export class VrrpRuntime {
     this.holds = new SysctlHolds(opts.netns);
     this.processes.on('change', (name, up) => {
       this.opts.log.info({ trackProcess: name, up }, 'VRRP tracked process changed');
-      for (const r of this.running.values()) {
-        for (const [track, process] of r.plan.processes) if (process === name) r.instance.track(track, up);
-      }
+      for (const [instance, track] of this.tracksOf('processes', name)) instance.track(track, up);
     });
     this.processes.on('problem', (message) => this.opts.log.warn({}, message));
     this.scheduler = opts.scheduler ?? new RealScheduler();
@@ -379,18 +377,8 @@ export class VrrpRuntime {
    */
   private async holdStatics(next: VrrpPlan['statics'], first: boolean): Promise<void> {
     const held = this.statics;
-    const nextAddresses = new Set(next.addresses.map(formatAddressSpec));
-    const nextRoutes = new Set(next.routes.map(formatRouteSpec));
-    const heldAddresses = new Set(held.addresses.map(formatAddressSpec));
-    const heldRoutes = new Set(held.routes.map(formatRouteSpec));
-    const gone = {
-      addresses: held.addresses.filter((a) => !nextAddresses.has(formatAddressSpec(a))),
-      routes: held.routes.filter((r) => !nextRoutes.has(formatRouteSpec(r))),
-    };
-    const fresh = first ? next : {
-      addresses: next.addresses.filter((a) => !heldAddresses.has(formatAddressSpec(a))),
-      routes: next.routes.filter((r) => !heldRoutes.has(formatRouteSpec(r))),
-    };
+    const gone = { addresses: notIn(held.addresses, next.addresses, formatAddressSpec), routes: notIn(held.routes, next.routes, formatRouteSpec) };
+    const fresh = first ? next : { addresses: notIn(next.addresses, held.addresses, formatAddressSpec), routes: notIn(next.routes, held.routes, formatRouteSpec) };
     if (gone.addresses.length + gone.routes.length + fresh.addresses.length + fresh.routes.length === 0) {
       this.statics = next;
       return;
@@ -435,58 +423,60 @@ export class VrrpRuntime {
     const up = link !== undefined && isLinkUp(link);
     this.announcer.forget(ifname);
     if (up) for (const r of this.running.values()) if (announceInterface(r.plan) === ifname) this.prepareAnnouncements(r);
+    for (const [instance, track] of this.tracksOf('interfaces', ifname)) instance.track(track, up);
+  }
+
+  /** Every running instance's track that follows `name` (an interface, vrrp_script, track_file or vrrp_track_process). */
+  private *tracksOf(kind: 'interfaces' | 'scripts' | 'files' | 'processes', name: string): Generator<[VrrpInstance, string]> {
     for (const r of this.running.values()) {
-      for (const [track, name] of r.plan.interfaces) if (name === ifname) r.instance.track(track, up);
+      for (const [track, followed] of r.plan[kind]) if (followed === name) yield [r.instance, track];
     }
   }
 
   private refreshScripts(plans: Map<string, ScriptPlan>): void {
-    const used = new Set([...this.running.values()].flatMap((r) => [...r.plan.scripts.values()]));
-    for (const [name, tracker] of [...this.scripts]) {
-      const next = plans.get(name);
-      if (next?.fingerprint === tracker.plan.fingerprint) continue;
-      if (used.has(name)) continue;
-      tracker.stop();
-      this.scripts.delete(name);
-    }
-    for (const [name, plan] of plans) {
-      if (this.scripts.has(name)) continue;
+    this.refreshTrackers(this.scripts, plans, 'scripts', (name, plan) => {
       const tracker = new ScriptTracker(plan);
       tracker.on('change', (up) => this.scriptChanged(name, up));
       tracker.on('problem', (message) => this.opts.log.warn({ script: name }, message));
-      this.scripts.set(name, tracker);
       tracker.start();
+      return tracker;
+    });
+  }
+
+  /**
+   * Moves `trackers` to `plans`: one whose plan changed or went is stopped,
+   * unless a running instance still follows it; a new plan gets a started one.
+   */
+  private refreshTrackers<P extends { fingerprint: string }, T extends { plan: P; stop(): void }>(
+    trackers: Map<string, T>, plans: Map<string, P>, kind: 'scripts' | 'files', start: (name: string, plan: P) => T,
+  ): void {
+    const used = new Set([...this.running.values()].flatMap((r) => [...r.plan[kind].values()]));
+    for (const [name, tracker] of [...trackers]) {
+      if (plans.get(name)?.fingerprint === tracker.plan.fingerprint || used.has(name)) continue;
+      tracker.stop();
+      trackers.delete(name);
     }
+    for (const [name, plan] of plans) if (!trackers.has(name)) trackers.set(name, start(name, plan));
   }
 
   private scriptChanged(name: string, up: boolean): void {
     this.opts.log.info({ script: name, result: up ? 'success' : 'failure' }, 'VRRP script changed');
-    for (const r of this.running.values()) {
-      for (const [track, script] of r.plan.scripts) if (script === name) r.instance.track(track, up);
-    }
+    for (const [instance, track] of this.tracksOf('scripts', name)) instance.track(track, up);
   }
 
   private refreshFiles(plans: Map<string, FilePlan>): void {
-    for (const [name, tracker] of [...this.files]) {
-      if (plans.get(name)?.fingerprint === tracker.plan.fingerprint) continue;
-      tracker.stop();
-      this.files.delete(name);
-    }
-    for (const [name, plan] of plans) {
-      if (this.files.has(name)) continue;
+    this.refreshTrackers(this.files, plans, 'files', (name, plan) => {
       const tracker = new FileTracker(plan);
       tracker.on('change', (value) => this.fileChanged(name, value));
       tracker.on('problem', (message) => this.opts.log.warn({ trackFile: name }, message));
-      this.files.set(name, tracker);
       tracker.start(this.applied);
-    }
+      return tracker;
+    });
   }
 
   private fileChanged(name: string, value: number): void {
     this.opts.log.info({ trackFile: name, value }, 'VRRP tracked file changed');
-    for (const r of this.running.values()) {
-      for (const [track, file] of r.plan.files) if (file === name) r.instance.trackValue(track, value);
-    }
+    for (const [instance, track] of this.tracksOf('files', name)) instance.trackValue(track, value);
   }
 
   // ---- IPVS sync daemon --------------------------------------------------
@@ -530,6 +520,12 @@ export class VrrpRuntime {
     this.syncQueue = this.syncQueue.then(() => work(control)).catch((e: Error) =>
       this.opts.log.error({ err: e.message }, 'IPVS sync daemon change failed'));
   }
+}
+
+/** The entries of `list` that `other` does not have, compared by `key`. */
+function notIn<T>(list: readonly T[], other: readonly T[], key: (x: T) => string): T[] {
+  const keys = new Set(other.map(key));
+  return list.filter((x) => !keys.has(key(x)));
 }
 
 function nonZero(drops: Record<string, number>): Record<string, number> {
